@@ -1,0 +1,14 @@
+#include <pybind11/pybind11.h>
+
+#include "register.hpp"
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "AlphaForge native core (private: import the alphaforge.* modules instead)";
+  m.attr("__version__") = ALPHAFORGE_VERSION;
+
+  auto ring = m.def_submodule("ring", "Lock-free SPSC and MPMC rings");
+  alphaforge::bindings::register_ring(ring);
+
+  auto bench = m.def_submodule("bench", "Native workloads behind `alphaforge bench`");
+  alphaforge::bindings::register_bench(bench);
+}

@@ -1,0 +1,11 @@
+#pragma once
+
+#include <pybind11/pybind11.h>
+
+namespace alphaforge::bindings {
+
+// One registration function per component; module.cpp gives each its own submodule.
+void register_ring(pybind11::module_& m);
+void register_bench(pybind11::module_& m);
+
+}  // namespace alphaforge::bindings

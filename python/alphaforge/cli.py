@@ -1,0 +1,33 @@
+"""The ``alphaforge`` command."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from collections.abc import Sequence
+
+from alphaforge import __version__
+from alphaforge.benchmarks import SUITES
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(prog="alphaforge", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"alphaforge {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    bench = commands.add_parser("bench", help="measure AlphaForge against installed peers")
+    suites = bench.add_subparsers(dest="suite", required=True)
+    for name, module_name in SUITES.items():
+        module = importlib.import_module(module_name)
+        suite = suites.add_parser(name, help=(module.__doc__ or "").splitlines()[0])
+        module.add_arguments(suite)
+        suite.set_defaults(handler=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script."""
+    args = build_parser().parse_args(argv)
+    args.handler(args)
+    return 0

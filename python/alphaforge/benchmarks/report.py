@@ -25,6 +25,14 @@ class Measurement:
         return statistics.median(self.samples)
 
 
+def make_console() -> Console:
+    """A console for result tables; wide enough for them when output is piped to a file."""
+    console = Console()
+    if not console.is_terminal:
+        console.width = 120
+    return console
+
+
 def interleaved_rounds(
     workloads: Sequence[tuple[str, str, str, Callable[[], float]]],
     rounds: int,

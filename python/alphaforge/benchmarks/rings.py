@@ -5,10 +5,8 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from rich.console import Console
-
 from alphaforge._core import bench as native
-from alphaforge.benchmarks.report import interleaved_rounds, print_comparison
+from alphaforge.benchmarks.report import interleaved_rounds, make_console, print_comparison
 
 BASELINES = {"spsc": "boost::lockfree::spsc_queue", "mpmc": "boost::lockfree::queue"}
 
@@ -20,7 +18,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> None:
-    console = Console()
+    console = make_console()
     queues = native.ring_queues()
     throughput: list[tuple[str, str, str, Callable[[], float]]] = []
     latency: list[tuple[str, str, str, Callable[[], float]]] = []
@@ -29,6 +27,9 @@ def run(args: argparse.Namespace) -> None:
         return lambda: native.ring_throughput(
             name, args.items, args.capacity, batch, threads, threads
         )
+
+    def round_trip(name: str, trips: int) -> Callable[[], float]:
+        return lambda: native.ring_round_trip_ns(name, trips)
 
     for name, multi, bulk in queues:
         kind = "mpmc" if multi else "spsc"
@@ -39,9 +40,7 @@ def run(args: argparse.Namespace) -> None:
             throughput.append((f"{kind} 2P2C", name, "items/s", transfer(name, threads=2)))
         if not multi:
             trips = max(args.items // 50, 10_000)
-            latency.append(
-                ("round trip", name, "ns", lambda n=name, t=trips: native.ring_round_trip_ns(n, t))
-            )
+            latency.append(("round trip", name, "ns", round_trip(name, trips)))
 
     console.print(
         f"[bold]Rings[/]: u64 items, {args.capacity} slots, {args.items:,} items a round, "
@@ -57,8 +56,12 @@ def run(args: argparse.Namespace) -> None:
         BASELINES["spsc"],
         console,
     )
-    missing = {"boost::lockfree::spsc_queue", "moodycamel::ReaderWriterQueue",
-               "boost::lockfree::queue", "moodycamel::ConcurrentQueue"} - {q[0] for q in queues}
+    missing = {
+        "boost::lockfree::spsc_queue",
+        "moodycamel::ReaderWriterQueue",
+        "boost::lockfree::queue",
+        "moodycamel::ConcurrentQueue",
+    } - {q[0] for q in queues}
     if missing:
         console.print(
             "Not in this build (their headers were absent when it was compiled; install "

@@ -1,0 +1,4 @@
+from alphaforge._core import bench as bench
+from alphaforge._core import ring as ring
+
+__version__: str

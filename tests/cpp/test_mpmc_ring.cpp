@@ -14,6 +14,7 @@ using alphaforge::MpmcRing;
 
 TEST(MpmcRing, CapacityRoundsUpToPowerOfTwo) {
   EXPECT_EQ(MpmcRing<int>(3).capacity(), 4u);
+  EXPECT_EQ(MpmcRing<int>(1).capacity(), 2u) << "one slot cannot tell full from empty";
   EXPECT_THROW(MpmcRing<int>(0), std::invalid_argument);
 }
 
@@ -62,8 +63,24 @@ TEST(MpmcRing, MoveOnlyItemsAndDestructors) {
   EXPECT_EQ(Tracked::live, 0);
 }
 
-TEST(MpmcRing, CloseReleasesBlockedSides) {
+TEST(MpmcRing, SmallestRingFillsAndDrains) {
   MpmcRing<int> ring(1);
+  int out = 0;
+  for (int round = 0; round < 10; ++round) {
+    ASSERT_TRUE(ring.try_push(round));
+    ASSERT_TRUE(ring.try_push(round + 100));
+    EXPECT_FALSE(ring.try_push(-1));
+    ASSERT_TRUE(ring.try_pop(out));
+    EXPECT_EQ(out, round);
+    ASSERT_TRUE(ring.try_pop(out));
+    EXPECT_EQ(out, round + 100);
+    EXPECT_FALSE(ring.try_pop(out));
+  }
+}
+
+TEST(MpmcRing, CloseReleasesBlockedSides) {
+  MpmcRing<int> ring(2);
+  ASSERT_TRUE(ring.try_push(1));
   ASSERT_TRUE(ring.try_push(1));
   bool pushed = true;
   std::thread producer([&] { pushed = ring.push(2); });
@@ -71,6 +88,7 @@ TEST(MpmcRing, CloseReleasesBlockedSides) {
   producer.join();
   EXPECT_FALSE(pushed);
   int out = 0;
+  EXPECT_TRUE(ring.pop(out));
   EXPECT_TRUE(ring.pop(out));
   EXPECT_EQ(out, 1);
   EXPECT_FALSE(ring.pop(out));

@@ -29,7 +29,9 @@ class MpmcRing {
   using value_type = T;
 
   explicit MpmcRing(std::size_t capacity)
-      : capacity_(detail::ring_capacity(capacity)),
+      // With one slot, "published" (sequence = position + 1) and "free for the next lap"
+      // (sequence = position + capacity) would be the same number: two slots at least.
+      : capacity_(std::max<std::size_t>(detail::ring_capacity(capacity), 2)),
         mask_(capacity_ - 1),
         slots_(std::make_unique<Slot[]>(capacity_)) {
     for (std::size_t i = 0; i < capacity_; ++i) {

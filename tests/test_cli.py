@@ -1,15 +1,16 @@
 import subprocess
 import sys
 
+import pytest
+
 import alphaforge
 from alphaforge.cli import main
 
 
 def test_version_flag(capsys):
-    try:
+    with pytest.raises(SystemExit) as exit_:
         main(["--version"])
-    except SystemExit as exit_:
-        assert exit_.code == 0
+    assert exit_.value.code == 0
     assert capsys.readouterr().out.strip() == f"alphaforge {alphaforge.__version__}"
 
 

@@ -51,7 +51,8 @@ def test_full_ring_rejects_and_counts(ring_type):
 def test_batches_wrap_around(ring_type):
     ring = ring_type(8, np.float64)
     expected = [-3.0, -2.0, -1.0]
-    assert ring.push_many(np.array(expected)) == 3  # keeps the ring 3 deep, so batches straddle the end
+    # Three items stay queued, so later batches straddle the end of the storage.
+    assert ring.push_many(np.array(expected)) == 3
     received = []
     for start in range(0, 200, 5):
         batch = np.arange(start, start + 5, dtype=np.float64)

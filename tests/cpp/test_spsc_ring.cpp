@@ -130,11 +130,9 @@ TEST(SpscRingStress, TenMillionItemsKeepFifoOrder) {
     for (std::uint64_t i = 0; i < kItems; ++i) ASSERT_TRUE(ring.push(i));
   });
   std::uint64_t expected = 0, out = 0, mismatches = 0;
-  while (expected < kItems) {
-    if (ring.try_pop(out)) {
-      mismatches += out != expected;
-      ++expected;
-    }
+  while (expected < kItems && ring.pop(out)) {
+    mismatches += out != expected;
+    ++expected;
   }
   producer.join();
   EXPECT_EQ(mismatches, 0u);
@@ -150,7 +148,11 @@ TEST(SpscRingStress, BulkTransferKeepsFifoOrder) {
       const std::size_t n = std::min<std::uint64_t>(batch.size(), kItems - i);
       std::iota(batch.begin(), batch.begin() + static_cast<std::ptrdiff_t>(n), i);
       std::size_t sent = 0;
-      while (sent < n) sent += ring.try_push_n(batch.data() + sent, n - sent);
+      while (sent < n) {
+        const std::size_t placed = ring.try_push_n(batch.data() + sent, n - sent);
+        if (placed == 0) std::this_thread::yield();
+        sent += placed;
+      }
       i += n;
     }
   });
@@ -158,6 +160,7 @@ TEST(SpscRingStress, BulkTransferKeepsFifoOrder) {
   std::uint64_t expected = 0, mismatches = 0;
   while (expected < kItems) {
     const std::size_t got = ring.try_pop_n(out.data(), out.size());
+    if (got == 0) std::this_thread::yield();
     for (std::size_t k = 0; k < got; ++k) mismatches += out[k] != expected++;
   }
   producer.join();

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "alphaforge/platform.hpp"
+#include "alphaforge/ring_blocking.hpp"
 #include "alphaforge/ring_capacity.hpp"
 
 namespace alphaforge {
@@ -18,7 +19,7 @@ namespace alphaforge {
 // sequence number that says whose turn it is, so producers and consumers only contend on the
 // two position counters and never on each other's slots. Any number of threads may push and pop.
 template <typename T>
-class MpmcRing {
+class MpmcRing : public BlockingRingOps<MpmcRing<T>, T> {
   // A producer claims a slot before it constructs the item; a throw in between would leave a
   // claimed slot that is never published and stall every consumer behind it.
   static_assert(std::is_nothrow_destructible_v<T>, "MpmcRing items must not throw on destruction");
@@ -144,23 +145,6 @@ class MpmcRing {
     }
   }
 
-  // Blocking push: waits for room. Returns false, leaving `item` untouched, once closed.
-  bool push(const T& item) { return wait_push([&] { return try_push(item); }); }
-  bool push(T&& item) { return wait_push([&] { return try_emplace(std::move(item)); }); }
-
-  // Blocking pop: waits for an item. Returns false only when the ring is closed and drained.
-  bool pop(T& out) {
-    Backoff backoff;
-    while (!try_pop(out)) {
-      if (closed_.load(std::memory_order_acquire)) return try_pop(out);
-      backoff.pause();
-    }
-    return true;
-  }
-
-  void close() noexcept { closed_.store(true, std::memory_order_release); }
-  [[nodiscard]] bool closed() const noexcept { return closed_.load(std::memory_order_acquire); }
-
   // A snapshot: exact when no thread is pushing or popping.
   [[nodiscard]] std::size_t size() const noexcept {
     const std::size_t read = dequeue_position_.load(std::memory_order_acquire);
@@ -202,22 +186,11 @@ class MpmcRing {
     s.sequence.store(position + capacity_, std::memory_order_release);
   }
 
-  template <typename TryPush>
-  bool wait_push(TryPush try_push_once) {
-    Backoff backoff;
-    while (!closed_.load(std::memory_order_acquire)) {
-      if (try_push_once()) return true;
-      backoff.pause();
-    }
-    return false;
-  }
-
   alignas(kCacheLineSize) std::atomic<std::size_t> enqueue_position_{0};
   alignas(kCacheLineSize) std::atomic<std::size_t> dequeue_position_{0};
   alignas(kCacheLineSize) const std::size_t capacity_;
   const std::size_t mask_;
   const std::unique_ptr<Slot[]> slots_;
-  std::atomic<bool> closed_{false};
 };
 
 }  // namespace alphaforge

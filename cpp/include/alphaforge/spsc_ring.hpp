@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "alphaforge/platform.hpp"
+#include "alphaforge/ring_blocking.hpp"
 #include "alphaforge/ring_capacity.hpp"
 
 namespace alphaforge {
@@ -17,7 +18,7 @@ namespace alphaforge {
 // (try_pop, try_pop_n, pop); size(), capacity(), close() and closed() are safe from any thread.
 // A full ring rejects: the caller decides whether to retry, block or count the loss.
 template <typename T>
-class SpscRing {
+class SpscRing : public BlockingRingOps<SpscRing<T>, T> {
   static_assert(std::is_nothrow_destructible_v<T>, "SpscRing items must not throw on destruction");
   static_assert(std::is_nothrow_move_assignable_v<T>,
                 "SpscRing::try_pop moves into the caller's object and cannot undo a throwing move");
@@ -116,25 +117,6 @@ class SpscRing {
     return taken;
   }
 
-  // Blocking push: waits for room. Returns false, leaving `item` untouched, once the ring is
-  // closed.
-  bool push(const T& item) { return wait_push([&] { return try_push(item); }); }
-  bool push(T&& item) { return wait_push([&] { return try_emplace(std::move(item)); }); }
-
-  // Blocking pop: waits for an item. Returns false only when the ring is closed and drained.
-  bool pop(T& out) {
-    Backoff backoff;
-    while (!try_pop(out)) {
-      if (closed_.load(std::memory_order_acquire)) return try_pop(out);
-      backoff.pause();
-    }
-    return true;
-  }
-
-  // Releases every blocked push and pop; items already queued can still be popped.
-  void close() noexcept { closed_.store(true, std::memory_order_release); }
-  [[nodiscard]] bool closed() const noexcept { return closed_.load(std::memory_order_acquire); }
-
   // A snapshot: exact when neither side is running.
   [[nodiscard]] std::size_t size() const noexcept {
     const std::size_t read = read_index_.load(std::memory_order_acquire);
@@ -158,16 +140,6 @@ class SpscRing {
     }
   }
 
-  template <typename TryPush>
-  bool wait_push(TryPush try_push_once) {
-    Backoff backoff;
-    while (!closed_.load(std::memory_order_acquire)) {
-      if (try_push_once()) return true;
-      backoff.pause();
-    }
-    return false;
-  }
-
   // Each index sits on its own cache line, and each side keeps a private copy of the other
   // side's index: the shared line is only read again when the copy says full (or empty).
   alignas(kCacheLineSize) std::atomic<std::size_t> write_index_{0};
@@ -177,7 +149,6 @@ class SpscRing {
   alignas(kCacheLineSize) const std::size_t capacity_;
   const std::size_t mask_;
   T* const slots_;
-  std::atomic<bool> closed_{false};
 };
 
 }  // namespace alphaforge

@@ -140,12 +140,13 @@ class SpscRing : public BlockingRingOps<SpscRing<T>, T> {
     }
   }
 
-  // Each index sits on its own cache line, and each side keeps a private copy of the other
-  // side's index: the shared line is only read again when the copy says full (or empty).
+  // Each side's index sits on its own cache line with the side's private copy of the other
+  // index: the other side's line is only read again when the copy says full (or empty), and
+  // a push or pop touches one line of its own plus the slot.
   alignas(kCacheLineSize) std::atomic<std::size_t> write_index_{0};
-  alignas(kCacheLineSize) std::size_t read_index_cache_ = 0;
+  std::size_t read_index_cache_ = 0;
   alignas(kCacheLineSize) std::atomic<std::size_t> read_index_{0};
-  alignas(kCacheLineSize) std::size_t write_index_cache_ = 0;
+  std::size_t write_index_cache_ = 0;
   alignas(kCacheLineSize) const std::size_t capacity_;
   const std::size_t mask_;
   T* const slots_;

@@ -98,6 +98,10 @@ class DataEngine final : public PriceSource {
   MarketChannel& open_channel(bool multi_producer);
   void add_feed(std::unique_ptr<MarketFeed> feed);
 
+  // Called on the engine thread when it begins and just before it ends (an embedding runtime
+  // attaches the thread to its interpreter here). Before start().
+  void set_thread_hooks(std::function<void()> on_enter, std::function<void()> on_exit);
+
   void start();
   // Stops the feeds, processes everything already in the rings, flushes open bars and joins
   // the engine thread. Rethrows the first handler exception caught on the engine thread.
@@ -150,6 +154,8 @@ class DataEngine final : public PriceSource {
   std::atomic<bool> stop_engine_{false};
   std::atomic<bool> running_{false};
   std::thread engine_thread_;
+  std::function<void()> on_thread_enter_;
+  std::function<void()> on_thread_exit_;
   std::mutex error_mutex_;
   std::exception_ptr handler_error_;
 

@@ -29,19 +29,31 @@ class MarketChannel {
   // Producer side. Returns how many events entered the ring; the rest were counted as dropped
   // (kDrop, or any policy once the channel is closed).
   std::size_t publish(const MarketEvent* events, std::size_t count) {
-    std::size_t done = closed() ? 0 : try_push_n(events, count);
+    std::size_t done = try_publish(events, count);
     if (done < count && overflow_ == Overflow::kBlock) {
       Backoff backoff;
       while (done < count && !closed()) {
-        const std::size_t placed = try_push_n(events + done, count - done);
+        const std::size_t placed = try_publish(events + done, count - done);
         done += placed;
         if (placed == 0) backoff.pause();
       }
     }
-    published_.fetch_add(done, std::memory_order_relaxed);
-    if (done < count) dropped_.fetch_add(count - done, std::memory_order_relaxed);
-    observe_size(size());
+    count_dropped(count - done);
     return done;
+  }
+
+  // The building blocks of publish() for producers that wait their own way (a Python thread
+  // checking for Ctrl-C): place what fits now, and count what the producer gives up on.
+  std::size_t try_publish(const MarketEvent* events, std::size_t count) noexcept {
+    const std::size_t done = closed() ? 0 : try_push_n(events, count);
+    if (done != 0) {
+      published_.fetch_add(done, std::memory_order_relaxed);
+      observe_size(size());
+    }
+    return done;
+  }
+  void count_dropped(std::uint64_t count) noexcept {
+    if (count != 0) dropped_.fetch_add(count, std::memory_order_relaxed);
   }
 
   // Engine side: moves up to `max_count` events into `out`.

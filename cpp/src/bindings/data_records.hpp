@@ -49,7 +49,8 @@ pybind11::array_t<T> column(pybind11::handle values, const char* name) {
     throw py::value_error(std::string(name) + " must be one-dimensional, got ndim=" +
                           std::to_string(array.ndim()));
   }
-  const char kind = array.dtype().kind();
+  // An empty list arrives as float64; its dtype says nothing, and emptiness is reported later.
+  const char kind = array.size() == 0 ? 'i' : array.dtype().kind();
   if constexpr (std::is_same_v<T, std::int64_t>) {
     if (kind == 'M') {
       array = array.attr("astype")("datetime64[ns]").attr("view")("int64");

@@ -108,13 +108,12 @@ class DataCatalog:
             raise ValueError(f"kind must be one of {sorted(REQUIRED)}, got {kind!r}")
         if isinstance(batch_rows, bool) or not isinstance(batch_rows, int) or batch_rows < 1:
             raise ValueError(f"batch_rows must be a positive int, got {batch_rows!r}")
-        directory = self._directory(kind)
-        if not directory.exists():
-            return
         start_ns = None if start is None else time_to_ns(start, "start")
         end_ns = None if end is None else time_to_ns(end, "end")
         if start_ns is not None and end_ns is not None and end_ns < start_ns:
             raise ValueError(f"end ({end!r}) is before start ({start!r})")
+        if not self._directory(kind).exists():
+            return
         dataset = self._dataset(kind)
         where = ds.field("symbol") == symbol
         rows = None

@@ -155,17 +155,17 @@ def _renamed(
                     flag, AggressorSide.SELLER.value, AggressorSide.BUYER.value
                 )
             renamed = renamed.drop(columns=[source])
-    extra = [c for c in renamed.columns if c not in known]
-    if extra and unknown == "error":
-        raise ValueError(
-            f"unknown column {extra[0]!r} for {kind} (data has {present}); map it with "
-            f"columns={{...}} to one of {list(known)} or pass unknown='drop'"
-        )
     missing = [c for c in REQUIRED[kind] if c not in renamed.columns]
     if missing:
         raise ValueError(
             f"missing column {missing[0]!r} for {kind} (data has {present}); map yours with "
             f"columns={{'your_name': {missing[0]!r}}}"
+        )
+    extra = [c for c in renamed.columns if c not in known]
+    if extra and unknown == "error":
+        raise ValueError(
+            f"unknown column {extra[0]!r} for {kind} (data has {present}); map it with "
+            f"columns={{...}} to one of {list(known)} or pass unknown='drop'"
         )
     return renamed[[c for c in known if c in renamed.columns]]
 

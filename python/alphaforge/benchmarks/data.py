@@ -138,13 +138,12 @@ def single_tick_workloads(ticks: int, spec: str) -> list[Workload]:
 
 def feed_workloads(ticks: int, spec: str) -> list[Workload]:
     """A C++ producer thread through the SPSC ring into the engine thread."""
+
+    def feed(batch: int) -> Callable[[], float]:
+        return lambda: native.data_feed_throughput(ticks, 65536, batch, spec)
+
     return [
-        (
-            "producer thread -> rings",
-            f"alphaforge batch {batch}",
-            "ticks/s",
-            lambda batch=batch: native.data_feed_throughput(ticks, 65536, batch, spec),
-        )
+        ("producer thread -> rings", f"alphaforge batch {batch}", "ticks/s", feed(batch))
         for batch in (64, 256)
     ]
 

@@ -156,7 +156,12 @@ TEST(BarAggregator, VectorisedPathMatchesStreaming) {
   std::int64_t trades = 0;
   for (std::size_t i = 0; i < vectorised.size(); ++i) {
     EXPECT_EQ(vectorised[i].ts_open_ns, streamed[i].ts_open_ns);
+    EXPECT_EQ(vectorised[i].open, streamed[i].open);
+    EXPECT_EQ(vectorised[i].high, streamed[i].high);
+    EXPECT_EQ(vectorised[i].low, streamed[i].low);
     EXPECT_EQ(vectorised[i].close, streamed[i].close);
+    EXPECT_EQ(vectorised[i].volume, streamed[i].volume) << "summed in the same order";
+    EXPECT_EQ(vectorised[i].trade_count, streamed[i].trade_count);
     trades += vectorised[i].trade_count;
   }
   EXPECT_EQ(trades, 1000);
@@ -186,4 +191,63 @@ TEST(Validation, NamesTheFirstBadRowAndField) {
   EXPECT_EQ(v->field, "bid");
   EXPECT_EQ(v->row, 1u);
   EXPECT_FALSE(alphaforge::check_quotes(ts, bid, ask, bsz, asz, 1));
+}
+
+TEST(Validation, FastPreCheckAgreesWithTheRowByRowRules) {
+  const double max = std::numeric_limits<double>::max();
+  const double tiny = std::numeric_limits<double>::denorm_min();
+  const double inf = std::numeric_limits<double>::infinity();
+  for (double p : {1.0, max, tiny, 0.0, -0.0, -1.0, inf, -inf, std::nan(""), -std::nan("")}) {
+    const std::int64_t ts[] = {0, 1};
+    const double price[] = {1.0, p};
+    const double size[] = {p, 1.0};
+    const bool valid = std::isfinite(p) && p > 0.0;
+    EXPECT_EQ(alphaforge::trades_look_clean(ts, price, size, 2), valid) << p;
+    EXPECT_EQ(!alphaforge::check_trades(ts, price, size, 2), valid) << p;
+  }
+  const double ones[] = {1.0, 1.0};
+  const std::int64_t lowest = std::numeric_limits<std::int64_t>::min();
+  const std::int64_t highest = std::numeric_limits<std::int64_t>::max();
+  const std::int64_t down[] = {highest, lowest};
+  EXPECT_FALSE(alphaforge::trades_look_clean(down, ones, ones, 2));
+  EXPECT_TRUE(alphaforge::check_trades(down, ones, ones, 2));
+  const std::int64_t up[] = {lowest, highest};
+  EXPECT_FALSE(alphaforge::check_trades(up, ones, ones, 2)) << "the row check has the last word";
+}
+
+TEST(Validation, CheckedAggregationRejectsWhatCheckTradesRejects) {
+  std::vector<std::int64_t> ts;
+  std::vector<double> price, size;
+  for (int i = 0; i < 500; ++i) {
+    ts.push_back(i * kSecond / 3);
+    price.push_back(10.0 + i % 7);
+    size.push_back(1.0);
+  }
+  const auto spec = BarSpec::parse("1s");
+  std::vector<Bar> bars;
+  EXPECT_FALSE(alphaforge::aggregate_bars_checked(ts.data(), price.data(), size.data(), ts.size(),
+                                                  spec, false, bars));
+  EXPECT_EQ(bars.size(), 167u);
+  for (auto [row, field] : {std::pair{0, 0}, std::pair{250, 1}, std::pair{499, 2}}) {
+    auto bad_ts = ts;
+    auto bad_price = price;
+    auto bad_size = size;
+    if (field == 0) bad_price[static_cast<std::size_t>(row)] = std::nan("");
+    if (field == 1) bad_size[static_cast<std::size_t>(row)] = -1.0;
+    if (field == 2) bad_ts[static_cast<std::size_t>(row)] = 0;
+    bars.clear();
+    const auto v = alphaforge::aggregate_bars_checked(bad_ts.data(), bad_price.data(),
+                                                      bad_size.data(), ts.size(), spec, false, bars);
+    ASSERT_TRUE(v) << row;
+    EXPECT_EQ(v->row, static_cast<std::size_t>(row));
+    EXPECT_TRUE(bars.empty()) << "nothing half-built";
+  }
+  // In order but beyond +/-2^62 ns: the fused pass hesitates, the row check clears it.
+  constexpr std::int64_t kBeyond = (std::int64_t{1} << 62) + kSecond;
+  const std::int64_t far[] = {-kBeyond, 0, kBeyond};
+  const double ones[] = {1.0, 1.0, 1.0};
+  bars.clear();
+  EXPECT_FALSE(alphaforge::aggregate_bars_checked(far, ones, ones, 3, BarSpec::parse("1d"), false,
+                                                  bars));
+  EXPECT_EQ(bars.size(), 3u);
 }

@@ -1,8 +1,10 @@
 #pragma once
 
+#include <bit>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -48,9 +50,44 @@ inline std::optional<Violation> check_sorted(const std::int64_t* ts, std::size_t
   return std::nullopt;
 }
 
+namespace detail {
+
+// Sign bit set when the double with these bits is not a finite number > 0. Positive finite
+// doubles are exactly the bit patterns 1 .. kMaxFinite, so with v = bits - 1 both v and
+// (kMaxFinite - 1 - v) stay non-negative for them and one of the two goes negative otherwise.
+inline std::uint64_t not_positive_finite(double value) noexcept {
+  constexpr std::uint64_t kLimit = 0x7FEFFFFFFFFFFFFEull;
+  const std::uint64_t v = std::bit_cast<std::uint64_t>(value) - 1;
+  return v | (kLimit - v);
+}
+
+// Sign bit set when `now` comes before `before`, or when either lies beyond +/-2^62 ns, where
+// their difference could overflow (the top two bits of such a value differ).
+inline std::uint64_t decreasing(std::int64_t before, std::int64_t now) noexcept {
+  const auto b = static_cast<std::uint64_t>(before);
+  const auto n = static_cast<std::uint64_t>(now);
+  return (n - b) | (n ^ (n << 1)) | (b ^ (b << 1));
+}
+
+}  // namespace detail
+
+// A pre-check in integer arithmetic that the compiler vectorises (floating-point comparisons
+// with NaN in play it will not): clean data, the common case, is never searched row by row.
+// It may report trouble where there is none (timestamps beyond +/-2^62 ns), never the reverse.
+inline bool trades_look_clean(const std::int64_t* ts, const double* price, const double* size,
+                              std::size_t count) noexcept {
+  std::uint64_t bad = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    bad |= detail::not_positive_finite(price[i]) | detail::not_positive_finite(size[i]);
+  }
+  for (std::size_t i = 1; i < count; ++i) bad |= detail::decreasing(ts[i - 1], ts[i]);
+  return (bad >> 63) == 0;
+}
+
 // Prices finite and > 0; sizes finite and > 0 (a trade of nothing did not happen).
 inline std::optional<Violation> check_trades(const std::int64_t* ts, const double* price,
                                              const double* size, std::size_t count) {
+  if (trades_look_clean(ts, price, size, count)) return std::nullopt;
   for (std::size_t i = 0; i < count; ++i) {
     if (!detail::positive_price(price[i])) {
       return Violation{"price", i, detail::format_number(price[i]), "must be a finite number > 0"};

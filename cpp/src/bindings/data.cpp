@@ -209,8 +209,7 @@ void register_data(py::module_& m) {
         std::optional<Violation> violation;
         {
           py::gil_scoped_release release;
-          violation = check_trades(ts.data(), p.data(), s.data(), n);
-          if (!violation) aggregate_bars(ts.data(), p.data(), s.data(), n, spec, fill_gaps, bars);
+          violation = aggregate_bars_checked(ts.data(), p.data(), s.data(), n, spec, fill_gaps, bars);
         }
         raise_violation(violation);
         return bars_to_array(bars);

@@ -54,6 +54,8 @@ def to_epoch_ns(values: Any, field: str, *, tz: str = "UTC", unit: str = "ns") -
 def _scaled(values: npt.NDArray[Any], unit: str, field: str) -> npt.NDArray[Any]:
     factor = _UNIT_NS[unit]
     ints = values.astype(np.int64, copy=False)
+    if factor == 1:
+        return ints
     limit = np.iinfo(np.int64).max // factor
     if factor > 1 and ints.size and int(np.abs(ints).max()) > limit:
         raise ValueError(f"{field} overflows int64 nanoseconds at ts_unit={unit!r}")

@@ -27,6 +27,17 @@ constexpr unsigned kIdleSpins = 2048;
 constexpr auto kIdleSleep = std::chrono::microseconds(50);
 constexpr std::uint64_t kClockSampleEvery = 256;
 
+// The rules of check_trades/check_quotes for one record, without building a Violation: the
+// engine thread only counts rejections.
+bool valid_trade(const TradeTick& t) noexcept {
+  return detail::positive_price(t.price) && std::isfinite(t.size) && t.size > 0.0;
+}
+
+bool valid_quote(const QuoteTick& q) noexcept {
+  return detail::positive_price(q.bid) && detail::positive_price(q.ask) && q.bid <= q.ask &&
+         detail::valid_size(q.bid_size) && detail::valid_size(q.ask_size);
+}
+
 }  // namespace
 
 struct DataEngine::BarSubscription {
@@ -425,7 +436,7 @@ void DataEngine::apply_event(const MarketEvent& event, std::uint64_t& trades) {
   if (event.kind == MarketEventKind::kTrade) {
     const TradeTick& t = event.trade;
     SymbolState* s = find_state(t.symbol_id);
-    if (s == nullptr || check_trades(&t.ts_ns, &t.price, &t.size, 1) || t.ts_ns < s->last_trade_ts) {
+    if (s == nullptr || !valid_trade(t) || t.ts_ns < s->last_trade_ts) {
       bump(rejected_);
       return;
     }
@@ -434,8 +445,7 @@ void DataEngine::apply_event(const MarketEvent& event, std::uint64_t& trades) {
   } else {
     const QuoteTick& q = event.quote;
     SymbolState* s = find_state(q.symbol_id);
-    if (s == nullptr || check_quotes(&q.ts_ns, &q.bid, &q.ask, &q.bid_size, &q.ask_size, 1) ||
-        q.ts_ns < s->last_quote_ts) {
+    if (s == nullptr || !valid_quote(q) || q.ts_ns < s->last_quote_ts) {
       bump(rejected_);
       return;
     }

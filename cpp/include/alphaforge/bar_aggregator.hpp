@@ -164,9 +164,11 @@ inline void fill_run(const double* price, const double* size, std::size_t n, Bar
   bar.trade_count = static_cast<std::int64_t>(n);
 }
 
-// Time bars run by run: find where each bucket's trades end, then reduce that slice.
-inline void aggregate_time_bars(const std::int64_t* ts, const double* price, const double* size,
-                                std::size_t count, std::int64_t step, bool fill_gaps,
+// Time bars run by run: find where each bucket's trades end, then reduce that slice. With
+// `check`, each slice (and its first row's predecessor) also goes through trades_look_clean()
+// while it is still in cache; returns false as soon as one looks wrong.
+inline bool aggregate_time_bars(const std::int64_t* ts, const double* price, const double* size,
+                                std::size_t count, std::int64_t step, bool fill_gaps, bool check,
                                 std::vector<Bar>& out) {
   Bar bar{};
   double previous_close = 0.0;
@@ -182,6 +184,10 @@ inline void aggregate_time_bars(const std::int64_t* ts, const double* price, con
       }
     }
     const std::size_t end = run_end(ts, i, count, open + step);
+    const std::size_t from = i == 0 ? 0 : i - 1;
+    if (check && !trades_look_clean(ts + from, price + from, size + from, end - from)) {
+      return false;
+    }
     bar.ts_open_ns = open;
     bar.ts_close_ns = open + step;
     fill_run(price + i, size + i, end - i, bar);
@@ -189,6 +195,7 @@ inline void aggregate_time_bars(const std::int64_t* ts, const double* price, con
     previous_close = bar.close;
     i = end;
   }
+  return true;
 }
 
 }  // namespace detail
@@ -199,7 +206,7 @@ inline void aggregate_time_bars(const std::int64_t* ts, const double* price, con
 inline void aggregate_bars(const std::int64_t* ts, const double* price, const double* size,
                            std::size_t count, BarSpec spec, bool fill_gaps, std::vector<Bar>& out) {
   if (spec.kind() == BarKind::kTime) {
-    detail::aggregate_time_bars(ts, price, size, count, spec.step_ns(), fill_gaps, out);
+    detail::aggregate_time_bars(ts, price, size, count, spec.step_ns(), fill_gaps, false, out);
     return;
   }
   BarAggregator aggregator(spec, 0, fill_gaps);
@@ -208,12 +215,18 @@ inline void aggregate_bars(const std::int64_t* ts, const double* price, const do
   aggregator.flush(emit);
 }
 
-// Validates, then aggregates: on bad input the first violation is returned and `out` is left
-// untouched. (A single fused pass measured slower: the separate check vectorises.)
+// Validates and aggregates; on bad input returns the first violation (as check_trades() names
+// it) and leaves `out` empty. Time bars validate each run of trades while it is in cache, which
+// halves the memory traffic of a separate validation pass.
 inline std::optional<Violation> aggregate_bars_checked(const std::int64_t* ts, const double* price,
                                                        const double* size, std::size_t count,
                                                        BarSpec spec, bool fill_gaps,
                                                        std::vector<Bar>& out) {
+  if (spec.kind() == BarKind::kTime &&
+      detail::aggregate_time_bars(ts, price, size, count, spec.step_ns(), fill_gaps, true, out)) {
+    return std::nullopt;
+  }
+  out.clear();
   auto violation = check_trades(ts, price, size, count);
   if (!violation) aggregate_bars(ts, price, size, count, spec, fill_gaps, out);
   return violation;

@@ -11,6 +11,7 @@
 
 #include "alphaforge/data_engine.hpp"
 #include "arguments.hpp"
+#include "data_engine_handle.hpp"
 #include "data_records.hpp"
 
 namespace py = pybind11;
@@ -446,6 +447,14 @@ class PyPublisher {
 };
 
 }  // namespace
+
+DataEngine& data_engine_of(py::handle engine) {
+  if (!py::isinstance<PyDataEngine>(engine)) {
+    throw py::type_error("data_engine must be an alphaforge.data.DataEngine, got " +
+                         type_name(engine));
+  }
+  return engine.cast<PyDataEngine&>().engine();
+}
 
 void register_data_engine(py::module_& m) {
   py::class_<DataEngineConfig>(m, "DataEngineConfig", "Settings of a DataEngine.")

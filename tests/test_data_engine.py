@@ -176,6 +176,17 @@ def test_rejected_trades_leave_the_engine_unchanged() -> None:
     assert engine.statistics().ticks_processed == 1
 
 
+def test_rejected_data_for_a_new_symbol_leaves_no_symbol_behind() -> None:
+    engine = DataEngine()
+    with pytest.raises(ValueError, match=r"price\[0\] = nan"):
+        engine.process_trade("NEW", math.nan, 1.0, 1)
+    with pytest.raises(ValueError, match=r"bid\[0\] = 2"):
+        engine.process_quote("NEWQ", 2.0, 1.0, 1.0, 1.0, 1)
+    with pytest.raises(ValueError, match=r"size\[1\] = 0"):
+        engine.process_trades("NEWB", [1, 2], [1.0, 1.0], [1.0, 0.0])
+    assert engine.symbols() == []
+
+
 def test_rejected_batches_apply_nothing() -> None:
     engine = DataEngine()
     bars: list[Bar] = []

@@ -124,6 +124,10 @@ BENCHMARK_CAPTURE(BM_HashGroupByBaseline, 1min, "1min")->Unit(benchmark::kMillis
 BENCHMARK_CAPTURE(BM_AggregateBars, 1s, "1s")->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_HashGroupByBaseline, 1s, "1s")->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_EngineProcessTrade)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_ProducerThroughRings)->Arg(64)->Arg(256)->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ProducerThroughRings)
+    ->Arg(64)
+    ->Arg(256)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
 
 BENCHMARK_MAIN();

@@ -38,7 +38,8 @@ TEST(BarSpec, ParsesEveryUnitAndPrintsItBack) {
   EXPECT_EQ(BarSpec::parse("100tick").tick_count(), 100);
   EXPECT_EQ(BarSpec::parse("2.5volume").kind(), BarKind::kVolume);
   EXPECT_DOUBLE_EQ(BarSpec::parse("2.5volume").volume_threshold(), 2.5);
-  for (const char* text : {"1s", "1min", "5min", "1h", "1d", "250ms", "90s", "100tick", "2.5volume"}) {
+  for (const char* text :
+       {"1s", "1min", "5min", "1h", "1d", "250ms", "90s", "100tick", "2.5volume"}) {
     EXPECT_EQ(BarSpec::parse(text).to_string(), text);
   }
   EXPECT_EQ(BarSpec::parse("60s").to_string(), "1min");
@@ -46,8 +47,8 @@ TEST(BarSpec, ParsesEveryUnitAndPrintsItBack) {
 }
 
 TEST(BarSpec, RejectsMalformedText) {
-  for (const char* text : {"", "min", "1", "0s", "-1s", "1.5s", "5 min", "3weeks", "0tick", "0volume",
-                           "1e400volume"}) {
+  for (const char* text : {"", "min", "1", "0s", "-1s", "1.5s", "5 min", "3weeks", "0tick",
+                           "0volume", "1e400volume"}) {
     EXPECT_THROW(BarSpec::parse(text), std::invalid_argument) << text;
   }
   EXPECT_THROW(BarSpec::time(0), std::invalid_argument);
@@ -150,7 +151,9 @@ TEST(BarAggregator, VectorisedPathMatchesStreaming) {
   alphaforge::aggregate_bars(ts.data(), price.data(), size.data(), ts.size(),
                              BarSpec::parse("5min"), false, vectorised);
   BarAggregator agg(BarSpec::parse("5min"));
-  for (std::size_t i = 0; i < ts.size(); ++i) agg.update(ts[i], price[i], size[i], Collect{&streamed});
+  for (std::size_t i = 0; i < ts.size(); ++i) {
+    agg.update(ts[i], price[i], size[i], Collect{&streamed});
+  }
   agg.flush(Collect{&streamed});
   ASSERT_EQ(vectorised.size(), streamed.size());
   std::int64_t trades = 0;
@@ -236,8 +239,8 @@ TEST(Validation, CheckedAggregationRejectsWhatCheckTradesRejects) {
     if (field == 1) bad_size[static_cast<std::size_t>(row)] = -1.0;
     if (field == 2) bad_ts[static_cast<std::size_t>(row)] = 0;
     bars.clear();
-    const auto v = alphaforge::aggregate_bars_checked(bad_ts.data(), bad_price.data(),
-                                                      bad_size.data(), ts.size(), spec, false, bars);
+    const auto v = alphaforge::aggregate_bars_checked(
+        bad_ts.data(), bad_price.data(), bad_size.data(), ts.size(), spec, false, bars);
     ASSERT_TRUE(v) << row;
     EXPECT_EQ(v->row, static_cast<std::size_t>(row));
     EXPECT_TRUE(bars.empty()) << "nothing half-built";

@@ -43,7 +43,9 @@ class BarAggregator {
       const double previous_close = bar_.close;
       const std::int64_t gap_start = bucket_end_;
       close(emit);
-      if (fill_gaps_) emit_gap_bars(gap_start, floor_to_step(ts, spec_.step_ns()), previous_close, emit);
+      if (fill_gaps_) {
+        emit_gap_bars(gap_start, floor_to_step(ts, spec_.step_ns()), previous_close, emit);
+      }
     }
     open(ts, price, size);
     if (spec_.kind() != BarKind::kTime && complete()) close(emit);

@@ -87,8 +87,9 @@ void define_records(py::module_& m) {
   py::class_<PyTrade>(m, "TradeTick", "One trade print.")
       .def(py::init([](py::str symbol, double price, double size, std::int64_t ts_ns,
                        AggressorSide aggressor, std::int64_t trade_id) {
-             require(std::isfinite(price) && price > 0, "price", price, "must be a finite number > 0");
-             require(std::isfinite(size) && size > 0, "size", size, "must be a finite number > 0");
+             constexpr const char* kPositive = "must be a finite number > 0";
+             require(std::isfinite(price) && price > 0, "price", price, kPositive);
+             require(std::isfinite(size) && size > 0, "size", size, kPositive);
              return PyTrade{std::move(symbol),
                             TradeTick{ts_ns, price, size, trade_id, 0,
                                       static_cast<std::int8_t>(aggressor)}};
@@ -100,8 +101,10 @@ void define_records(py::module_& m) {
       .def_property_readonly("size", [](const PyTrade& t) { return t.tick.size; })
       .def_property_readonly("ts_ns", [](const PyTrade& t) { return t.tick.ts_ns; })
       .def_property_readonly("trade_id", [](const PyTrade& t) { return t.tick.trade_id; })
-      .def_property_readonly(
-          "aggressor", [](const PyTrade& t) { return static_cast<AggressorSide>(t.tick.aggressor); })
+      .def_property_readonly("aggressor",
+                             [](const PyTrade& t) {
+                               return static_cast<AggressorSide>(t.tick.aggressor);
+                             })
       .def("__eq__",
            [](const PyTrade& a, const PyTrade& b) {
              return a.symbol.equal(b.symbol) && a.tick.ts_ns == b.tick.ts_ns &&
@@ -143,7 +146,8 @@ void define_records(py::module_& m) {
                        double close, double volume, std::int64_t trade_count) {
              for (const auto& [field, value] : {std::pair{"open", open}, std::pair{"high", high},
                                                 std::pair{"low", low}, std::pair{"close", close}}) {
-               require(std::isfinite(value) && value > 0, field, value, "must be a finite number > 0");
+               require(std::isfinite(value) && value > 0, field, value,
+                       "must be a finite number > 0");
              }
              require(high >= std::max({open, close, low}), "high", high,
                      "must be at least open, close and low");
@@ -209,7 +213,8 @@ void register_data(py::module_& m) {
         std::optional<Violation> violation;
         {
           py::gil_scoped_release release;
-          violation = aggregate_bars_checked(ts.data(), p.data(), s.data(), n, spec, fill_gaps, bars);
+          violation =
+              aggregate_bars_checked(ts.data(), p.data(), s.data(), n, spec, fill_gaps, bars);
         }
         raise_violation(violation);
         return bars_to_array(bars);

@@ -92,7 +92,9 @@ struct TradeColumns {
     trade_id = optional_column<std::int64_t>(trade_ids, "trade_id", rows);
     if (rows == 0) throw py::value_error("empty data: ts_ns has no rows");
   }
-  const std::int8_t* aggressor_data() const { return aggressor.size() ? aggressor.data() : nullptr; }
+  const std::int8_t* aggressor_data() const {
+    return aggressor.size() ? aggressor.data() : nullptr;
+  }
   const std::int64_t* trade_id_data() const { return trade_id.size() ? trade_id.data() : nullptr; }
 };
 
@@ -170,7 +172,10 @@ class PyDataEngine {
 
   DataEngine& engine() { return *engine_; }
 
-  std::uint32_t symbol_id(py::handle symbol) {
+  // The id of `symbol`. A new symbol is registered only once `valid()` has accepted the data,
+  // so rejected input leaves no symbol behind.
+  template <typename Validate>
+  std::uint32_t symbol_id(py::handle symbol, Validate&& valid) {
     if (symbol.ptr() == cached_symbol_.ptr()) return cached_id_;
     if (!PyUnicode_Check(symbol.ptr())) {
       throw py::type_error("symbol must be a str, got " + type_name(symbol));
@@ -178,10 +183,19 @@ class PyDataEngine {
     Py_ssize_t length = 0;
     const char* text = PyUnicode_AsUTF8AndSize(symbol.ptr(), &length);
     if (text == nullptr) throw py::error_already_set();
-    const std::uint32_t id = engine_->intern(std::string_view(text, static_cast<std::size_t>(length)));
+    const std::string_view name(text, static_cast<std::size_t>(length));
+    std::optional<std::uint32_t> id = engine_->find_symbol(name);
+    if (!id) {
+      valid();
+      id = engine_->intern(name);
+    }
     cached_symbol_ = py::reinterpret_borrow<py::object>(symbol);
-    cached_id_ = id;
-    return id;
+    cached_id_ = *id;
+    return *id;
+  }
+
+  std::uint32_t symbol_id(py::handle symbol) {
+    return symbol_id(symbol, [] {});
   }
 
   py::str symbol_str(std::uint32_t id) { return py::str(engine_->symbol_name(id)); }
@@ -189,10 +203,11 @@ class PyDataEngine {
   void process_trade(py::handle symbol, py::handle price, py::handle size, py::handle ts_ns) {
     BusyGuard busy(busy_);
     TradeTick t{};
-    t.symbol_id = symbol_id(symbol);
     t.price = number_argument(price, "price");
     t.size = number_argument(size, "size");
     t.ts_ns = timestamp_argument(ts_ns);
+    t.symbol_id = symbol_id(
+        symbol, [&] { raise_violation(check_trades(&t.ts_ns, &t.price, &t.size, 1)); });
     engine_->process_trade(t);
   }
 
@@ -200,12 +215,14 @@ class PyDataEngine {
                      py::handle ask_size, py::handle ts_ns) {
     BusyGuard busy(busy_);
     QuoteTick q{};
-    q.symbol_id = symbol_id(symbol);
     q.bid = number_argument(bid, "bid");
     q.ask = number_argument(ask, "ask");
     q.bid_size = number_argument(bid_size, "bid_size");
     q.ask_size = number_argument(ask_size, "ask_size");
     q.ts_ns = timestamp_argument(ts_ns);
+    q.symbol_id = symbol_id(symbol, [&] {
+      raise_violation(check_quotes(&q.ts_ns, &q.bid, &q.ask, &q.bid_size, &q.ask_size, 1));
+    });
     engine_->process_quote(q);
   }
 
@@ -213,8 +230,11 @@ class PyDataEngine {
                              py::handle size, py::handle aggressor, py::handle trade_id) {
     BusyGuard busy(busy_);
     const TradeColumns c(ts_ns, price, size, aggressor, trade_id);
-    engine_->process_trades(symbol_id(symbol), c.ts.data(), c.price.data(), c.size.data(),
-                            c.aggressor_data(), c.trade_id_data(), c.rows);
+    const std::uint32_t id = symbol_id(symbol, [&] {
+      raise_violation(check_trades(c.ts.data(), c.price.data(), c.size.data(), c.rows));
+    });
+    engine_->process_trades(id, c.ts.data(), c.price.data(), c.size.data(), c.aggressor_data(),
+                            c.trade_id_data(), c.rows);
     return c.rows;
   }
 
@@ -231,8 +251,11 @@ class PyDataEngine {
     require_length(a, n, "ask");
     require_length(bs, n, "bid_size");
     require_length(as, n, "ask_size");
-    engine_->process_quotes(symbol_id(symbol), ts.data(), b.data(), a.data(), bs.data(), as.data(),
-                            n);
+    if (n == 0) throw py::value_error("empty data: ts_ns has no rows");
+    const std::uint32_t id = symbol_id(symbol, [&] {
+      raise_violation(check_quotes(ts.data(), b.data(), a.data(), bs.data(), as.data(), n));
+    });
+    engine_->process_quotes(id, ts.data(), b.data(), a.data(), bs.data(), as.data(), n);
     return n;
   }
 
@@ -346,7 +369,9 @@ class PyDataEngine {
 
   std::vector<std::string> symbols() const {
     std::vector<std::string> out;
-    for (std::uint32_t i = 0; i < engine_->symbol_count(); ++i) out.push_back(engine_->symbol_name(i));
+    for (std::uint32_t i = 0; i < engine_->symbol_count(); ++i) {
+      out.push_back(engine_->symbol_name(i));
+    }
     return out;
   }
 

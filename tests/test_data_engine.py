@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from alphaforge.data import (
     AggressorSide,
@@ -290,3 +292,35 @@ def test_statistics_without_timing() -> None:
         "queue_high_water",
         "dropped",
     }
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    gaps=st.lists(st.integers(0, 3 * SECOND), min_size=1, max_size=200),
+    seed=st.integers(0, 2**32 - 1),
+    spec=st.sampled_from(["1s", "250ms", "3tick", "1tick", "2.5volume"]),
+    fill_gaps=st.booleans(),
+)
+def test_streaming_equals_vectorised_on_random_streams(
+    gaps: list[int], seed: int, spec: str, fill_gaps: bool
+) -> None:
+    rng = np.random.default_rng(seed)
+    ts = np.cumsum(np.array(gaps, dtype=np.int64))
+    price = rng.uniform(1.0, 2.0, len(ts))
+    size = rng.uniform(0.1, 2.0, len(ts))
+    engine = DataEngine()
+    bars: list[Bar] = []
+    engine.subscribe_bars("X", spec, bars.append, fill_gaps=fill_gaps)
+    engine.process_trades("X", ts, price, size)
+    engine.flush()
+    expected = aggregate_bars(ts, price, size, spec, fill_gaps=fill_gaps)
+    streamed = [
+        (b.ts_open_ns, b.open, b.high, b.low, b.close, b.volume, b.trade_count) for b in bars
+    ]
+    columns = expected[["open", "high", "low", "close", "volume", "trade_count"]]
+    vectorised = [
+        (int(t), *row)
+        for t, row in zip(expected.index.asi8, columns.itertuples(index=False), strict=True)
+    ]
+    assert streamed == vectorised
+    assert sum(b.trade_count for b in bars) == len(ts)

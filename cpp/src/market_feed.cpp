@@ -1,7 +1,7 @@
 #include "alphaforge/market_feed.hpp"
 
 #include <algorithm>
-#include <cstring>
+#include <fstream>
 #include <stdexcept>
 
 namespace alphaforge {

@@ -218,8 +218,8 @@ inline void aggregate_bars(const std::int64_t* ts, const double* price, const do
 }
 
 // Validates and aggregates; on bad input returns the first violation (as check_trades() names
-// it) and leaves `out` empty. Time bars validate each run of trades while it is in cache, which
-// halves the memory traffic of a separate validation pass.
+// it) and leaves `out` empty. Time bars validate each run of trades just before reducing it, so
+// the second read comes from cache rather than memory.
 inline std::optional<Violation> aggregate_bars_checked(const std::int64_t* ts, const double* price,
                                                        const double* size, std::size_t count,
                                                        BarSpec spec, bool fill_gaps,

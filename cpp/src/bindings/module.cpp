@@ -9,6 +9,10 @@ PYBIND11_MODULE(_core, m) {
   auto ring = m.def_submodule("ring", "Lock-free SPSC and MPMC rings");
   alphaforge::bindings::register_ring(ring);
 
+  auto data = m.def_submodule("data", "Market data records, bar aggregation and the data engine");
+  alphaforge::bindings::register_data(data);
+
   auto bench = m.def_submodule("bench", "Native workloads behind `alphaforge bench`");
   alphaforge::bindings::register_bench(bench);
+  alphaforge::bindings::register_data_bench(bench);
 }

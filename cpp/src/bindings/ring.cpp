@@ -16,6 +16,7 @@
 #include "alphaforge/spsc_ring.hpp"
 #include "alphaforge/trade_tick.hpp"
 #include "arguments.hpp"
+#include "market_dtypes.hpp"
 #include "register.hpp"
 
 namespace py = pybind11;
@@ -369,7 +370,7 @@ void define_ring(py::module_& m, const char* name, const char* doc) {
 }  // namespace
 
 void register_ring(py::module_& m) {
-  PYBIND11_NUMPY_DTYPE(TradeTick, ts_ns, price, size, trade_id, symbol_id, aggressor);
+  register_market_dtypes();
   m.attr("TRADE_TICK_DTYPE") = py::dtype::of<TradeTick>();
 
   py::class_<RingStatistics>(m, "RingStatistics", "Counters of one ring")

@@ -1,0 +1,45 @@
+"""Market data: records, bar aggregation, the data engine, loaders and a Parquet catalog.
+
+``DataEngine`` ingests trades and quotes one at a time or in numpy batches (applied before the
+call returns), or drains lock-free rings fed by producer threads on its own engine thread. It
+keeps the last trade and best quote per symbol, builds bars per subscription and calls Python
+handlers. ``aggregate_bars`` is the vectorised path from arrays to a DataFrame of bars.
+"""
+
+from alphaforge._core.data import (
+    BAR_DTYPE,
+    QUOTE_TICK_DTYPE,
+    TRADE_TICK_DTYPE,
+    AggressorSide,
+    Bar,
+    BarSpec,
+    DataEngine,
+    DataEngineConfig,
+    DataEngineStatistics,
+    Publisher,
+    QuoteTick,
+    TradeTick,
+)
+from alphaforge.data.bars import aggregate_bars
+from alphaforge.data.catalog import DataCatalog
+from alphaforge.data.loaders import from_dataframe, load_csv, load_parquet
+
+__all__ = [
+    "BAR_DTYPE",
+    "QUOTE_TICK_DTYPE",
+    "TRADE_TICK_DTYPE",
+    "AggressorSide",
+    "Bar",
+    "BarSpec",
+    "DataCatalog",
+    "DataEngine",
+    "DataEngineConfig",
+    "DataEngineStatistics",
+    "Publisher",
+    "QuoteTick",
+    "TradeTick",
+    "aggregate_bars",
+    "from_dataframe",
+    "load_csv",
+    "load_parquet",
+]

@@ -1,0 +1,170 @@
+"""Loaders: column mapping, time zones, derived columns and every rejection."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from alphaforge.data import AggressorSide, from_dataframe, load_csv, load_parquet
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_parquet_trades_with_mapping_and_buyer_maker() -> None:
+    raw = pd.read_parquet(DATA / "btcusdt-trades.parquet")
+    trades = load_parquet(
+        DATA / "btcusdt-trades.parquet", columns={"timestamp": "ts_ns", "quantity": "size"}
+    )
+    assert list(trades.columns) == ["ts_ns", "price", "size", "aggressor", "trade_id"]
+    assert len(trades) == len(raw) == 2001
+    assert trades["ts_ns"].iloc[0] == pd.Timestamp("2021-01-08 00:00:00.278", tz="UTC").value
+    # buyer_maker: the buyer rested, so the seller was the aggressor.
+    first_maker = bool(raw["buyer_maker"].astype(str).str.lower().iloc[0] == "true")
+    side = AggressorSide.SELLER if first_maker else AggressorSide.BUYER
+    assert trades["aggressor"].iloc[0] == side.value
+    np.testing.assert_array_equal(trades["price"], raw["price"])
+
+
+def test_parquet_quotes_drop_unknown_columns_when_asked() -> None:
+    quotes = load_parquet(DATA / "btcusdt-quotes.parquet", "quotes", columns={"timestamp": "ts_ns"})
+    assert list(quotes.columns) == ["ts_ns", "bid", "ask", "bid_size", "ask_size", "symbol"]
+    assert (quotes["bid"] <= quotes["ask"]).all()
+    assert quotes["symbol"].iloc[0] == "BTC/USDT"
+
+
+def test_csv_quotes_without_sizes() -> None:
+    quotes = load_csv(DATA / "usdjpy-quotes-truefx.csv", "quotes", columns={"timestamp": "ts_ns"})
+    assert len(quotes) == 1000
+    assert quotes["ts_ns"].iloc[0] == pd.Timestamp("2013-01-01 22:00:00.295", tz="UTC").value
+    assert (quotes["bid_size"] == 0.0).all()
+
+
+def test_csv_read_by_pyarrow_with_time_zone(tmp_path: Path) -> None:
+    path = tmp_path / "trades.csv"
+    path.write_text("time,px,qty\n2024-03-08 09:30:00,10.5,100\n2024-03-11 09:30:00,11,50\n")
+    trades = load_csv(
+        path, columns={"time": "ts_ns", "px": "price", "qty": "size"}, tz="America/New_York"
+    )
+    # New York is UTC-5 before the 2024-03-10 DST change and UTC-4 after it.
+    assert list(trades["ts_ns"]) == [
+        pd.Timestamp("2024-03-08 14:30", tz="UTC").value,
+        pd.Timestamp("2024-03-11 13:30", tz="UTC").value,
+    ]
+
+
+def test_integer_timestamps_in_other_units() -> None:
+    frame = pd.DataFrame(
+        {"ts_ns": [1_700_000_000_000, 1_700_000_000_500], "price": [1.0, 2.0], "size": [1.0, 1.0]}
+    )
+    trades = from_dataframe(frame, ts_unit="ms")
+    assert list(trades["ts_ns"]) == [1_700_000_000_000_000_000, 1_700_000_000_500_000_000]
+    with pytest.raises(ValueError, match="ts_unit must be one of"):
+        from_dataframe(frame, ts_unit="minutes")
+
+
+def test_aware_timestamps_are_converted_to_utc() -> None:
+    stamps = pd.to_datetime(["2024-01-02 10:00", "2024-01-02 10:01"]).tz_localize("Asia/Tokyo")
+    frame = pd.DataFrame({"ts_ns": stamps, "price": [1.0, 2.0], "size": [1.0, 1.0]})
+    trades = from_dataframe(frame)
+    assert trades["ts_ns"].iloc[0] == pd.Timestamp("2024-01-02 01:00", tz="UTC").value
+
+
+def test_unsorted_rows_name_the_first_offender_or_are_sorted() -> None:
+    frame = pd.DataFrame(
+        {"ts_ns": [1, 3, 2, 0], "price": [1.0, 3.0, 2.0, 0.5], "size": [1.0, 1.0, 1.0, 1.0]}
+    )
+    with pytest.raises(ValueError, match=r"ts_ns\[2\] = 2: earlier than row 1 \(3\)"):
+        from_dataframe(frame)
+    ordered = from_dataframe(frame, sort=True)
+    assert list(ordered["ts_ns"]) == [0, 1, 2, 3]
+    assert list(ordered["price"]) == [0.5, 1.0, 2.0, 3.0]
+
+
+@pytest.mark.parametrize(
+    ("column", "values", "message"),
+    [
+        ("price", [1.0, np.nan, 1.0], r"price\[1\] = nan: must be a finite number > 0"),
+        ("price", [1.0, 1.0, -2.0], r"price\[2\] = -2: must be a finite number > 0"),
+        ("size", [-1.0, 1.0, 1.0], r"size\[0\] = -1"),
+        ("size", [1.0, np.inf, 1.0], r"size\[1\] = inf"),
+        ("price", ["1.0", "x", "2"], r"price\[1\] = 'x': not a number"),
+        ("ts_ns", ["2024-01-01", "soon", "2024-01-02"], r"ts_ns\[1\] = 'soon': not a timestamp"),
+        ("ts_ns", [1.0, 2.0, 3.0], "ts_ns holds floats"),
+    ],
+)
+def test_bad_values_are_rejected_by_row_and_column(
+    column: str, values: list[object], message: str
+) -> None:
+    data: dict[str, list[object]] = {
+        "ts_ns": [1, 2, 3],
+        "price": [1.0, 2.0, 3.0],
+        "size": [1.0, 1.0, 1.0],
+    }
+    data[column] = values
+    error = TypeError if "floats" in message else ValueError
+    with pytest.raises(error, match=message):
+        from_dataframe(pd.DataFrame(data))
+
+
+def test_column_problems_are_named() -> None:
+    frame = pd.DataFrame({"t": [1], "price": [1.0], "qty": [1.0], "venue": ["X"]})
+    with pytest.raises(ValueError, match=r"missing column 'ts_ns'.*columns=\{'your_name'"):
+        from_dataframe(frame.drop(columns=["venue"]), columns={"qty": "size"})
+    with pytest.raises(ValueError, match="unknown column 'venue' for trades"):
+        from_dataframe(frame, columns={"t": "ts_ns", "qty": "size"})
+    with pytest.raises(ValueError, match="column 'when' named in columns= is not in the data"):
+        from_dataframe(frame, columns={"when": "ts_ns"})
+    with pytest.raises(ValueError, match="'colour' is not a trades column"):
+        from_dataframe(frame, columns={"venue": "colour"})
+    ok = from_dataframe(frame, columns={"t": "ts_ns", "qty": "size"}, unknown="drop")
+    assert list(ok.columns) == ["ts_ns", "price", "size"]
+
+
+def test_empty_and_wrong_inputs() -> None:
+    with pytest.raises(ValueError, match="empty data"):
+        from_dataframe(pd.DataFrame({"ts_ns": [], "price": [], "size": []}))
+    with pytest.raises(TypeError, match="frame must be a pandas DataFrame, got dict"):
+        from_dataframe({"ts_ns": [1]})  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="kind must be one of"):
+        from_dataframe(pd.DataFrame({"a": [1]}), "ticks")  # type: ignore[arg-type]
+
+
+def test_aggressor_strings_and_bad_codes() -> None:
+    frame = pd.DataFrame(
+        {
+            "ts_ns": [1, 2, 3],
+            "price": [1.0] * 3,
+            "size": [1.0] * 3,
+            "aggressor": ["buy", "SELL", ""],
+        }
+    )
+    assert list(from_dataframe(frame)["aggressor"]) == [1, 2, 0]
+    frame["aggressor"] = ["buy", "up", "sell"]
+    with pytest.raises(ValueError, match=r"aggressor\[1\] = 'up'"):
+        from_dataframe(frame)
+    frame["aggressor"] = [1, 2, 9]
+    with pytest.raises(ValueError, match=r"aggressor\[2\] = 9"):
+        from_dataframe(frame)
+
+
+def test_quotes_and_bars_are_validated() -> None:
+    quotes = pd.DataFrame({"ts_ns": [1, 2], "bid": [1.0, 1.2], "ask": [1.1, 1.1]})
+    with pytest.raises(ValueError, match=r"bid\[1\] = 1.2.*crossed"):
+        from_dataframe(quotes, "quotes")
+    bars = pd.DataFrame(
+        {
+            "ts_ns": [1, 2],
+            "open": [1.0, 1.0],
+            "high": [2.0, 0.9],
+            "low": [0.5, 0.8],
+            "close": [1.5, 0.9],
+            "volume": [1.0, 1.0],
+        }
+    )
+    with pytest.raises(ValueError, match=r"high\[1\] = 0.9: below the open"):
+        from_dataframe(bars, "bars")
+    bars.loc[1, "high"] = 1.0
+    assert len(from_dataframe(bars, "bars")) == 2

@@ -187,7 +187,7 @@ class PyRing {
             }
           }
           counters_.popped.fetch_add(taken, std::memory_order_relaxed);
-          if (taken == wanted) return std::move(out);
+          if (taken == wanted) return out;
           // Another consumer of an MpmcRing got there first.
           return out[py::slice(0, static_cast<py::ssize_t>(taken), 1)].attr("copy")();
         },

@@ -9,6 +9,9 @@ PYBIND11_MODULE(_core, m) {
   auto ring = m.def_submodule("ring", "Lock-free SPSC and MPMC rings");
   alphaforge::bindings::register_ring(ring);
 
+  auto execution = m.def_submodule("execution", "Orders, order book, risk, positions");
+  alphaforge::bindings::register_execution(execution);
+
   auto bench = m.def_submodule("bench", "Native workloads behind `alphaforge bench`");
   alphaforge::bindings::register_bench(bench);
 }

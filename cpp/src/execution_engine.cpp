@@ -4,7 +4,6 @@
 #include <cmath>
 #include <exception>
 #include <limits>
-#include <sstream>
 #include <stdexcept>
 #include <utility>
 
@@ -14,13 +13,6 @@ namespace {
 constexpr std::uint32_t kNotOpen = UINT32_MAX;
 // Taker id of the fills that market data (a trade or a quote elsewhere) makes against the book.
 constexpr std::uint64_t kMarketTaker = 0;
-
-std::string format(double value) {
-  std::ostringstream out;
-  out.precision(15);
-  out << value;
-  return out.str();
-}
 
 bool crosses(OrderSide taker, Ticks limit, Ticks price) noexcept {
   return taker == OrderSide::kBuy ? price <= limit : price >= limit;
@@ -60,7 +52,7 @@ ExecutionEngine::ExecutionEngine(EngineConfig config, const PriceSource* prices)
       cash_(config.starting_cash), prices_(prices) {
   fees_.validate();
   if (!std::isfinite(starting_cash_)) {
-    throw std::invalid_argument("cash must be finite, got " + format(starting_cash_));
+    throw std::invalid_argument("cash must be finite, got " + to_decimal(starting_cash_));
   }
 }
 
@@ -155,8 +147,8 @@ std::uint64_t ExecutionEngine::submit(const OrderRequest& request) {
   const Instrument& grid = grid_for(request.symbol, scratch);
   const Lots qty = grid.qty_to_lots(request.quantity, "quantity");
   if (grid.min_qty() > 0.0 && qty < grid.qty_to_lots(grid.min_qty(), "min_qty")) {
-    throw std::invalid_argument("quantity " + format(request.quantity) + " is below min_qty " +
-                                format(grid.min_qty()) + " of " + grid.symbol());
+    throw std::invalid_argument("quantity " + to_decimal(request.quantity) + " is below min_qty " +
+                                to_decimal(grid.min_qty()) + " of " + grid.symbol());
   }
   const bool has_limit = request.type == OrderType::kLimit || request.type == OrderType::kStopLimit;
   const bool has_stop = request.type == OrderType::kStop || request.type == OrderType::kStopLimit;
@@ -250,7 +242,7 @@ std::optional<std::string> ExecutionEngine::venue_refusal(Market& m, const Order
   if (o.tif == TimeInForce::kPostOnly && o.type == OrderType::kLimit) {
     if ((market && crosses(o.side, o.price, *market)) ||
         (inside && crosses(o.side, o.price, inside->price))) {
-      return "post-only order at " + format(inst.ticks_to_price(o.price)) +
+      return "post-only order at " + to_decimal(inst.ticks_to_price(o.price)) +
              " would take liquidity";
     }
   }
@@ -261,8 +253,8 @@ std::optional<std::string> ExecutionEngine::venue_refusal(Market& m, const Order
                     : inside ? std::optional<Ticks>(inside->price)
                              : std::nullopt;
     if (at && inst.notional(*at, o.quantity) < inst.min_notional()) {
-      return "notional " + format(inst.notional(*at, o.quantity)) + " is below min_notional " +
-             format(inst.min_notional());
+      return "notional " + to_decimal(inst.notional(*at, o.quantity)) + " is below min_notional " +
+             to_decimal(inst.min_notional());
     }
   }
   return std::nullopt;
@@ -549,9 +541,9 @@ void ExecutionEngine::modify(std::uint64_t id, std::optional<double> price,
   const Lots new_qty = quantity ? inst.qty_to_lots(*quantity, "quantity") : o.quantity;
   const Ticks new_stop = stop_price ? inst.price_to_ticks(*stop_price, "stop_price") : o.stop_price;
   if (new_qty <= o.filled) {
-    throw std::invalid_argument("quantity " + format(inst.lots_to_qty(new_qty)) +
+    throw std::invalid_argument("quantity " + to_decimal(inst.lots_to_qty(new_qty)) +
                                 " must exceed the filled quantity " +
-                                format(inst.lots_to_qty(o.filled)));
+                                to_decimal(inst.lots_to_qty(o.filled)));
   }
   refresh(m);
   const Lots new_leaves = new_qty - o.filled;
@@ -575,7 +567,7 @@ void ExecutionEngine::modify(std::uint64_t id, std::optional<double> price,
     if ((market && crosses(o.side, new_price, *market)) ||
         (inside && crosses(o.side, new_price, inside->price))) {
       throw std::invalid_argument("post-only order " + std::to_string(id) + " at " +
-                                  format(inst.ticks_to_price(new_price)) +
+                                  to_decimal(inst.ticks_to_price(new_price)) +
                                   " would take liquidity");
     }
   }
@@ -629,7 +621,7 @@ void ExecutionEngine::update_quote(std::string_view symbol, double bid, double a
   const Ticks bid_ticks = grid.price_to_ticks(bid, "bid");
   const Ticks ask_ticks = grid.price_to_ticks(ask, "ask");
   if (bid_ticks > ask_ticks) {
-    throw std::invalid_argument("bid " + format(bid) + " is above ask " + format(ask));
+    throw std::invalid_argument("bid " + to_decimal(bid) + " is above ask " + to_decimal(ask));
   }
   Market& m = market_for(symbol);
   m.bid = bid_ticks;

@@ -3,7 +3,6 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
-#include <sstream>
 #include <stdexcept>
 #include <utility>
 
@@ -12,17 +11,10 @@ namespace {
 
 constexpr int kMaxPrecision = 12;
 
-std::string format(double value) {
-  std::ostringstream out;
-  out.precision(17);
-  out << value;
-  return out.str();
-}
-
 void require_positive(double value, const char* field) {
   if (!std::isfinite(value) || value <= 0.0) {
     throw std::invalid_argument(std::string(field) + " must be a finite number > 0, got " +
-                                format(value));
+                                to_decimal(value));
   }
 }
 
@@ -42,13 +34,13 @@ int decimals_of(double step) {
 std::int64_t to_steps(double value, double step, const char* field, const char* unit) {
   const double steps = std::round(value / step);
   if (steps > 9.0e18) {
-    throw std::invalid_argument(std::string(field) + " " + format(value) + " is too large for " +
-                                unit + " of " + format(step));
+    throw std::invalid_argument(std::string(field) + " " + to_decimal(value) + " is too large for " +
+                                unit + " of " + to_decimal(step));
   }
   const double tolerance = std::max(step * 1e-9, std::abs(value) * 1e-14);
   if (std::abs(steps * step - value) > tolerance) {
-    throw std::invalid_argument(std::string(field) + " " + format(value) +
-                                " is not a multiple of the " + unit + " " + format(step));
+    throw std::invalid_argument(std::string(field) + " " + to_decimal(value) +
+                                " is not a multiple of the " + unit + " " + to_decimal(step));
   }
   return static_cast<std::int64_t>(steps);
 }
@@ -66,11 +58,11 @@ Instrument::Instrument(std::string symbol, double tick_size, double lot_size, do
   require_positive(tick_size, "tick_size");
   require_positive(lot_size, "lot_size");
   if (!std::isfinite(min_qty) || min_qty < 0.0) {
-    throw std::invalid_argument("min_qty must be a finite number >= 0, got " + format(min_qty));
+    throw std::invalid_argument("min_qty must be a finite number >= 0, got " + to_decimal(min_qty));
   }
   if (!std::isfinite(min_notional) || min_notional < 0.0) {
     throw std::invalid_argument("min_notional must be a finite number >= 0, got " +
-                                format(min_notional));
+                                to_decimal(min_notional));
   }
   if (price_precision > kMaxPrecision || size_precision > kMaxPrecision) {
     throw std::invalid_argument("precision must be at most " + std::to_string(kMaxPrecision));
@@ -79,11 +71,11 @@ Instrument::Instrument(std::string symbol, double tick_size, double lot_size, do
   size_precision_ = size_precision < 0 ? decimals_of(lot_size) : size_precision;
   if (price_precision_ < decimals_of(tick_size)) {
     throw std::invalid_argument("price_precision " + std::to_string(price_precision_) +
-                                " cannot write the tick_size " + format(tick_size));
+                                " cannot write the tick_size " + to_decimal(tick_size));
   }
   if (size_precision_ < decimals_of(lot_size)) {
     throw std::invalid_argument("size_precision " + std::to_string(size_precision_) +
-                                " cannot write the lot_size " + format(lot_size));
+                                " cannot write the lot_size " + to_decimal(lot_size));
   }
   if (min_qty > 0.0) to_steps(min_qty, lot_size, "min_qty", "lot_size");
   price_scale_ = std::pow(10.0, price_precision_);

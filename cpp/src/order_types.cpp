@@ -1,5 +1,8 @@
 #include "alphaforge/order_types.hpp"
 
+#include <charconv>
+#include <system_error>
+
 namespace alphaforge {
 
 std::string_view to_string(OrderSide side) noexcept {
@@ -56,6 +59,14 @@ std::string_view to_string(OrderStatus status) noexcept {
 
 std::string_view to_string(Liquidity liquidity) noexcept {
   return liquidity == Liquidity::kMaker ? "MAKER" : "TAKER";
+}
+
+std::string to_decimal(double value) {
+  char text[64];
+  // Plain digits read best for prices and sizes; numbers too long for that go scientific.
+  auto result = std::to_chars(text, text + sizeof(text), value, std::chars_format::fixed);
+  if (result.ec != std::errc{}) result = std::to_chars(text, text + sizeof(text), value);
+  return std::string(text, result.ptr);
 }
 
 }  // namespace alphaforge

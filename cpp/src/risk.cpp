@@ -2,27 +2,20 @@
 
 #include <cmath>
 #include <limits>
-#include <sstream>
 #include <stdexcept>
 
 #include "alphaforge/fees.hpp"
+#include "alphaforge/order_types.hpp"
 
 namespace alphaforge {
 namespace {
 
 constexpr std::int64_t kOneSecondNs = 1'000'000'000;
 
-std::string format(double value) {
-  std::ostringstream out;
-  out.precision(15);
-  out << value;
-  return out.str();
-}
-
 void require_positive(const std::optional<double>& value, const char* field) {
   if (value && !(std::isfinite(*value) && *value > 0.0)) {
     throw std::invalid_argument(std::string(field) + " must be a finite number > 0 or None, got " +
-                                format(*value));
+                                to_decimal(*value));
   }
 }
 
@@ -39,7 +32,7 @@ void FeeSchedule::validate() const {
     if (!std::isfinite(rate) || rate <= -1.0 || rate >= 1.0) {
       throw std::invalid_argument(std::string(field) +
                                   " fee rate must be a finite fraction of notional in (-1, 1), got " +
-                                  format(rate));
+                                  to_decimal(rate));
     }
   }
 }
@@ -62,19 +55,19 @@ RiskEngine::RiskEngine(RiskLimits limits) : limits_(limits) {
 std::optional<std::string> RiskEngine::check(const RiskCheck& order) const {
   if (limits_.kill_switch) return "kill switch is engaged";
   if (limits_.max_order_qty && order.qty > *limits_.max_order_qty) {
-    return "quantity " + format(order.qty) + " exceeds max_order_qty " +
-           format(*limits_.max_order_qty);
+    return "quantity " + to_decimal(order.qty) + " exceeds max_order_qty " +
+           to_decimal(*limits_.max_order_qty);
   }
   if (limits_.max_order_notional && order.notional &&
       *order.notional > *limits_.max_order_notional) {
-    return "notional " + format(*order.notional) + " exceeds max_order_notional " +
-           format(*limits_.max_order_notional);
+    return "notional " + to_decimal(*order.notional) + " exceeds max_order_notional " +
+           to_decimal(*limits_.max_order_notional);
   }
   // An order that brings the position closer to flat is let through even beyond the limit.
   if (limits_.max_position && std::abs(order.position_after) > *limits_.max_position &&
       std::abs(order.position_after) > std::abs(order.position_now)) {
-    return "position would reach " + format(order.position_after) + ", beyond max_position " +
-           format(*limits_.max_position);
+    return "position would reach " + to_decimal(order.position_after) + ", beyond max_position " +
+           to_decimal(*limits_.max_position);
   }
   if (order.new_order && limits_.max_open_orders && order.open_orders >= *limits_.max_open_orders) {
     return "open orders at max_open_orders " + std::to_string(*limits_.max_open_orders);

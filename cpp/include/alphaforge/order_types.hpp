@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace alphaforge {
@@ -43,5 +44,8 @@ std::string_view to_string(OrderType type) noexcept;
 std::string_view to_string(TimeInForce tif) noexcept;
 std::string_view to_string(OrderStatus status) noexcept;
 std::string_view to_string(Liquidity liquidity) noexcept;
+
+// The shortest text that reads back as `value` (100.01, not 100.010000000000005), for messages.
+std::string to_decimal(double value);
 
 }  // namespace alphaforge

@@ -26,17 +26,10 @@ namespace {
 
 constexpr const char* kIdPrefix = "O-";
 
-std::string format(double value) {
-  std::ostringstream out;
-  out.precision(15);
-  out << value;
-  return out.str();
-}
-
 double positive(double value, const char* field) {
   if (!std::isfinite(value) || value <= 0.0) {
     throw py::value_error(std::string(field) + " must be a finite number > 0, got " +
-                          format(value));
+                          to_decimal(value));
   }
   return value;
 }
@@ -264,7 +257,7 @@ EngineConfig make_config(const std::optional<RiskLimits>& risk,
   EngineConfig config;
   if (risk) config.risk = *risk;
   if (fees) config.fees = *fees;
-  if (!std::isfinite(cash)) throw py::value_error("cash must be finite, got " + format(cash));
+  if (!std::isfinite(cash)) throw py::value_error("cash must be finite, got " + to_decimal(cash));
   config.starting_cash = cash;
   return config;
 }
@@ -596,9 +589,9 @@ void define_instrument(py::module_& m) {
       .def("lots_to_qty", &Instrument::lots_to_qty, py::arg("lots"),
            "The quantity of `lots` lots, rounded to the size precision.")
       .def("__repr__", [](const Instrument& i) {
-        return "Instrument('" + i.symbol() + "', tick_size=" + format(i.tick_size()) +
-               ", lot_size=" + format(i.lot_size()) + ", min_qty=" + format(i.min_qty()) +
-               ", min_notional=" + format(i.min_notional()) + ")";
+        return "Instrument('" + i.symbol() + "', tick_size=" + to_decimal(i.tick_size()) +
+               ", lot_size=" + to_decimal(i.lot_size()) + ", min_qty=" + to_decimal(i.min_qty()) +
+               ", min_notional=" + to_decimal(i.min_notional()) + ")";
       });
 }
 
@@ -696,7 +689,7 @@ void define_book(py::module_& m) {
       .def("__repr__", [](const BookFillView& f) {
         return "BookFill(maker_order_id=" + std::to_string(f.maker_order_id) +
                ", taker_order_id=" + std::to_string(f.taker_order_id) +
-               ", price=" + format(f.price) + ", qty=" + format(f.qty) + ")";
+               ", price=" + to_decimal(f.price) + ", qty=" + to_decimal(f.qty) + ")";
       });
 
   py::class_<PyBook>(m, "OrderBook",
@@ -776,7 +769,7 @@ void define_engine_types(py::module_& m) {
       .def_readonly("maker", &FeeSchedule::maker_rate)
       .def_readonly("taker", &FeeSchedule::taker_rate)
       .def("__repr__", [](const FeeSchedule& f) {
-        return "Fees(maker=" + format(f.maker_rate) + ", taker=" + format(f.taker_rate) + ")";
+        return "Fees(maker=" + to_decimal(f.maker_rate) + ", taker=" + to_decimal(f.taker_rate) + ")";
       });
 
   py::class_<FillView>(m, "Fill", "One execution of one order.")
@@ -792,7 +785,7 @@ void define_engine_types(py::module_& m) {
       .def_readonly("ts_ns", &FillView::ts_ns)
       .def("__repr__", [](const FillView& f) {
         return "Fill(" + f.order_id + ", " + f.symbol + ", " + std::string(to_string(f.side)) +
-               " " + format(f.qty) + " @ " + format(f.price) + ", fee=" + format(f.fee) + ", " +
+               " " + to_decimal(f.qty) + " @ " + to_decimal(f.price) + ", fee=" + to_decimal(f.fee) + ", " +
                std::string(to_string(f.liquidity)) + ")";
       });
 
@@ -821,9 +814,9 @@ void define_engine_types(py::module_& m) {
       .def_readonly("unrealized_pnl", &AccountState::unrealized_pnl)
       .def_readonly("fees", &AccountState::fees)
       .def("__repr__", [](const AccountState& a) {
-        return "Account(cash=" + format(a.cash) + ", equity=" + format(a.equity) +
-               ", realized_pnl=" + format(a.realized_pnl) +
-               ", unrealized_pnl=" + format(a.unrealized_pnl) + ", fees=" + format(a.fees) + ")";
+        return "Account(cash=" + to_decimal(a.cash) + ", equity=" + to_decimal(a.equity) +
+               ", realized_pnl=" + to_decimal(a.realized_pnl) +
+               ", unrealized_pnl=" + to_decimal(a.unrealized_pnl) + ", fees=" + to_decimal(a.fees) + ")";
       });
 
   py::class_<StatisticsView>(m, "ExecutionStatistics", "Order counters and submit latency.")
@@ -851,7 +844,7 @@ void define_engine_types(py::module_& m) {
                ", rejected=" + std::to_string(s.counts.orders_rejected) +
                ", canceled=" + std::to_string(s.counts.orders_canceled) +
                ", expired=" + std::to_string(s.counts.orders_expired) +
-               ", avg_execution_latency_ms=" + format(s.avg_ms) + ")";
+               ", avg_execution_latency_ms=" + to_decimal(s.avg_ms) + ")";
       });
 }
 

@@ -21,10 +21,8 @@ from alphaforge.execution import (
 BUY, SELL = OrderSide.Buy, OrderSide.Sell
 
 
-def es_engine(**kwargs: object) -> ExecutionEngine:
-    engine = ExecutionEngine(
-        fees=Fees(maker=0.0001, taker=0.0005), cash=100_000.0, **kwargs  # type: ignore[arg-type]
-    )
+def es_engine() -> ExecutionEngine:
+    engine = ExecutionEngine(fees=Fees(maker=0.0001, taker=0.0005), cash=100_000.0)
     engine.add_instrument(Instrument("ES", tick_size=0.25, lot_size=1))
     return engine
 

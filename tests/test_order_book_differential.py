@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from order_book_reference import BUY, SELL, ReferenceBook
 
 from alphaforge.execution import OrderBook, OrderSide, TimeInForce
+from order_book_reference import BUY, SELL, ReferenceBook
 
 TICK = 0.01
 SIDES = {BUY: OrderSide.Buy, SELL: OrderSide.Sell}
@@ -100,8 +100,10 @@ def test_native_book_matches_reference_fill_by_fill(ops: list[tuple]) -> None:
             resting = ref.find(order_id)
             if resting is None:
                 continue
-            if resting.post_only and price != resting.price and ref.would_cross(
-                resting.side, price
+            if (
+                resting.post_only
+                and price != resting.price
+                and ref.would_cross(resting.side, price)
             ):
                 continue  # refused by both; covered by a unit test
             removed = resting.qty

@@ -37,7 +37,7 @@ OrderBook::OrderBook(std::size_t expected_orders) : index_(expected_orders) {
 }
 
 void OrderBook::check_new_id(std::uint64_t id) const {
-  if (contains(id) || stops_.contains(id)) {
+  if (contains(id) || (stops_.size() != 0 && stops_.contains(id))) {
     throw std::invalid_argument("order_id " + std::to_string(id) + " is already in the book");
   }
 }

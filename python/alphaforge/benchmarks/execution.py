@@ -131,7 +131,8 @@ def run(args: argparse.Namespace) -> None:
     ]
     console.print(
         f"[bold]Execution[/]: ExecutionEngine.submit_order from Python, {n:,} orders a round, "
-        f"risk checks and fees on, median of {args.rounds} interleaved rounds (target: under 5,000 ns)"
+        f"risk checks and fees on, median of {args.rounds} interleaved rounds "
+        "(target: under 5,000 ns)"
     )
     measured = interleaved_rounds(workloads, args.rounds, higher_is_better=False)
     print_comparison("submit_order, nanoseconds per call", measured, FLOOR, console)

@@ -682,6 +682,11 @@ std::optional<double> ExecutionEngine::mark_price(std::uint32_t symbol) const {
   return std::nullopt;
 }
 
+std::optional<double> ExecutionEngine::mark_price(std::string_view symbol) const {
+  const Market* m = find_market(symbol);
+  return m == nullptr ? std::nullopt : mark_price(m->index);
+}
+
 AccountState ExecutionEngine::account() const {
   AccountState a{starting_cash_, cash_, cash_, 0.0, 0.0, 0.0};
   for (const auto& m : markets_) {

@@ -148,6 +148,8 @@ class ExecutionEngine {
   // The account's net position in `symbol` over all strategies.
   const Position* net_position(std::string_view symbol) const;
   std::optional<double> mark_price(std::uint32_t symbol) const;
+  // Last trade, else the mid of the quote; nothing for an unknown symbol or one without prices.
+  std::optional<double> mark_price(std::string_view symbol) const;
   AccountState account() const;
   const ExecutionStatistics& statistics() const noexcept { return stats_; }
 

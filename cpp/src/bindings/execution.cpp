@@ -192,10 +192,8 @@ struct PositionView {
   std::optional<double> mark_price;
 };
 
-PositionView position_view(const ExecutionEngine& engine, std::optional<std::string> strategy,
-                           std::string symbol, const Position* p,
-                           std::optional<std::uint32_t> symbol_index) {
-  const auto mark = symbol_index ? engine.mark_price(*symbol_index) : std::nullopt;
+PositionView position_view(std::optional<std::string> strategy, std::string symbol,
+                           const Position* p, std::optional<double> mark) {
   if (p == nullptr) return {std::move(strategy), std::move(symbol), 0, 0, 0, 0, 0, 0, mark};
   return {std::move(strategy), std::move(symbol), p->quantity(), p->avg_price(),
           p->realized_pnl(), p->unrealized_pnl(mark), p->fees(), p->fill_count(), mark};
@@ -317,24 +315,18 @@ class PyEngine {
   std::vector<PositionView> positions() const {
     std::vector<PositionView> out;
     for (const auto& entry : engine_.positions()) {
-      out.push_back(position_view(engine_, engine_.strategy_name(entry.strategy),
-                                  engine_.symbol_name(entry.symbol), entry.position, entry.symbol));
+      out.push_back(position_view(engine_.strategy_name(entry.strategy),
+                                  engine_.symbol_name(entry.symbol), entry.position,
+                                  engine_.mark_price(entry.symbol)));
     }
     return out;
   }
 
   PositionView position(const std::string& symbol,
                         const std::optional<std::string>& strategy_id) const {
-    const Instrument* inst = engine_.instrument(symbol);
-    std::optional<std::uint32_t> index;
-    if (inst != nullptr) {
-      for (const auto& entry : engine_.positions()) {
-        if (engine_.symbol_name(entry.symbol) == symbol) index = entry.symbol;
-      }
-    }
     const Position* p =
         strategy_id ? engine_.position(symbol, *strategy_id) : engine_.net_position(symbol);
-    return position_view(engine_, strategy_id, symbol, p, index);
+    return position_view(strategy_id, symbol, p, engine_.mark_price(std::string_view(symbol)));
   }
 
   StatisticsView statistics() const {

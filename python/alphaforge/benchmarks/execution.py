@@ -47,38 +47,38 @@ def _per_call_ns(calls: int, run: Callable[[], None]) -> float:
     return (time.perf_counter() - started) / calls * 1e9
 
 
-def market_orders(n: int) -> float:
-    """Market orders alternating buy and sell, each filled at the quote and accounted."""
+def _alternate(buy: Order, sell: Order, n: int) -> float:
+    """Submit `buy` and `sell` in turn, n orders in all, each filled at once; ns per call."""
     engine = _engine()
-    buy = Order.market(SYMBOL, OrderSide.Buy, 0.01, "bench")
-    sell = Order.market(SYMBOL, OrderSide.Sell, 0.01, "bench")
     submit = engine.submit_order
+    pairs = n // 2
 
     def run() -> None:
-        for _ in range(n // 2):
+        for _ in range(pairs):
             submit(buy)
             submit(sell)
 
-    ns = _per_call_ns(n // 2 * 2, run)
-    _check_filled(engine, n // 2 * 2)
+    ns = _per_call_ns(pairs * 2, run)
+    _check_filled(engine, pairs * 2)
     return ns
+
+
+def market_orders(n: int) -> float:
+    """Market orders alternating buy and sell, each filled at the quote and accounted."""
+    return _alternate(
+        Order.market(SYMBOL, OrderSide.Buy, 0.01, "bench"),
+        Order.market(SYMBOL, OrderSide.Sell, 0.01, "bench"),
+        n,
+    )
 
 
 def marketable_limit_orders(n: int) -> float:
     """Limit orders priced through the quote: they take liquidity and fill at once."""
-    engine = _engine()
-    buy = Order.limit(SYMBOL, OrderSide.Buy, 0.01, 30_000.05, "bench")
-    sell = Order.limit(SYMBOL, OrderSide.Sell, 0.01, 29_999.95, "bench")
-    submit = engine.submit_order
-
-    def run() -> None:
-        for _ in range(n // 2):
-            submit(buy)
-            submit(sell)
-
-    ns = _per_call_ns(n // 2 * 2, run)
-    _check_filled(engine, n // 2 * 2)
-    return ns
+    return _alternate(
+        Order.limit(SYMBOL, OrderSide.Buy, 0.01, 30_000.05, "bench"),
+        Order.limit(SYMBOL, OrderSide.Sell, 0.01, 29_999.95, "bench"),
+        n,
+    )
 
 
 def resting_limit_orders(n: int) -> float:

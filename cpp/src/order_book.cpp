@@ -180,14 +180,26 @@ std::uint32_t OrderBook::new_level() {
   return static_cast<std::uint32_t>(levels_.size() - 1);
 }
 
+std::size_t OrderBook::lower_bound(const std::vector<LevelRef>& refs, Ticks key) noexcept {
+  // Branch-free halving (the step is computed, not branched on), so a price that lands on a
+  // random level costs no mispredicted branches.
+  const LevelRef* first = refs.data();
+  std::size_t length = refs.size();
+  while (length > 1) {
+    const std::size_t half = length / 2;
+    first += static_cast<std::size_t>(first[half - 1].key < key) * half;
+    length -= half;
+  }
+  if (length == 1 && first->key < key) ++first;
+  return static_cast<std::size_t>(first - refs.data());
+}
+
 std::uint32_t OrderBook::level_for(OrderSide side, Ticks price) {
   auto& refs = sides_[index_of(side)];
   const Ticks key = key_of(side, price);
   if (!refs.empty() && refs.back().key == key) return refs.back().level;
-  const auto it = std::lower_bound(refs.begin(), refs.end(), key,
-                                   [](const LevelRef& ref, Ticks k) { return ref.key < k; });
-  if (it != refs.end() && it->key == key) return it->level;
-  const std::size_t at = static_cast<std::size_t>(it - refs.begin());
+  const std::size_t at = lower_bound(refs, key);
+  if (at != refs.size() && refs[at].key == key) return refs[at].level;
   const std::uint32_t li = new_level();
   levels_[li] = Level{price, 0, 0, kNil, kNil};
   refs.insert(refs.begin() + static_cast<std::ptrdiff_t>(at), LevelRef{key, li});
@@ -237,9 +249,7 @@ void OrderBook::drop_level_if_empty(OrderSide side, std::uint32_t li) {
   if (refs.back().key == key) {
     refs.pop_back();
   } else {
-    const auto it = std::lower_bound(refs.begin(), refs.end(), key,
-                                     [](const LevelRef& ref, Ticks k) { return ref.key < k; });
-    refs.erase(it);
+    refs.erase(refs.begin() + static_cast<std::ptrdiff_t>(lower_bound(refs, key)));
   }
   free_levels_.push_back(li);
 }

@@ -158,6 +158,8 @@ class OrderBook {
              std::vector<BookFill>& fills);
   Lots available(OrderSide taker, Ticks limit, Lots wanted) const noexcept;
   void rest(std::uint64_t id, OrderSide side, Ticks price, Lots qty, bool post_only);
+  // First position in `refs` whose key is not below `key`.
+  static std::size_t lower_bound(const std::vector<LevelRef>& refs, Ticks key) noexcept;
   std::uint32_t level_for(OrderSide side, Ticks price);
   void unlink(std::uint32_t node);
   void drop_level_if_empty(OrderSide side, std::uint32_t level);

@@ -269,3 +269,13 @@ def test_statistics_and_deterministic_clock() -> None:
     assert stats.avg_execution_latency_ms > 0
     assert engine.fills()[0].ts_ns == 1_700_000_000_000_000_000
     assert engine.order(engine.fills()[0].order_id).ts_created_ns == 1_700_000_000_000_000_000
+
+
+def test_prices_come_back_as_the_decimals_that_went_in() -> None:
+    engine = ExecutionEngine(instruments=[Instrument("X", tick_size=0.01, lot_size=1)])
+    for cents in range(1, 2_000, 7):
+        price = cents / 100
+        engine.update_price("X", price)
+        order = engine.order(engine.submit_order(Order.market("X", OrderSide.Buy, 1)))
+        assert order.avg_fill_price == price
+        assert engine.fills()[-1].price == price

@@ -144,7 +144,13 @@ OrderTicket snapshot(const ExecutionEngine& engine, const Order& o) {
   if (o.stop_price != 0) t.stop_price = inst.ticks_to_price(o.stop_price);
   t.filled_qty = inst.lots_to_qty(o.filled);
   t.leaves_qty = inst.lots_to_qty(o.leaves());
-  if (o.filled != 0) t.avg_fill_price = o.avg_fill_ticks() * inst.tick_size();
+  if (o.filled != 0) {
+    // A whole number of ticks prints as its exact decimal; a true average keeps its fraction.
+    const double ticks = o.avg_fill_ticks();
+    t.avg_fill_price = ticks == std::round(ticks)
+                           ? inst.ticks_to_price(static_cast<Ticks>(std::llround(ticks)))
+                           : ticks * inst.tick_size();
+  }
   t.status = o.status;
   if (!o.reject_reason.empty()) t.reject_reason = o.reject_reason;
   t.triggered = o.triggered;

@@ -518,6 +518,9 @@ void ExecutionEngine::release_kill_switch() { risk_.release_kill_switch(); }
 
 void ExecutionEngine::modify(std::uint64_t id, std::optional<double> price,
                              std::optional<double> quantity, std::optional<double> stop_price) {
+  // The price source may run Python code, which may call into this engine: refresh before
+  // holding a reference into the order table.
+  refresh(*markets_[order_ref(id).symbol]);
   Order& o = order_ref(id);
   if (!o.is_open()) {
     throw std::invalid_argument("order " + std::to_string(id) + " is " +
@@ -545,7 +548,6 @@ void ExecutionEngine::modify(std::uint64_t id, std::optional<double> price,
                                 " must exceed the filled quantity " +
                                 to_decimal(inst.lots_to_qty(o.filled)));
   }
-  refresh(m);
   const Lots new_leaves = new_qty - o.filled;
   const Lots open_same = (o.side == OrderSide::kBuy ? m.open_buy : m.open_sell) - o.leaves();
   const Ticks reference = has_limit ? new_price : new_stop;

@@ -16,13 +16,15 @@ class Position {
 
   Lots qty() const noexcept { return qty_; }
   double quantity() const noexcept { return static_cast<double>(qty_) * lot_size_; }
-  double avg_price() const noexcept { return avg_price_; }
+  double avg_price() const noexcept {
+    return qty_ == 0 ? 0.0 : cost_ / static_cast<double>(qty_ < 0 ? -qty_ : qty_);
+  }
   double realized_pnl() const noexcept { return realized_pnl_; }
   double fees() const noexcept { return fees_; }
   std::uint64_t fill_count() const noexcept { return fills_; }
   // Marked at `mark`; zero while flat or with no mark.
   double unrealized_pnl(std::optional<double> mark) const noexcept {
-    return (qty_ == 0 || !mark) ? 0.0 : quantity() * (*mark - avg_price_);
+    return (qty_ == 0 || !mark) ? 0.0 : quantity() * (*mark - avg_price());
   }
 
   void apply_fill(OrderSide side, Lots lots, double price, double fee) noexcept;
@@ -30,7 +32,9 @@ class Position {
  private:
   double lot_size_;
   Lots qty_ = 0;
-  double avg_price_ = 0.0;
+  // Price times lots of the open quantity: the average is one division of exact-as-possible
+  // sums, not a running mean that drifts over many fills.
+  double cost_ = 0.0;
   double realized_pnl_ = 0.0;
   double fees_ = 0.0;
   std::uint64_t fills_ = 0;

@@ -11,6 +11,8 @@ PYBIND11_MODULE(_core, m) {
 
   auto data = m.def_submodule("data", "Market data records, bar aggregation and the data engine");
   alphaforge::bindings::register_data(data);
+  auto execution = m.def_submodule("execution", "Orders, order book, risk, positions");
+  alphaforge::bindings::register_execution(execution);
 
   auto bench = m.def_submodule("bench", "Native workloads behind `alphaforge bench`");
   alphaforge::bindings::register_bench(bench);

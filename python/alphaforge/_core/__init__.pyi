@@ -1,5 +1,6 @@
 from alphaforge._core import bench as bench
 from alphaforge._core import data as data
+from alphaforge._core import execution as execution
 from alphaforge._core import ring as ring
 
 __version__: str

@@ -1,0 +1,49 @@
+#pragma once
+
+#include <string>
+
+#include "alphaforge/order_types.hpp"
+
+namespace alphaforge {
+
+// A tradable symbol and its grid. Every price and quantity entering the engine is converted
+// here, once, and rejected with std::invalid_argument when it is not on the grid.
+class Instrument {
+ public:
+  // precision < 0 derives the number of decimals from the tick or lot size.
+  Instrument(std::string symbol, double tick_size, double lot_size, double min_qty = 0.0,
+             double min_notional = 0.0, int price_precision = -1, int size_precision = -1);
+
+  // The grid used for a symbol when no instrument is registered: 1e-8 in price and size.
+  static Instrument fine_grid(std::string symbol);
+
+  const std::string& symbol() const noexcept { return symbol_; }
+  double tick_size() const noexcept { return tick_size_; }
+  double lot_size() const noexcept { return lot_size_; }
+  double min_qty() const noexcept { return min_qty_; }
+  double min_notional() const noexcept { return min_notional_; }
+  int price_precision() const noexcept { return price_precision_; }
+  int size_precision() const noexcept { return size_precision_; }
+
+  // `field` names the argument in the error message.
+  Ticks price_to_ticks(double price, const char* field = "price") const;
+  Lots qty_to_lots(double qty, const char* field = "qty") const;
+  double ticks_to_price(Ticks ticks) const noexcept;
+  double lots_to_qty(Lots lots) const noexcept;
+  double notional(Ticks price, Lots qty) const noexcept {
+    return ticks_to_price(price) * lots_to_qty(qty);
+  }
+
+ private:
+  std::string symbol_;
+  double tick_size_;
+  double lot_size_;
+  double min_qty_;
+  double min_notional_;
+  int price_precision_;
+  int size_precision_;
+  double price_scale_;  // 10^price_precision, to print ticks back as the nearest decimal
+  double size_scale_;
+};
+
+}  // namespace alphaforge

@@ -195,9 +195,7 @@ def test_bad_configuration() -> None:
         Fees(taker=math.nan)
     with pytest.raises(ValueError, match="cash must be finite"):
         ExecutionEngine(cash=math.inf)
-    with pytest.raises(
-        TypeError, match=r"DataEngine or provide last_price\(symbol\)"
-    ):
+    with pytest.raises(TypeError, match=r"DataEngine or provide last_price\(symbol\)"):
         ExecutionEngine(data_engine=object())
     engine = ExecutionEngine(instruments=[Instrument("A", 0.01, 1)])
     with pytest.raises(ValueError, match="already registered"):

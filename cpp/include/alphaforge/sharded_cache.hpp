@@ -268,7 +268,8 @@ class ShardedCache {
 
   // The calls below are the building blocks for bindings that must release what leaves the
   // cache only after the shard lock is gone (Python references, for one). ttl_ns comes from
-  // ttl_argument(). The sink has retire_entry(K&&, V&&) and retire_value(V&&).
+  // ttl_argument(). The sink has retire_entry(K&&, V&&) and retire_value(V&&), and may have
+  // retire_key(K&&), which receives the key passed to a put that replaced an equal held key.
 
   template <typename Retire>
   PutOutcome put_retiring(K key, V value, std::int64_t ttl_ns, Retire& retire) {
@@ -577,6 +578,9 @@ class ShardedCache {
     if (bucket != kNil) {
       const std::uint32_t i = shard.buckets[bucket].slot;
       Slot& slot = shard.slots[i];
+      if constexpr (requires { retire.retire_key(std::move(key)); }) {
+        retire.retire_key(std::move(key));  // the held key stays; the sink may want the new one
+      }
       retire.retire_value(std::move(slot.value));
       slot.value = std::move(value);
       slot.expires_ns = expires;

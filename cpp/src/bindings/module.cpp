@@ -9,6 +9,9 @@ PYBIND11_MODULE(_core, m) {
   auto ring = m.def_submodule("ring", "Lock-free SPSC and MPMC rings");
   alphaforge::bindings::register_ring(ring);
 
+  auto cache = m.def_submodule("cache", "Sharded LRU caches with per-entry TTL");
+  alphaforge::bindings::register_cache(cache);
+
   auto bench = m.def_submodule("bench", "Native workloads behind `alphaforge bench`");
   alphaforge::bindings::register_bench(bench);
 }

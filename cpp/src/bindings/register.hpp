@@ -7,5 +7,6 @@ namespace alphaforge::bindings {
 // One registration function per component; module.cpp gives each its own submodule.
 void register_ring(pybind11::module_& m);
 void register_bench(pybind11::module_& m);
+void register_cache(pybind11::module_& m);
 
 }  // namespace alphaforge::bindings

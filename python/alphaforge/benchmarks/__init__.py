@@ -3,4 +3,5 @@
 # Subcommand name -> module that defines ``add_arguments(parser)`` and ``run(args)``.
 SUITES: dict[str, str] = {
     "rings": "alphaforge.benchmarks.rings",
+    "cache": "alphaforge.benchmarks.cache",
 }

@@ -1,4 +1,5 @@
 from alphaforge._core import bench as bench
+from alphaforge._core import cache as cache
 from alphaforge._core import ring as ring
 
 __version__: str

@@ -85,7 +85,7 @@ class _OrderedDictLru(OrderedDict[Hashable, object]):
         if len(self) > self.maxsize:
             self.popitem(last=False)
 
-    def get(self, key: Hashable, default: object = None) -> object:  # type: ignore[override]
+    def get(self, key: Hashable, default: object = None) -> object:
         try:
             value = super().__getitem__(key)
         except KeyError:
@@ -203,16 +203,17 @@ def _batch_workloads(order: Sequence[str], max_size: int, batch: int) -> list[Wo
     rows: list[tuple[str, str, Callable[[], None]]] = [
         ("batch put", "GenericCache.put loop", loop_puts),
         ("batch put", "GenericCache.put_many", generic_puts),
-        ("batch put", "FloatCache str keys.put_many", text_puts),
-        ("batch put", "FloatCache int64 keys.put_many", int_puts),
+        ("batch put", "FloatCache.put_many, str keys", text_puts),
+        ("batch put", "FloatCache.put_many, int64 keys", int_puts),
         ("batch get", "GenericCache.get_many", generic_gets),
-        ("batch get", "FloatCache str keys.get_many", text_gets),
-        ("batch get", "FloatCache int64 keys.get_many", int_gets),
+        ("batch get", "FloatCache.get_many, str keys", text_gets),
+        ("batch get", "FloatCache.get_many, int64 keys", int_gets),
     ]
-    return [
-        (group, name, "items/s", lambda action=action: _items_per_second(action, items))
-        for group, name, action in rows
-    ]
+    return [(group, name, "items/s", _rate_of(action, items)) for group, name, action in rows]
+
+
+def _rate_of(action: Callable[[], None], items: int) -> Callable[[], float]:
+    return lambda: _items_per_second(action, items)
 
 
 def _redis_workloads(url: str, order: Sequence[str]) -> tuple[list[Workload], str | None]:
@@ -273,8 +274,6 @@ def run(args: argparse.Namespace) -> None:
     )
     print_comparison("Single-key put / get, ns per operation", measured, BASELINE, console)
     batches = interleaved_rounds(_batch_workloads(order, max_size, args.batch), args.rounds)
-    print_comparison(
-        f"Batches of {args.batch:,} keys", batches, "GenericCache.put loop", console
-    )
+    print_comparison(f"Batches of {args.batch:,} keys", batches, "GenericCache.put loop", console)
     if missing:
         console.print(f"Not measured (not installed or not reachable): {', '.join(missing)}")

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "alphaforge/cache_clock.hpp"
+#include "alphaforge/huge_page_allocator.hpp"
 #include "alphaforge/platform.hpp"
 #include "alphaforge/spin_lock.hpp"
 
@@ -276,6 +277,7 @@ class ShardedCache {
     const std::uint64_t hash = hash_(key);
     const std::int64_t expires = expiry_for(ttl_ns);
     Shard& shard = shard_of(hash);
+    shard.prefetch_bucket(static_cast<std::uint32_t>(hash));
     std::lock_guard guard(shard.lock);
     return put_locked(shard, static_cast<std::uint32_t>(hash), std::move(key), std::move(value),
                       expires, retire);
@@ -286,6 +288,7 @@ class ShardedCache {
   bool get_retiring(const Q& key, OnHit&& on_hit, Retire& retire) {
     const std::uint64_t hash = hash_(key);
     Shard& shard = shard_of(hash);
+    shard.prefetch_bucket(static_cast<std::uint32_t>(hash));
     std::lock_guard guard(shard.lock);
     std::int64_t now = kUnread;
     return get_locked(shard, static_cast<std::uint32_t>(hash), key, now, on_hit, retire);
@@ -349,8 +352,8 @@ class ShardedCache {
     for (std::size_t s = 0; s < shard_count_; ++s) {
       const Shard& shard = shards_[s];
       std::lock_guard guard(shard.lock);
-      for (std::uint32_t i = shard.head; i != kNil; i = shard.slots[i].next) {
-        visit_entry(shard.slots[i].key, shard.slots[i].value);
+      for (std::uint32_t i = 0; i < shard.slots.size(); ++i) {
+        if (shard.in_use(i)) visit_entry(shard.slots[i].key, shard.slots[i].value);
       }
     }
   }
@@ -360,8 +363,10 @@ class ShardedCache {
     const Shard& shard = shards_.get()[shard_index];
     std::lock_guard guard(shard.lock);
     std::vector<K> keys;
-    for (std::uint32_t i = shard.head; i != kNil; i = shard.slots[i].next) {
-      keys.push_back(shard.slots[i].key);
+    for (std::uint64_t seq = shard.log_head; seq != shard.log_tail; --seq) {
+      if (shard.live_record(seq - 1)) {
+        keys.push_back(shard.slots[shard.log[(seq - 1) & shard.log_mask()]].key);
+      }
     }
     return keys;
   }
@@ -374,6 +379,7 @@ class ShardedCache {
  private:
   static constexpr std::uint32_t kNil = std::numeric_limits<std::uint32_t>::max();
   static constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::max();
+  static constexpr std::uint64_t kFreeSeq = std::numeric_limits<std::uint64_t>::max();
   static constexpr std::int64_t kNoTtl = 0;
   static constexpr std::int64_t kUnread = std::numeric_limits<std::int64_t>::min();
   static constexpr std::size_t kInitialBuckets = 16;
@@ -385,9 +391,8 @@ class ShardedCache {
     K key{};
     V value{};
     std::int64_t expires_ns = kNever;
+    std::uint64_t seq = kFreeSeq;  // sequence number of the slot's latest access record
     std::uint32_t hash32 = 0;
-    std::uint32_t prev = kNil;
-    std::uint32_t next = kNil;  // doubles as the free-list link
   };
 
   struct Bucket {
@@ -395,16 +400,28 @@ class ShardedCache {
     std::uint32_t slot;  // kNil when empty
   };
 
+  // Recency is an access log rather than a linked list: every put or hit appends the slot index
+  // to a ring and stamps the slot with that record's sequence number. A record is live while it
+  // is its slot's latest; the least recently used entry is the slot of the oldest live record.
+  // A hit thus writes to its own slot and the hot end of the ring, where a list would also
+  // write to two random neighbours (two more cache misses). Stale records are skipped at the
+  // tail and squeezed out when the ring fills; the ring is at least twice the slot capacity, so
+  // that costs O(1) per access amortised, with prefetching.
   struct alignas(kCacheLineSize) Shard {
     mutable SpinLock lock;
     std::uint32_t quota = 0;
     std::uint32_t mask = 0;
-    std::uint32_t head = kNil;  // most recently used
-    std::uint32_t tail = kNil;  // least recently used
-    std::uint32_t free = kNil;
     std::atomic<std::size_t> count{0};
-    std::vector<Bucket> buckets;
-    std::vector<Slot> slots;
+    // The bucket array and mask, readable without the lock so a call can prefetch its bucket
+    // while it waits for the lock; a stale pair only prefetches the wrong line.
+    std::atomic<const Bucket*> bucket_hint{nullptr};
+    std::atomic<std::uint32_t> mask_hint{0};
+    std::uint64_t log_head = 0;  // sequence number of the next record
+    std::uint64_t log_tail = 0;  // oldest record that may be live
+    std::vector<Bucket, HugePageAllocator<Bucket>> buckets;
+    std::vector<Slot, HugePageAllocator<Slot>> slots;
+    std::vector<std::uint32_t> free_slots;  // capacity kept equal to slots' capacity
+    std::vector<std::uint32_t, HugePageAllocator<std::uint32_t>> log;
     std::uint64_t hits = 0;
     std::uint64_t misses = 0;
     std::uint64_t puts = 0;
@@ -415,11 +432,24 @@ class ShardedCache {
       return count.load(std::memory_order_relaxed);
     }
 
+    void publish_hint() noexcept {
+      mask_hint.store(mask, std::memory_order_relaxed);
+      bucket_hint.store(buckets.data(), std::memory_order_relaxed);
+    }
+
+    void prefetch_bucket(std::uint32_t hash32) const noexcept {
+      const Bucket* base = bucket_hint.load(std::memory_order_relaxed);
+      __builtin_prefetch(base + (hash32 & mask_hint.load(std::memory_order_relaxed)));
+    }
+
     void reset() {
       buckets.assign(kInitialBuckets, Bucket{0, kNil});
       mask = static_cast<std::uint32_t>(kInitialBuckets - 1);
-      std::vector<Slot>().swap(slots);
-      head = tail = free = kNil;
+      publish_hint();
+      decltype(slots)().swap(slots);
+      decltype(free_slots)().swap(free_slots);
+      log.assign(kInitialSlots * 2, kNil);
+      log_head = log_tail = 0;
       count.store(0, std::memory_order_relaxed);
     }
 
@@ -437,6 +467,10 @@ class ShardedCache {
       std::uint32_t b = slots[slot].hash32 & mask;
       while (buckets[b].slot != slot) b = (b + 1) & mask;
       return b;
+    }
+
+    [[nodiscard]] bool in_use(std::uint32_t slot) const noexcept {
+      return slots[slot].seq != kFreeSeq;
     }
 
     void place(std::uint32_t hash32, std::uint32_t slot) noexcept {
@@ -462,57 +496,90 @@ class ShardedCache {
     }
 
     void grow_buckets() {
-      std::vector<Bucket> larger(buckets.size() * 2, Bucket{0, kNil});
+      decltype(buckets) larger(buckets.size() * 2, Bucket{0, kNil});
       buckets.swap(larger);
       mask = static_cast<std::uint32_t>(buckets.size() - 1);
-      for (std::uint32_t i = head; i != kNil; i = slots[i].next) place(slots[i].hash32, i);
+      publish_hint();
+      for (std::uint32_t i = 0; i < slots.size(); ++i) {
+        if (in_use(i)) place(slots[i].hash32, i);
+      }
     }
 
-    void unlink(std::uint32_t i) noexcept {
-      Slot& slot = slots[i];
-      (slot.prev == kNil ? head : slots[slot.prev].next) = slot.next;
-      (slot.next == kNil ? tail : slots[slot.next].prev) = slot.prev;
+    [[nodiscard]] std::size_t log_mask() const noexcept { return log.size() - 1; }
+
+    [[nodiscard]] bool live_record(std::uint64_t seq) const noexcept {
+      return slots[log[seq & log_mask()]].seq == seq;
     }
 
-    void push_front(std::uint32_t i) noexcept {
-      Slot& slot = slots[i];
-      slot.prev = kNil;
-      slot.next = head;
-      (head == kNil ? tail : slots[head].prev) = i;
-      head = i;
+    // Rewrites the live records, oldest first, into `into` (the log itself or a larger one).
+    template <typename Log>
+    void compact_into(Log& into) noexcept {
+      const std::size_t from_mask = log_mask();
+      const std::size_t to_mask = into.size() - 1;
+      std::uint64_t write = log_tail;
+      for (std::uint64_t seq = log_tail; seq != log_head; ++seq) {
+        if (seq + kPrefetchDistance < log_head) {
+          __builtin_prefetch(&slots[log[(seq + kPrefetchDistance) & from_mask]]);
+        }
+        const std::uint32_t slot = log[seq & from_mask];
+        if (slots[slot].seq != seq) continue;
+        into[write & to_mask] = slot;
+        slots[slot].seq = write++;
+      }
+      log_head = write;
     }
 
-    void touch(std::uint32_t i) noexcept {
-      if (head == i) return;
-      unlink(i);
-      push_front(i);
+    void record(std::uint32_t slot) noexcept {
+      if (log_head - log_tail == log.size()) compact_into(log);
+      log[log_head & log_mask()] = slot;
+      slots[slot].seq = log_head++;
+    }
+
+    void touch(std::uint32_t slot) noexcept {
+      if (slots[slot].seq + 1 != log_head) record(slot);
+    }
+
+    [[nodiscard]] std::uint32_t least_recent() noexcept {
+      while (!live_record(log_tail)) {
+        if (log_tail + kPrefetchDistance < log_head) {
+          __builtin_prefetch(&slots[log[(log_tail + kPrefetchDistance) & log_mask()]]);
+        }
+        ++log_tail;
+      }
+      return log[log_tail & log_mask()];
     }
 
     template <typename Retire>
     void remove(std::uint32_t bucket, Retire& retire) {
       const std::uint32_t i = buckets[bucket].slot;
       erase_bucket(bucket);
-      unlink(i);
       Slot& slot = slots[i];
       retire.retire_entry(std::move(slot.key), std::move(slot.value));
-      slot.next = free;
-      free = i;
+      slot.seq = kFreeSeq;
+      free_slots.push_back(i);  // never reallocates: its capacity matches the slots'
       count.store(held() - 1, std::memory_order_relaxed);
     }
 
     // Room for one more entry; throws (bad_alloc) before anything changes.
     void reserve_one() {
       if ((held() + 1) * 2 > buckets.size()) grow_buckets();
-      if (free == kNil && slots.size() == slots.capacity()) {
-        slots.reserve(std::min<std::size_t>(quota, std::max(kInitialSlots, slots.size() * 2)));
+      if (!free_slots.empty() || slots.size() < slots.capacity()) return;
+      const std::size_t capacity =
+          std::min<std::size_t>(quota, std::max(kInitialSlots, slots.size() * 2));
+      decltype(log) larger_log(log.size() < capacity * 2 ? std::bit_ceil(capacity * 2) : 0);
+      slots.reserve(capacity);
+      free_slots.reserve(slots.capacity());
+      if (!larger_log.empty()) {
+        compact_into(larger_log);
+        log.swap(larger_log);
       }
     }
 
     void insert(std::uint32_t hash32, K&& key, V&& value, std::int64_t expires) noexcept {
       std::uint32_t i;
-      if (free != kNil) {
-        i = free;
-        free = slots[i].next;
+      if (!free_slots.empty()) {
+        i = free_slots.back();
+        free_slots.pop_back();
         Slot& slot = slots[i];
         slot.key = std::move(key);
         slot.value = std::move(value);
@@ -520,10 +587,10 @@ class ShardedCache {
         slot.hash32 = hash32;
       } else {
         i = static_cast<std::uint32_t>(slots.size());
-        slots.push_back(Slot{std::move(key), std::move(value), expires, hash32, kNil, kNil});
+        slots.push_back(Slot{std::move(key), std::move(value), expires, kFreeSeq, hash32});
       }
       place(hash32, i);
-      push_front(i);
+      record(i);
       count.store(held() + 1, std::memory_order_relaxed);
     }
   };
@@ -590,7 +657,7 @@ class ShardedCache {
     }
     if (shard.held() == shard.quota) {
       std::int64_t now = kUnread;
-      const std::uint32_t victim = shard.tail;
+      const std::uint32_t victim = shard.least_recent();
       ++(expired(shard.slots[victim].expires_ns, now) ? shard.expirations : shard.evictions);
       shard.remove(shard.bucket_of_slot(victim), retire);
     }
@@ -624,8 +691,10 @@ class ShardedCache {
   template <typename Retire>
   void clear_shard(Shard& shard, Retire& retire) {
     std::lock_guard guard(shard.lock);
-    for (std::uint32_t i = shard.head; i != kNil; i = shard.slots[i].next) {
-      retire.retire_entry(std::move(shard.slots[i].key), std::move(shard.slots[i].value));
+    for (std::uint32_t i = 0; i < shard.slots.size(); ++i) {
+      if (shard.in_use(i)) {
+        retire.retire_entry(std::move(shard.slots[i].key), std::move(shard.slots[i].value));
+      }
     }
     shard.reset();
   }
@@ -635,14 +704,12 @@ class ShardedCache {
     std::lock_guard guard(shard.lock);
     std::int64_t now = kUnread;
     std::size_t purged = 0;
-    for (std::uint32_t i = shard.head; i != kNil;) {
-      const std::uint32_t next = shard.slots[i].next;
-      if (expired(shard.slots[i].expires_ns, now)) {
+    for (std::uint32_t i = 0; i < shard.slots.size(); ++i) {
+      if (shard.in_use(i) && expired(shard.slots[i].expires_ns, now)) {
         shard.remove(shard.bucket_of_slot(i), retire);
         ++shard.expirations;
         ++purged;
       }
-      i = next;
     }
     return purged;
   }

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <list>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -164,6 +165,44 @@ void bench_mixed(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(threads * kOpsPerThread));
 }
 
+// ShardedCache's batch calls: kOpsPerThread random keys in batches of 10,000.
+template <typename K>
+void bench_batch(benchmark::State& state) {
+  const bool gets = state.range(0) == 1;
+  constexpr std::size_t kBatch = 10'000;
+  const auto& all = keys<K>();
+  alphaforge::ShardedCache<K, std::uint64_t> cache(kKeys);
+  std::vector<std::uint64_t> values(kBatch, 7);
+  for (std::size_t base = 0; base < kKeys; base += kBatch) {
+    std::vector<K> fill_keys(all.begin() + static_cast<std::ptrdiff_t>(base),
+                             all.begin() + static_cast<std::ptrdiff_t>(base + kBatch));
+    cache.put_many(fill_keys.data(), values.data(), kBatch);
+  }
+  std::vector<std::vector<K>> batches(kOpsPerThread / kBatch);
+  std::uint64_t rng = 99;
+  for (auto& batch : batches) {
+    for (std::size_t i = 0; i < kBatch; ++i) {
+      batch.push_back(all[static_cast<std::size_t>(next_random(rng) % kKeys)]);
+    }
+  }
+  std::vector<std::uint64_t> out(kBatch);
+  std::unique_ptr<bool[]> found(new bool[kBatch]);
+  std::size_t hits = 0;
+  for (auto _ : state) {
+    const auto start = std::chrono::steady_clock::now();
+    for (const auto& batch : batches) {
+      if (gets) {
+        hits += cache.get_many(batch.data(), kBatch, out.data(), found.get());
+      } else {
+        cache.put_many(batch.data(), values.data(), kBatch);
+      }
+    }
+    state.SetIterationTime(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  benchmark::DoNotOptimize(hits);
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(kOpsPerThread));
+}
+
 template <template <typename, typename> class Cache, typename K>
 void register_cache(const std::string& key_name) {
   using C = Cache<K, std::uint64_t>;
@@ -189,6 +228,14 @@ void register_cache(const std::string& key_name) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  for (const auto* key_name : {"u64", "string"}) {
+    const bool text = std::string(key_name) == "string";
+    auto* batch_get = text ? bench_batch<std::string> : bench_batch<std::uint64_t>;
+    benchmark::RegisterBenchmark((std::string("batch10k_get/") + key_name + "/ShardedCache").c_str(), batch_get)
+        ->Arg(1)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(2);
+    benchmark::RegisterBenchmark((std::string("batch10k_put/") + key_name + "/ShardedCache").c_str(), batch_get)
+        ->Arg(0)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(2);
+  }
   register_cache<Sharded, std::uint64_t>("u64");
   register_cache<MutexLru, std::uint64_t>("u64");
   register_cache<Sharded, std::string>("string");

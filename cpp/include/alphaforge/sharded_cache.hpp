@@ -384,8 +384,13 @@ class ShardedCache {
   static constexpr std::int64_t kUnread = std::numeric_limits<std::int64_t>::min();
   static constexpr std::size_t kInitialBuckets = 16;
   static constexpr std::size_t kInitialSlots = 8;
-  static constexpr std::size_t kChunk = 256;
+  // Log records per slot: a compaction scans the whole log and frees all but `count` records,
+  // so each access pays log / (log - count) <= 4/3 record checks, amortised.
+  static constexpr std::size_t kLogPerSlot = 4;
+  static constexpr std::size_t kChunk = 1024;
   static constexpr std::size_t kPrefetchDistance = 8;
+  static constexpr std::size_t kBucketLookahead = 32;
+  static constexpr std::size_t kSlotLookahead = 12;
 
   struct Slot {
     K key{};
@@ -405,7 +410,7 @@ class ShardedCache {
   // is its slot's latest; the least recently used entry is the slot of the oldest live record.
   // A hit thus writes to its own slot and the hot end of the ring, where a list would also
   // write to two random neighbours (two more cache misses). Stale records are skipped at the
-  // tail and squeezed out when the ring fills; the ring is at least twice the slot capacity, so
+  // tail and squeezed out when the ring fills; the ring holds kLogPerSlot records per slot, so
   // that costs O(1) per access amortised, with prefetching.
   struct alignas(kCacheLineSize) Shard {
     mutable SpinLock lock;
@@ -448,7 +453,7 @@ class ShardedCache {
       publish_hint();
       decltype(slots)().swap(slots);
       decltype(free_slots)().swap(free_slots);
-      log.assign(kInitialSlots * 2, kNil);
+      log.assign(kInitialSlots * kLogPerSlot, kNil);
       log_head = log_tail = 0;
       count.store(0, std::memory_order_relaxed);
     }
@@ -566,7 +571,8 @@ class ShardedCache {
       if (!free_slots.empty() || slots.size() < slots.capacity()) return;
       const std::size_t capacity =
           std::min<std::size_t>(quota, std::max(kInitialSlots, slots.size() * 2));
-      decltype(log) larger_log(log.size() < capacity * 2 ? std::bit_ceil(capacity * 2) : 0);
+      const std::size_t wanted = std::bit_ceil(capacity * kLogPerSlot);
+      decltype(log) larger_log(log.size() < wanted ? wanted : 0);
       slots.reserve(capacity);
       free_slots.reserve(slots.capacity());
       if (!larger_log.empty()) {
@@ -731,12 +737,13 @@ class ShardedCache {
         Shard& shard = shards_[s];
         std::lock_guard guard(shard.lock);
         for (std::uint32_t k = first; k < last; ++k) {
-          if (k + kPrefetchDistance < last) {
-            const auto ahead = static_cast<std::uint32_t>(hashes[order[k + kPrefetchDistance]]);
-            __builtin_prefetch(&shard.buckets[ahead & shard.mask]);
+          if (k + kBucketLookahead < n) {
+            // Possibly another shard's bucket: through its lock-free hint.
+            const std::uint64_t ahead = hashes[order[k + kBucketLookahead]];
+            shard_of(ahead).prefetch_bucket(static_cast<std::uint32_t>(ahead));
           }
-          if (k + kPrefetchDistance / 2 < last) {
-            const auto near = static_cast<std::uint32_t>(hashes[order[k + kPrefetchDistance / 2]]);
+          if (k + kSlotLookahead < last) {
+            const auto near = static_cast<std::uint32_t>(hashes[order[k + kSlotLookahead]]);
             const std::uint32_t slot = shard.buckets[near & shard.mask].slot;
             if (slot != kNil) __builtin_prefetch(&shard.slots[slot]);
           }

@@ -216,18 +216,26 @@ def _rate_of(action: Callable[[], None], items: int) -> Callable[[], float]:
     return lambda: _items_per_second(action, items)
 
 
-def _redis_workloads(url: str, order: Sequence[str]) -> tuple[list[Workload], str | None]:
+def _redis_workloads(
+    url: str, order: Sequence[str]
+) -> tuple[list[Workload], Callable[[], None], str | None]:
+    """SET/GET through redis-py, pipelined, on the first 100k operations of the same order."""
     try:
         redis = importlib.import_module("redis")
     except ImportError:
-        return [], "redis (pip install redis, and a running redis-server)"
+        return [], lambda: None, "redis (pip install redis, and a running redis-server)"
     client = redis.Redis.from_url(url)
     try:
         client.ping()
     except redis.exceptions.ConnectionError:
-        return [], f"redis (no server reachable at {url})"
+        return [], lambda: None, f"redis (no server reachable at {url})"
     pipelined = 1000
     sample = list(order[: min(len(order), 100_000)])
+
+    def cleanup() -> None:
+        written = sorted(set(sample))
+        for i in range(0, len(written), pipelined):
+            client.delete(*written[i : i + pipelined])
 
     def puts() -> float:
         def run() -> None:
@@ -250,7 +258,7 @@ def _redis_workloads(url: str, order: Sequence[str]) -> tuple[list[Workload], st
         return _timed_ns_per_op(run, len(sample))
 
     name = f"redis-py, pipelined {pipelined}"
-    return [("put", name, "ns/op", puts), ("get", name, "ns/op", gets)], None
+    return [("put", name, "ns/op", puts), ("get", name, "ns/op", gets)], cleanup, None
 
 
 def run(args: argparse.Namespace) -> None:
@@ -261,7 +269,7 @@ def run(args: argparse.Namespace) -> None:
     max_size = args.keys
     peers, missing = _peers(max_size)
     single = _single_key_workloads(peers, keys, order, max_size)
-    redis_rows, redis_missing = _redis_workloads(args.redis_url, order)
+    redis_rows, redis_cleanup, redis_missing = _redis_workloads(args.redis_url, order)
     if redis_missing:
         missing.append(redis_missing)
     console.print(
@@ -269,9 +277,12 @@ def run(args: argparse.Namespace) -> None:
         f"{args.ops:,} random puts then {args.ops:,} gets, TTL {TTL_SECONDS:.0f} s where on; "
         f"median of {args.rounds} interleaved rounds"
     )
-    measured: list[Measurement] = interleaved_rounds(
-        single + redis_rows, args.rounds, higher_is_better=False
-    )
+    try:
+        measured: list[Measurement] = interleaved_rounds(
+            single + redis_rows, args.rounds, higher_is_better=False
+        )
+    finally:
+        redis_cleanup()
     print_comparison("Single-key put / get, ns per operation", measured, BASELINE, console)
     batches = interleaved_rounds(_batch_workloads(order, max_size, args.batch), args.rounds)
     print_comparison(f"Batches of {args.batch:,} keys", batches, "GenericCache.put loop", console)

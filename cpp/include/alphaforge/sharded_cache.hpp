@@ -101,8 +101,8 @@ struct RetiredEntries {
 // purge_expired(). Until then it is still counted by size().
 //
 // Each shard is an open-addressing index (linear probing, backward-shift deletion, load <= 1/2)
-// over a dense array of slots that holds key, value, expiry and the LRU links as slot indices:
-// no allocation per entry, and slots are recycled through a free list.
+// over a dense array of slots holding key, value and expiry, recycled through a free list, with
+// recency kept as a log of slot indices (see Shard): no allocation per entry.
 template <typename K, typename V, typename Hash = CacheHash<K>, typename KeyEqual = std::equal_to<>>
 class ShardedCache {
   static_assert(std::is_nothrow_move_constructible_v<K> && std::is_nothrow_move_assignable_v<K>,
@@ -338,7 +338,12 @@ class ShardedCache {
   void get_many_retiring(std::size_t count, KeyAt&& key_at, OnHit&& on_hit, OnMiss&& on_miss,
                          Retire& retire) {
     std::int64_t now = kUnread;
+    std::size_t chunk = 0;
     for_each_chunk(count, key_at, [&](Shard& shard, std::uint32_t hash32, std::size_t i) {
+      if (i / kChunk != chunk) {  // the clock is read at most once per chunk, not per batch
+        chunk = i / kChunk;
+        now = kUnread;
+      }
       const bool hit = get_locked(
           shard, hash32, key_at(i), now, [&](const V& value) { on_hit(i, value); }, retire);
       if (!hit) on_miss(i);

@@ -101,7 +101,7 @@ class GenericCache {
     const std::int64_t ttl_ns = cache.ttl_argument(ttl);
     for (const ObjectKey& key : parsed) Py_XINCREF(key.text);
     for (std::size_t i = 0; i < parsed.size(); ++i) Py_INCREF(PyTuple_GET_ITEM(values.ptr(), i));
-    ReleasedReferences released;
+    ReleasedReferencesAndKeys released;
     cache.put_many_retiring(
         parsed.size(), [&](std::size_t i) -> const ObjectKey& { return parsed[i]; },
         [&](std::size_t i) { return PyTuple_GET_ITEM(values.ptr(), static_cast<Py_ssize_t>(i)); },
@@ -220,13 +220,14 @@ PyObject* generic_put(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
   ObjectKey key;
   if (!parse_object_key(args[0], key)) return nullptr;
   PyObject* value = args[1];
-  Py_XINCREF(key.text);
   Py_INCREF(value);
   try {
     ReleasedReferences released;
-    owner->cache.put_retiring(key, value, ttl_ns, released);
+    // The key is only kept when it is new; the caller's reference covers it until then.
+    if (owner->cache.put_retiring(key, value, ttl_ns, released) == PutOutcome::kInserted) {
+      Py_XINCREF(key.text);
+    }
   } catch (const std::bad_alloc&) {
-    Py_XDECREF(key.text);
     Py_DECREF(value);
     return PyErr_NoMemory();
   }

@@ -22,11 +22,15 @@ namespace alphaforge::bindings {
 struct ObjectKey {
   PyObject* text = nullptr;
   std::int64_t number = 0;
-  std::uint64_t hash = 0;
 };
 
+// Python's own str hash, cached in the str object (str's hash even for a subclass that
+// overrides __hash__, since keys compare by content); ints are mixed, as hash(n) == n.
 struct ObjectKeyHash {
-  std::uint64_t operator()(const ObjectKey& key) const noexcept { return key.hash; }
+  std::uint64_t operator()(const ObjectKey& key) const noexcept {
+    if (key.text == nullptr) return mix64(static_cast<std::uint64_t>(key.number));
+    return static_cast<std::uint64_t>(PyUnicode_Type.tp_hash(key.text));
+  }
 };
 
 // Content equality without calling into Python: equal str have the same kind (PEP 393), so
@@ -48,16 +52,14 @@ using ObjectCache = ShardedCache<ObjectKey, PyObject*, ObjectKeyHash, ObjectKeyE
 inline const char* python_type_name(PyObject* value) noexcept { return Py_TYPE(value)->tp_name; }
 
 // Fills `key` from a str or int; otherwise sets TypeError/ValueError naming the key and returns
-// false. A str reuses the hash Python caches in the object (str's hash even for a subclass).
+// false. The str's hash is computed (and cached by Python) here, so ObjectKeyHash cannot fail.
 inline bool parse_object_key(PyObject* value, ObjectKey& key) noexcept {
   if (PyUnicode_Check(value)) {
 #if PY_VERSION_HEX < 0x030C0000
     if (PyUnicode_READY(value) != 0) return false;  // legacy strings are gone from 3.12 on
 #endif
-    const Py_hash_t hash = PyUnicode_Type.tp_hash(value);
-    if (hash == -1 && PyErr_Occurred()) return false;
+    if (PyUnicode_Type.tp_hash(value) == -1 && PyErr_Occurred()) return false;
     key.text = value;
-    key.hash = static_cast<std::uint64_t>(hash);
     return true;
   }
   if (PyLong_Check(value) && !PyBool_Check(value)) {
@@ -70,7 +72,6 @@ inline bool parse_object_key(PyObject* value, ObjectKey& key) noexcept {
     if (number == -1 && PyErr_Occurred()) return false;
     key.text = nullptr;
     key.number = number;
-    key.hash = mix64(static_cast<std::uint64_t>(number));
     return true;
   }
   PyErr_Format(PyExc_TypeError, "key must be str or int, got %s", python_type_name(value));
@@ -118,9 +119,8 @@ class ReleasedReferences {
     add(value);
   }
   void retire_value(PyObject*&& value) { add(value); }
-  void retire_key(ObjectKey&& key) { add(key.text); }
 
- private:
+ protected:
   void add(PyObject* object) {
     if (object == nullptr) return;
     if (inline_count_ < inline_.size()) {
@@ -130,10 +130,18 @@ class ReleasedReferences {
     }
   }
 
+ private:
   // A single-key call releases at most a key and a value: no allocation on the hot path.
   std::array<PyObject*, 4> inline_{};
   std::size_t inline_count_ = 0;
   std::vector<PyObject*> overflow_;
+};
+
+// For batches that take a reference to every key up front: the new key of a put that replaced
+// an equal held key is released too.
+class ReleasedReferencesAndKeys : public ReleasedReferences {
+ public:
+  void retire_key(ObjectKey&& key) { add(key.text); }
 };
 
 }  // namespace alphaforge::bindings

@@ -129,6 +129,7 @@ class ShardedCache {
         shard_count_(checked_shards(max_size, shards)),
         shard_mask_(shard_count_ - 1),
         default_ttl_ns_(default_ttl ? checked_ttl(*default_ttl) : kNoTtl),
+        ttl_in_use_(default_ttl_ns_ != kNoTtl),
         clock_(std::move(clock)),
         hash_(std::move(hash)),
         equal_(std::move(equal)),
@@ -289,8 +290,10 @@ class ShardedCache {
     const std::uint64_t hash = hash_(key);
     Shard& shard = shard_of(hash);
     shard.prefetch_bucket(static_cast<std::uint32_t>(hash));
+    // Once TTLs are in use the clock is read before the lock: the ordered TSC read inside the
+    // clock waits for every load in flight, and under the lock those are the probe's misses.
+    std::int64_t now = ttl_in_use_.load(std::memory_order_relaxed) ? clock_.now_ns() : kUnread;
     std::lock_guard guard(shard.lock);
-    std::int64_t now = kUnread;
     return get_locked(shard, static_cast<std::uint32_t>(hash), key, now, on_hit, retire);
   }
 
@@ -630,8 +633,11 @@ class ShardedCache {
     return ttl.count();
   }
 
-  [[nodiscard]] std::int64_t expiry_for(std::int64_t ttl_ns) const noexcept {
+  [[nodiscard]] std::int64_t expiry_for(std::int64_t ttl_ns) noexcept {
     if (ttl_ns == kNoTtl) return kNever;
+    if (!ttl_in_use_.load(std::memory_order_relaxed)) {
+      ttl_in_use_.store(true, std::memory_order_relaxed);
+    }
     const std::int64_t now = clock_.now_ns();
     return ttl_ns >= kNever - now ? kNever : now + ttl_ns;
   }
@@ -779,6 +785,7 @@ class ShardedCache {
   std::size_t shard_count_;
   std::size_t shard_mask_;
   std::int64_t default_ttl_ns_;
+  std::atomic<bool> ttl_in_use_;  // some entry was given a TTL: expiry checks will need the clock
   CacheClock clock_;
   Hash hash_;
   KeyEqual equal_;

@@ -72,6 +72,20 @@ class Sharded {
   alphaforge::ShardedCache<K, V> cache_;
 };
 
+// Every entry with a one-hour TTL: each get checks the expiry against the clock.
+template <typename K, typename V>
+class ShardedWithTtl {
+ public:
+  static constexpr const char* kName = "ShardedCache+TTL";
+
+  explicit ShardedWithTtl(std::size_t max_size) : cache_(max_size, 0, std::chrono::hours(1)) {}
+  void put(const K& key, V value) { cache_.put(key, std::move(value)); }
+  std::optional<V> get(const K& key) { return cache_.get(key); }
+
+ private:
+  alphaforge::ShardedCache<K, V> cache_;
+};
+
 std::uint64_t next_random(std::uint64_t& state) {
   state = alphaforge::mix64(state + 0x9e3779b97f4a7c15ULL);
   return state;
@@ -237,8 +251,10 @@ int main(int argc, char** argv) {
         ->Arg(0)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(2);
   }
   register_cache<Sharded, std::uint64_t>("u64");
+  register_cache<ShardedWithTtl, std::uint64_t>("u64");
   register_cache<MutexLru, std::uint64_t>("u64");
   register_cache<Sharded, std::string>("string");
+  register_cache<ShardedWithTtl, std::string>("string");
   register_cache<MutexLru, std::string>("string");
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();

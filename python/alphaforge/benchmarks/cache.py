@@ -27,6 +27,7 @@ Workload = tuple[str, str, str, Callable[[], float]]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``alphaforge bench cache``."""
     parser.add_argument("--keys", type=int, default=100_000, help="distinct keys 'BTCUSDT_i'")
     parser.add_argument("--ops", type=int, default=1_000_000, help="puts, then gets, per round")
     parser.add_argument("--rounds", type=int, default=5, help="rounds; the median is shown")
@@ -262,6 +263,7 @@ def _redis_workloads(
 
 
 def run(args: argparse.Namespace) -> None:
+    """Measure every cache on the W-cache workload and print the tables."""
     console = make_console()
     rng = random.Random(args.seed)
     keys = [f"BTCUSDT_{i}" for i in range(args.keys)]

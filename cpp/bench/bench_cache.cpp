@@ -86,6 +86,10 @@ class ShardedWithTtl {
   alphaforge::ShardedCache<K, V> cache_;
 };
 
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 std::uint64_t next_random(std::uint64_t& state) {
   state = alphaforge::mix64(state + 0x9e3779b97f4a7c15ULL);
   return state;
@@ -137,7 +141,7 @@ void bench_fill(benchmark::State& state) {
     Cache cache(kKeys);
     const auto start = std::chrono::steady_clock::now();
     fill<Cache, K>(cache);
-    state.SetIterationTime(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    state.SetIterationTime(seconds_since(start));
   }
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(kKeys));
 }
@@ -172,7 +176,7 @@ void bench_mixed(benchmark::State& state) {
       });
     }
     for (auto& w : workers) w.join();
-    state.SetIterationTime(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    state.SetIterationTime(seconds_since(start));
     for (auto h : hits) found += h;
   }
   benchmark::DoNotOptimize(found);
@@ -211,7 +215,7 @@ void bench_batch(benchmark::State& state) {
         cache.put_many(batch.data(), values.data(), kBatch);
       }
     }
-    state.SetIterationTime(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    state.SetIterationTime(seconds_since(start));
   }
   benchmark::DoNotOptimize(hits);
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(kOpsPerThread));
@@ -244,11 +248,15 @@ void register_cache(const std::string& key_name) {
 int main(int argc, char** argv) {
   for (const auto* key_name : {"u64", "string"}) {
     const bool text = std::string(key_name) == "string";
-    auto* batch_get = text ? bench_batch<std::string> : bench_batch<std::uint64_t>;
-    benchmark::RegisterBenchmark((std::string("batch10k_get/") + key_name + "/ShardedCache").c_str(), batch_get)
-        ->Arg(1)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(2);
-    benchmark::RegisterBenchmark((std::string("batch10k_put/") + key_name + "/ShardedCache").c_str(), batch_get)
-        ->Arg(0)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(2);
+    auto* batch = text ? bench_batch<std::string> : bench_batch<std::uint64_t>;
+    for (const auto& [name, gets] :
+         {std::pair{"batch10k_get/", 1}, std::pair{"batch10k_put/", 0}}) {
+      benchmark::RegisterBenchmark((name + std::string(key_name) + "/ShardedCache").c_str(), batch)
+          ->Arg(gets)
+          ->UseManualTime()
+          ->Unit(benchmark::kMillisecond)
+          ->Iterations(2);
+    }
   }
   register_cache<Sharded, std::uint64_t>("u64");
   register_cache<ShardedWithTtl, std::uint64_t>("u64");

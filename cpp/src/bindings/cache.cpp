@@ -207,8 +207,8 @@ PyObject* generic_put(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
     ttl = args[nargs + i];
   }
   if (nargs < 2 || nargs > 3) {
-    PyErr_Format(PyExc_TypeError, "put() takes a key, a value and an optional ttl_seconds (%zd given)",
-                 nargs);
+    PyErr_Format(PyExc_TypeError,
+                 "put() takes a key, a value and an optional ttl_seconds (%zd given)", nargs);
     return nullptr;
   }
   std::int64_t ttl_ns = 0;
@@ -345,12 +345,11 @@ double float_value(py::handle value) {
 
 template <typename T>
 py::array_t<T> array_argument(py::handle value, const char* field, const char* dtype) {
-  if (!py::isinstance<py::array>(value) ||
-      !py::reinterpret_borrow<py::array>(value).dtype().equal(py::dtype::of<T>())) {
-    const std::string got = py::isinstance<py::array>(value)
-                                ? "array of " + std::string(py::str(
-                                                    py::reinterpret_borrow<py::array>(value).dtype()))
-                                : type_name(value);
+  const bool is_array = py::isinstance<py::array>(value);
+  const py::object dtype_of = is_array ? py::object(value.attr("dtype")) : py::none();
+  if (!is_array || !py::reinterpret_borrow<py::dtype>(dtype_of).equal(py::dtype::of<T>())) {
+    const std::string got =
+        is_array ? "array of " + std::string(py::str(dtype_of)) : type_name(value);
     throw py::type_error(std::string(field) + " must be a numpy " + dtype +
                          " array (np.asarray(" + field + ", dtype=np." + dtype + ")), got " + got);
   }
@@ -607,7 +606,8 @@ void register_cache(py::module_& m) {
           },
           py::arg("seconds"), "Move the clock forward by `seconds` (>= 0).")
       .def(
-          "now", [](const ManualClock& clock) { return static_cast<double>(clock.now_ns()) * 1e-9; },
+          "now",
+          [](const ManualClock& clock) { return static_cast<double>(clock.now_ns()) * 1e-9; },
           "Current reading in seconds.")
       .def_property_readonly("now_ns", &ManualClock::now_ns);
 

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import StrMethodFormatter
 
 from alphaforge.backtest.metrics import Metrics
 
@@ -90,6 +91,7 @@ def draw(result: BacktestResult) -> Figure:
         fontsize=10,
     )
     top.set_ylabel("Equity")
+    top.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
     top.grid(True, alpha=0.3)
     top.legend(loc="upper left", fontsize=8)
 

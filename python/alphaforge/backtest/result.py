@@ -135,7 +135,15 @@ def _check_finite(name: str, series: pd.Series) -> None:
     values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64)
     bad = np.flatnonzero(~np.isfinite(values))
     if len(bad):
-        raise ValueError(f"{name} must be finite numbers, got {series.iloc[bad[0]]!r}")
+        raise ValueError(
+            f"{name} must be finite numbers, got {_plain(series.iloc[bad[0]])!r}"
+            f" at {series.index[bad[0]]}"
+        )
+
+
+def _plain(value: object) -> object:
+    """A numpy scalar as the Python value it holds, so messages read 1.5, not np.float64(1.5)."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _check_fills(fills: pd.DataFrame) -> None:
@@ -146,14 +154,16 @@ def _check_fills(fills: pd.DataFrame) -> None:
         raise ValueError("fills column 'ts' has missing timestamps")
     bad_side = ~fills["side"].isin(SIDES)
     if bad_side.any():
-        side = fills["side"][bad_side].iloc[0]
-        raise ValueError(f"fills column 'side' must be 'BUY' or 'SELL', got {side!r}")
+        row = fills.index[bad_side.to_numpy()][0]
+        side = _plain(fills["side"][row])
+        raise ValueError(f"fills column 'side' must be 'BUY' or 'SELL', got {side!r} at {row}")
     for column in ("qty", "price", "fee"):
         _check_finite(f"fills column {column!r}", fills[column])
     not_positive = fills["qty"] <= 0
     if not_positive.any():
-        qty = fills["qty"][not_positive].iloc[0]
-        raise ValueError(f"fills column 'qty' must be positive, got {qty!r}")
+        row = fills.index[not_positive.to_numpy()][0]
+        qty = _plain(fills["qty"][row])
+        raise ValueError(f"fills column 'qty' must be positive, got {qty!r} at {row}")
 
 
 def _check_equity(equity: pd.DataFrame) -> None:

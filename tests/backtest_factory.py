@@ -25,9 +25,7 @@ def equity_frame(index: pd.DatetimeIndex, equity: Sequence[float]) -> pd.DataFra
     )
 
 
-def fills_frame(
-    fills: Sequence[Fill], symbol: str = "ORCL", strategy: str = "s1"
-) -> pd.DataFrame:
+def fills_frame(fills: Sequence[Fill], symbol: str = "ORCL", strategy: str = "s1") -> pd.DataFrame:
     """Fills of one (strategy, symbol) in the layout of BacktestResult.fills."""
     return pd.DataFrame(
         {

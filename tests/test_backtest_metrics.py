@@ -7,9 +7,10 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from backtest_factory import equity_frame, fills_frame, make_result, stamps
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from backtest_factory import equity_frame, fills_frame, make_result, stamps
 
 # 2020-01-01 .. 2024-01-01 is 1461 days: exactly four years of 365.25 days, one point a year.
 YEARLY = stamps("2020-01-01", "2021-01-01", "2022-01-01", "2023-01-01", "2024-01-01")

@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from backtest_factory import equity_frame, fills_frame, make_result
 
 from alphaforge.backtest import BacktestResult
 from alphaforge.backtest.report import format_metric, render_html
+from backtest_factory import equity_frame, fills_frame, make_result
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pandas as pd
 import pytest
+
+from alphaforge.backtest import BacktestResult
 from backtest_factory import (
     empty_orders,
     empty_positions,
@@ -14,8 +17,6 @@ from backtest_factory import (
     make_result,
     stamps,
 )
-
-from alphaforge.backtest import BacktestResult
 
 INDEX = stamps("2024-01-01", "2024-01-02", "2024-01-03")
 FILLS = [("2024-01-01", "BUY", 1, 10.0, 0.1), ("2024-01-02", "SELL", 1, 11.0, 0.1)]
@@ -92,7 +93,9 @@ def test_starting_cash_must_be_a_number(cash: object) -> None:
 
 
 def test_risk_free_rate_must_exceed_minus_one() -> None:
-    with pytest.raises(ValueError, match="risk_free_rate must be greater than -1, got -1.0"):
+    with pytest.raises(
+        ValueError, match=re.escape("risk_free_rate must be greater than -1, got -1.0")
+    ):
         BacktestResult(
             fills_frame(FILLS),
             empty_orders(),
@@ -135,7 +138,9 @@ def test_empty_equity() -> None:
 def test_non_finite_equity_values_are_named() -> None:
     equity = equity_frame(INDEX, [100.0, 101.0, 102.0])
     equity.loc[INDEX[1], "cash"] = math.nan
-    with pytest.raises(ValueError, match="equity column 'cash' must be finite numbers, got nan at 2024-01-02"):
+    with pytest.raises(
+        ValueError, match="equity column 'cash' must be finite numbers, got nan at 2024-01-02"
+    ):
         build(equity=equity)
 
 
@@ -149,21 +154,27 @@ def test_fill_timestamps_must_be_utc() -> None:
 def test_fill_side_must_be_buy_or_sell() -> None:
     fills = fills_frame(FILLS)
     fills.loc[1, "side"] = "sell"
-    with pytest.raises(ValueError, match="fills column 'side' must be 'BUY' or 'SELL', got 'sell' at 1"):
+    with pytest.raises(
+        ValueError, match="fills column 'side' must be 'BUY' or 'SELL', got 'sell' at 1"
+    ):
         build(fills=fills)
 
 
 def test_fill_quantity_must_be_positive() -> None:
     fills = fills_frame(FILLS)
     fills.loc[0, "qty"] = -1.0
-    with pytest.raises(ValueError, match="fills column 'qty' must be positive, got -1.0 at 0"):
+    with pytest.raises(
+        ValueError, match=re.escape("fills column 'qty' must be positive, got -1.0 at 0")
+    ):
         build(fills=fills)
 
 
 def test_fill_price_must_be_finite() -> None:
     fills = fills_frame(FILLS)
     fills.loc[0, "price"] = math.inf
-    with pytest.raises(ValueError, match="fills column 'price' must be finite numbers, got inf at 0"):
+    with pytest.raises(
+        ValueError, match="fills column 'price' must be finite numbers, got inf at 0"
+    ):
         build(fills=fills)
 
 

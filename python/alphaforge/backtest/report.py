@@ -51,7 +51,7 @@ _LABELS = {
 def format_metric(name: str, value: object) -> str:
     """One metric as text: percentages for ratios of money, two decimals for the rest."""
     if isinstance(value, pd.Timestamp):
-        return value.isoformat()
+        return str(value.isoformat())
     if isinstance(value, pd.Timedelta):
         return str(value)
     if isinstance(value, (int, np.integer)):
@@ -68,7 +68,9 @@ def format_metric(name: str, value: object) -> str:
 
 def metric_rows(metrics: Metrics) -> list[tuple[str, str]]:
     """(label, formatted value) for every metric, in definition order."""
-    return [(_LABELS.get(name, name), format_metric(name, v)) for name, v in metrics.as_dict().items()]
+    return [
+        (_LABELS.get(name, name), format_metric(name, v)) for name, v in metrics.as_dict().items()
+    ]
 
 
 def draw(result: BacktestResult) -> Figure:

@@ -170,9 +170,7 @@ def _check_equity(equity: pd.DataFrame) -> None:
     if len(equity) == 0:
         raise ValueError("equity has no rows: a run produces at least one point")
     if not isinstance(equity.index, pd.DatetimeIndex):
-        raise ValueError(
-            f"equity must be indexed by timestamps, got {type(equity.index).__name__}"
-        )
+        raise ValueError(f"equity must be indexed by timestamps, got {type(equity.index).__name__}")
     _check_utc("equity index", equity.index.dtype)
     if not equity.index.is_monotonic_increasing or not equity.index.is_unique:
         stamps = equity.index

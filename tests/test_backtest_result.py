@@ -160,6 +160,14 @@ def test_fill_side_must_be_buy_or_sell() -> None:
         build(fills=fills)
 
 
+@pytest.mark.parametrize("column", ["symbol", "strategy"])
+def test_fill_symbol_and_strategy_must_be_present(column: str) -> None:
+    fills = fills_frame(FILLS)
+    fills.loc[1, column] = None
+    with pytest.raises(ValueError, match=f"fills column '{column}' has a missing value at 1"):
+        build(fills=fills)
+
+
 def test_fill_quantity_must_be_positive() -> None:
     fills = fills_frame(FILLS)
     fills.loc[0, "qty"] = -1.0

@@ -152,6 +152,11 @@ def _check_fills(fills: pd.DataFrame) -> None:
     _check_utc("fills column 'ts'", fills["ts"].dtype)
     if fills["ts"].isna().any():
         raise ValueError("fills column 'ts' has missing timestamps")
+    for column in ("symbol", "strategy"):
+        missing = fills[column].isna()
+        if missing.any():
+            row = fills.index[missing.to_numpy()][0]
+            raise ValueError(f"fills column {column!r} has a missing value at {row}")
     bad_side = ~fills["side"].isin(SIDES)
     if bad_side.any():
         row = fills.index[bad_side.to_numpy()][0]

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 FIGURE_SIZE_INCHES = (10.0, 6.0)
 FIGURE_DPI = 100  # 1000 x 600 pixels
 HTML_MAX_ROWS = 500
+DENSE_FILLS = 200
 
 _PERCENT = {"total_return", "cagr", "volatility", "max_drawdown", "win_rate", "exposure"}
 _LABELS = {
@@ -117,13 +118,23 @@ def _mark_fills(axes: object, result: BacktestResult) -> None:
     y = curve.to_numpy()[np.clip(position, 0, len(curve) - 1)]
     x = pd.DatetimeIndex(fills["ts"]).tz_convert(None)
     buys = (fills["side"] == "BUY").to_numpy()
+    # Hundreds of full-size markers would bury the curve: shrink them and let it show through.
+    dense = len(fills) > DENSE_FILLS
+    size, alpha = (8.0, 0.5) if dense else (36.0, 1.0)
     for mask, marker, color, label in (
         (buys, "^", "#2e8b57", "Buy"),
         (~buys, "v", "#c0392b", "Sell"),
     ):
         if mask.any():
             axes.scatter(  # type: ignore[attr-defined]
-                x[mask], y[mask], marker=marker, color=color, s=36, zorder=3, label=label
+                x[mask],
+                y[mask],
+                marker=marker,
+                color=color,
+                s=size,
+                alpha=alpha,
+                zorder=3,
+                label=label,
             )
 
 

@@ -1,0 +1,189 @@
+"""Performance metrics of a backtest, each defined exactly in docs/metrics.md."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields
+
+import numpy as np
+import pandas as pd
+
+_SECONDS_PER_YEAR = 365.25 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """The figures of one backtest; ratios are fractions (0.05 is 5 %), money in account units."""
+
+    start: pd.Timestamp
+    end: pd.Timestamp
+    starting_cash: float
+    final_equity: float
+    total_return: float
+    cagr: float
+    volatility: float
+    sharpe: float
+    sortino: float
+    max_drawdown: float
+    max_drawdown_duration: pd.Timedelta
+    trades: int
+    win_rate: float
+    profit_factor: float
+    exposure: float
+    total_fees: float
+    turnover: float
+    periods_per_year: float
+    risk_free_rate: float
+
+    def as_dict(self) -> dict[str, object]:
+        """The metrics as a plain dict in definition order."""
+        return asdict(self)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The metrics as a one-column DataFrame ("value") indexed by metric name."""
+        names = [f.name for f in fields(self)]
+        values = [getattr(self, name) for name in names]
+        return pd.DataFrame({"value": pd.Series(values, index=names, dtype=object)})
+
+
+def compute_metrics(
+    equity: pd.DataFrame,
+    fills: pd.DataFrame,
+    trades: pd.DataFrame,
+    starting_cash: float,
+    risk_free_rate: float = 0.0,
+) -> Metrics:
+    """All metrics of an equity curve, its fills and its round-trip trades."""
+    values = equity["equity"].to_numpy(dtype=np.float64)
+    index = pd.DatetimeIndex(equity.index)
+    start, end = index[0], index[-1]
+    years = (end - start).total_seconds() / _SECONDS_PER_YEAR
+    periods_per_year = (len(values) - 1) / years if years > 0 else float("nan")
+    with np.errstate(divide="ignore", invalid="ignore"):  # an account wiped out to zero
+        returns = np.diff(values) / values[:-1]
+
+    final = float(values[-1])
+    total_return = final / starting_cash - 1.0
+    mean_equity = float(values.mean())
+    drawdown, duration = max_drawdown(values, index, starting_cash)
+    pnl = trades["pnl"].to_numpy(dtype=np.float64)
+    notional = np.abs(fills["qty"].to_numpy(np.float64) * fills["price"].to_numpy(np.float64))
+
+    return Metrics(
+        start=start,
+        end=end,
+        starting_cash=float(starting_cash),
+        final_equity=final,
+        total_return=total_return,
+        cagr=cagr_of(final / starting_cash, years),
+        volatility=volatility(returns, periods_per_year),
+        sharpe=sharpe_ratio(returns, periods_per_year, risk_free_rate),
+        sortino=sortino_ratio(returns, periods_per_year, risk_free_rate),
+        max_drawdown=drawdown,
+        max_drawdown_duration=duration,
+        trades=len(pnl),
+        win_rate=float(np.mean(pnl > 0)) if len(pnl) else float("nan"),
+        profit_factor=profit_factor(pnl),
+        exposure=exposure(fills, index),
+        total_fees=float(fills["fee"].sum()),
+        turnover=float(notional.sum() / mean_equity) if mean_equity > 0 else float("nan"),
+        periods_per_year=periods_per_year,
+        risk_free_rate=float(risk_free_rate),
+    )
+
+
+def cagr_of(growth: float, years: float) -> float:
+    """The constant yearly rate that turns 1 into `growth` in `years`; -1 when all is lost."""
+    if years <= 0:
+        return float("nan")
+    if growth <= 0:
+        return -1.0
+    return float(growth ** (1.0 / years) - 1.0)
+
+
+def per_period_rate(annual_rate: float, periods_per_year: float) -> float:
+    """The per-period rate that compounds to `annual_rate` over one year."""
+    return float((1.0 + annual_rate) ** (1.0 / periods_per_year) - 1.0)
+
+
+def volatility(returns: np.ndarray, periods_per_year: float) -> float:
+    """Sample standard deviation of per-period returns, scaled by sqrt(periods per year)."""
+    if len(returns) < 2:
+        return float("nan")
+    return float(np.std(returns, ddof=1) * math.sqrt(periods_per_year))
+
+
+def sharpe_ratio(returns: np.ndarray, periods_per_year: float, risk_free_rate: float) -> float:
+    """Mean excess return over its sample standard deviation, times sqrt(periods per year)."""
+    if len(returns) < 2:
+        return float("nan")
+    excess = returns - per_period_rate(risk_free_rate, periods_per_year)
+    spread = float(np.std(excess, ddof=1))
+    if spread == 0.0:
+        return float("nan")
+    return float(np.mean(excess) / spread * math.sqrt(periods_per_year))
+
+
+def sortino_ratio(returns: np.ndarray, periods_per_year: float, risk_free_rate: float) -> float:
+    """Mean excess return over the downside deviation, times sqrt(periods per year)."""
+    if len(returns) < 2:
+        return float("nan")
+    excess = returns - per_period_rate(risk_free_rate, periods_per_year)
+    downside = math.sqrt(float(np.mean(np.minimum(excess, 0.0) ** 2)))
+    mean = float(np.mean(excess))
+    if downside == 0.0:
+        return math.inf if mean > 0 else float("nan")
+    return mean / downside * math.sqrt(periods_per_year)
+
+
+def drawdown_series(values: np.ndarray, starting_cash: float) -> np.ndarray:
+    """Fractional distance below the running peak (starting cash included) at each point."""
+    peaks = np.maximum.accumulate(np.maximum(values, starting_cash))
+    result: np.ndarray = 1.0 - values / peaks
+    return result
+
+
+def max_drawdown(
+    values: np.ndarray, index: pd.DatetimeIndex, starting_cash: float
+) -> tuple[float, pd.Timedelta]:
+    """The deepest drawdown and the time from its peak to recovery (or to the last point)."""
+    drawdowns = drawdown_series(values, starting_cash)
+    trough = int(np.argmax(drawdowns))
+    depth = float(drawdowns[trough])
+    if depth <= 0.0:
+        return 0.0, pd.Timedelta(0)
+    peak_value = max(float(np.max(values[: trough + 1])), starting_cash)
+    at_peak = np.flatnonzero(values[: trough + 1] >= peak_value)
+    # A peak that is the starting cash, never reached on the curve, dates from its first point.
+    peak_ts = index[at_peak[-1]] if len(at_peak) else index[0]
+    recovered = np.flatnonzero(values[trough:] >= peak_value)
+    end_ts = index[trough + recovered[0]] if len(recovered) else index[-1]
+    return depth, end_ts - peak_ts
+
+
+def profit_factor(pnl: np.ndarray) -> float:
+    """Gross profit of winning trades over the gross loss of losing trades."""
+    gains = float(pnl[pnl > 0].sum())
+    losses = float(-pnl[pnl < 0].sum())
+    if losses == 0.0:
+        return math.inf if gains > 0 else float("nan")
+    return gains / losses
+
+
+def exposure(fills: pd.DataFrame, index: pd.DatetimeIndex) -> float:
+    """Fraction of equity points at which some (strategy, symbol) holds a non-zero position."""
+    if len(fills) == 0:
+        return 0.0
+    held = np.zeros(len(index), dtype=bool)
+    ordered = fills.sort_values("ts", kind="stable")
+    stamps = index.as_unit("ns").asi8
+    for _, group in ordered.groupby(["strategy", "symbol"], sort=False):
+        signed = np.where(group["side"] == "BUY", 1.0, -1.0) * group["qty"].to_numpy(np.float64)
+        position = np.cumsum(signed)
+        scale = np.maximum.accumulate(np.abs(position)).max()
+        fill_ns = pd.DatetimeIndex(group["ts"]).as_unit("ns").asi8
+        # The position at an equity point is the one after every fill stamped at or before it.
+        after = np.searchsorted(fill_ns, stamps, side="right") - 1
+        at_point = np.where(after >= 0, position[np.maximum(after, 0)], 0.0)
+        held |= np.abs(at_point) > 1e-9 * scale
+    return float(held.mean())

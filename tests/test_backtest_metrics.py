@@ -1,0 +1,324 @@
+"""Every metric and the round-trip trades against hand calculations and plain pandas formulas."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from backtest_factory import equity_frame, fills_frame, make_result, stamps
+
+# 2020-01-01 .. 2024-01-01 is 1461 days: exactly four years of 365.25 days, one point a year.
+YEARLY = stamps("2020-01-01", "2021-01-01", "2022-01-01", "2023-01-01", "2024-01-01")
+CURVE = [100.0, 110.0, 99.0, 104.5, 121.0]
+RETURNS = np.array([0.1, -0.1, 104.5 / 99.0 - 1.0, 121.0 / 104.5 - 1.0])
+
+
+def daily(count: int) -> pd.DatetimeIndex:
+    return pd.date_range("2024-01-01", periods=count, freq="D", tz="UTC")
+
+
+def test_return_figures_of_a_yearly_curve() -> None:
+    m = make_result(equity_frame(YEARLY, CURVE)).metrics
+    assert m.final_equity == 121.0
+    assert m.total_return == pytest.approx(0.21)
+    assert m.periods_per_year == pytest.approx(1.0)
+    assert m.cagr == pytest.approx(1.21**0.25 - 1.0)
+    pandas_returns = pd.Series(CURVE).pct_change().dropna()
+    assert m.volatility == pytest.approx(pandas_returns.std())
+    assert m.sharpe == pytest.approx(pandas_returns.mean() / pandas_returns.std())
+    # Downside deviation over all four periods: only -0.1 is below zero.
+    assert m.sortino == pytest.approx(RETURNS.mean() / math.sqrt(0.01 / 4))
+
+
+def test_risk_free_rate_is_subtracted_per_period() -> None:
+    m = make_result(equity_frame(YEARLY, CURVE), risk_free_rate=0.05).metrics
+    excess = RETURNS - 0.05
+    assert m.sharpe == pytest.approx(excess.mean() / RETURNS.std(ddof=1))
+    # Below 5 %: only -0.1 (by 0.15); 104.5 / 99 - 1 is 5.56 %.
+    assert m.sortino == pytest.approx(excess.mean() / math.sqrt(0.15**2 / 4))
+    assert m.risk_free_rate == 0.05
+
+
+def test_annualisation_comes_from_the_index_span() -> None:
+    hourly = pd.date_range("2024-03-01", periods=25, freq="h", tz="UTC")
+    rng = np.random.default_rng(7)
+    curve = 1000.0 * np.cumprod(1.0 + rng.normal(0.0, 0.01, 25))
+    m = make_result(equity_frame(hourly, curve), starting_cash=1000.0, risk_free_rate=0.03).metrics
+    per_year = 24 * 365.25
+    assert m.periods_per_year == pytest.approx(per_year)
+    returns = pd.Series(curve).pct_change().dropna()
+    assert m.volatility == pytest.approx(returns.std() * math.sqrt(per_year))
+    excess = returns - (1.03 ** (1 / per_year) - 1)
+    assert m.sharpe == pytest.approx(excess.mean() / excess.std() * math.sqrt(per_year))
+    downside = math.sqrt((excess.clip(upper=0.0) ** 2).mean())
+    assert m.sortino == pytest.approx(excess.mean() / downside * math.sqrt(per_year))
+    years = 1.0 / 365.25
+    assert m.cagr == pytest.approx((curve[-1] / 1000.0) ** (1 / years) - 1)
+
+
+def test_max_drawdown_and_its_duration() -> None:
+    m = make_result(equity_frame(YEARLY, CURVE)).metrics
+    assert m.max_drawdown == pytest.approx(0.1)  # 110 -> 99
+    assert m.max_drawdown_duration == YEARLY[4] - YEARLY[1]  # back above 110 only at 121
+
+
+def test_duration_is_that_of_the_deepest_drawdown_not_the_longest() -> None:
+    index = daily(8)
+    curve = [100.0, 90.0, 100.0, 99.0, 99.5, 99.0, 98.5, 100.5]
+    m = make_result(equity_frame(index, curve)).metrics
+    assert m.max_drawdown == pytest.approx(0.1)
+    assert m.max_drawdown_duration == pd.Timedelta(days=2)
+
+
+def test_unrecovered_drawdown_lasts_to_the_last_point() -> None:
+    index = daily(4)
+    m = make_result(equity_frame(index, [100.0, 120.0, 90.0, 100.0])).metrics
+    assert m.max_drawdown == pytest.approx(0.25)
+    assert m.max_drawdown_duration == index[3] - index[1]
+
+
+def test_starting_cash_is_the_first_peak() -> None:
+    index = daily(3)
+    result = make_result(equity_frame(index, [95.0, 97.0, 101.0]), starting_cash=100.0)
+    assert result.metrics.max_drawdown == pytest.approx(0.05)
+    assert result.metrics.max_drawdown_duration == index[2] - index[0]
+    assert result.metrics.total_return == pytest.approx(0.01)
+    assert result.drawdown.to_numpy() == pytest.approx([0.05, 0.03, 0.0])
+
+
+def test_drawdown_series_matches_pandas_cummax() -> None:
+    rng = np.random.default_rng(3)
+    curve = 100.0 * np.cumprod(1.0 + rng.normal(0.0, 0.02, 200))
+    result = make_result(equity_frame(daily(200), curve))
+    peaks = pd.Series(curve).cummax().clip(lower=100.0)
+    expected = 1.0 - pd.Series(curve) / peaks
+    assert result.drawdown.to_numpy() == pytest.approx(expected.to_numpy())
+    assert result.metrics.max_drawdown == pytest.approx(expected.max())
+
+
+def test_known_round_trips_give_win_rate_and_profit_factor() -> None:
+    fills = fills_frame(
+        [
+            ("2024-01-02", "BUY", 10, 100.0, 1.0),
+            ("2024-01-03", "SELL", 10, 110.0, 1.0),  # long: 100 - 2 = 98
+            ("2024-01-04", "SELL", 5, 50.0, 0.5),
+            ("2024-01-05", "BUY", 5, 60.0, 0.5),  # short: -50 - 1 = -51
+            ("2024-01-06", "BUY", 2, 10.0, 0.0),
+            ("2024-01-07", "SELL", 2, 15.0, 0.0),  # long: 10
+        ]
+    )
+    result = make_result(equity_frame(daily(8), [1000.0] * 8), fills, starting_cash=1000.0)
+    trades = result.trades
+    assert trades["pnl"].tolist() == pytest.approx([98.0, -51.0, 10.0])
+    assert trades["direction"].tolist() == ["LONG", "SHORT", "LONG"]
+    assert trades["fees"].tolist() == pytest.approx([2.0, 1.0, 0.0])
+    assert trades["return_pct"].tolist() == pytest.approx([98 / 1000, -51 / 250, 10 / 20])
+    m = result.metrics
+    assert m.trades == 3
+    assert m.win_rate == pytest.approx(2 / 3)
+    assert m.profit_factor == pytest.approx(108.0 / 51.0)
+    assert m.total_fees == pytest.approx(3.0)
+    notional = 1000 + 1100 + 250 + 300 + 20 + 30
+    assert m.turnover == pytest.approx(notional / 1000.0)
+
+
+def test_scaling_in_and_out_is_one_trade() -> None:
+    fills = fills_frame(
+        [
+            ("2024-01-02", "BUY", 10, 100.0, 0.0),
+            ("2024-01-03", "BUY", 10, 110.0, 0.0),
+            ("2024-01-04", "SELL", 5, 120.0, 0.0),
+            ("2024-01-05", "SELL", 15, 105.0, 0.0),
+        ]
+    )
+    trades = make_result(equity_frame(daily(6), [100.0] * 6), fills).trades
+    assert len(trades) == 1
+    trade = trades.iloc[0]
+    assert trade["qty"] == 20
+    assert trade["entry_price"] == pytest.approx(105.0)
+    assert trade["exit_price"] == pytest.approx((600 + 1575) / 20)
+    assert trade["gross_pnl"] == pytest.approx(600 + 1575 - 2100)
+    assert trade["entry_ts"] == pd.Timestamp("2024-01-02", tz="UTC")
+    assert trade["exit_ts"] == pd.Timestamp("2024-01-05", tz="UTC")
+    assert trade["fill_count"] == 4
+
+
+def test_a_flip_closes_one_trade_and_opens_the_next() -> None:
+    fills = fills_frame(
+        [
+            ("2024-01-02", "BUY", 10, 100.0, 1.0),
+            ("2024-01-03", "SELL", 30, 110.0, 3.0),  # 10 close the long, 20 open a short
+            ("2024-01-04", "BUY", 20, 105.0, 2.0),
+        ]
+    )
+    trades = make_result(equity_frame(daily(5), [100.0] * 5), fills).trades
+    assert trades["direction"].tolist() == ["LONG", "SHORT"]
+    assert trades["qty"].tolist() == [10.0, 20.0]
+    # The flip's fee of 3 is split 1 : 2 by quantity.
+    assert trades["fees"].tolist() == pytest.approx([2.0, 4.0])
+    assert trades["pnl"].tolist() == pytest.approx([100.0 - 2.0, 100.0 - 4.0])
+    assert trades["entry_ts"].iloc[1] == pd.Timestamp("2024-01-03", tz="UTC")
+    assert trades["exit_ts"].iloc[0] == pd.Timestamp("2024-01-03", tz="UTC")
+
+
+def test_strategies_and_symbols_are_separate_books() -> None:
+    a = fills_frame(
+        [("2024-01-02", "BUY", 1, 10.0, 0.0), ("2024-01-04", "SELL", 1, 12.0, 0.0)],
+        strategy="a",
+    )
+    b = fills_frame(
+        [("2024-01-03", "SELL", 1, 11.0, 0.0), ("2024-01-05", "BUY", 1, 13.0, 0.0)],
+        strategy="b",
+    )
+    c = fills_frame(
+        [("2024-01-03", "BUY", 3, 5.0, 0.0), ("2024-01-04", "SELL", 3, 4.0, 0.0)],
+        symbol="MSFT",
+        strategy="a",
+    )
+    fills = pd.concat([a, b, c], ignore_index=True)
+    trades = make_result(equity_frame(daily(6), [100.0] * 6), fills).trades
+    rows = list(zip(trades["strategy"], trades["symbol"], trades["pnl"], strict=True))
+    assert rows == [("a", "MSFT", -3.0), ("a", "ORCL", 2.0), ("b", "ORCL", -2.0)]
+
+
+def test_open_position_at_the_end_is_not_a_trade() -> None:
+    fills = fills_frame(
+        [
+            ("2024-01-02", "BUY", 1, 10.0, 0.0),
+            ("2024-01-03", "SELL", 1, 11.0, 0.0),
+            ("2024-01-04", "BUY", 4, 10.0, 0.0),
+        ]
+    )
+    result = make_result(equity_frame(daily(5), [100.0] * 5), fills)
+    assert len(result.trades) == 1
+    assert result.metrics.trades == 1
+
+
+def test_float_quantities_that_sum_to_zero_close_the_trade() -> None:
+    fills = fills_frame(
+        [
+            ("2024-01-02", "BUY", 0.1, 10.0, 0.0),
+            ("2024-01-02", "BUY", 0.2, 10.0, 0.0),
+            ("2024-01-03", "SELL", 0.3, 20.0, 0.0),
+            ("2024-01-04", "SELL", 0.3, 20.0, 0.0),
+        ]
+    )
+    result = make_result(equity_frame(daily(5), [100.0] * 5), fills)
+    assert result.trades["direction"].tolist() == ["LONG"]
+    assert result.trades["pnl"].iloc[0] == pytest.approx(3.0)
+    assert result.metrics.exposure == pytest.approx(3 / 5)
+
+
+def test_exposure_counts_points_holding_a_position() -> None:
+    index = daily(6)
+    fills = fills_frame(
+        [
+            ("2024-01-02", "BUY", 1, 10.0, 0.0),  # held at points 1 and 2
+            ("2024-01-04", "SELL", 1, 10.0, 0.0),  # flat at point 3
+            ("2024-01-05 12:00", "BUY", 1, 10.0, 0.0),  # between points: held from point 5
+        ]
+    )
+    assert make_result(equity_frame(index, [100.0] * 6), fills).metrics.exposure == 3 / 6
+
+
+def test_offsetting_strategies_are_both_exposed() -> None:
+    long = fills_frame([("2024-01-02", "BUY", 1, 10.0, 0.0)], strategy="a")
+    short = fills_frame([("2024-01-02", "SELL", 1, 10.0, 0.0)], strategy="b")
+    fills = pd.concat([long, short], ignore_index=True)
+    assert make_result(equity_frame(daily(4), [100.0] * 4), fills).metrics.exposure == 3 / 4
+
+
+def test_no_trades() -> None:
+    m = make_result(equity_frame(YEARLY, CURVE)).metrics
+    assert m.trades == 0
+    assert math.isnan(m.win_rate)
+    assert math.isnan(m.profit_factor)
+    assert m.exposure == 0.0
+    assert m.total_fees == 0.0
+    assert m.turnover == 0.0
+
+
+def test_only_winners_give_an_infinite_profit_factor() -> None:
+    fills = fills_frame([("2024-01-02", "BUY", 1, 10.0, 0.0), ("2024-01-03", "SELL", 1, 11.0, 0.0)])
+    m = make_result(equity_frame(daily(3), [100.0, 100.0, 101.0]), fills).metrics
+    assert m.profit_factor == math.inf
+    assert m.win_rate == 1.0
+
+
+def test_flat_equity() -> None:
+    m = make_result(equity_frame(daily(10), [100.0] * 10)).metrics
+    assert m.total_return == 0.0
+    assert m.cagr == 0.0
+    assert m.volatility == 0.0
+    assert math.isnan(m.sharpe)
+    assert math.isnan(m.sortino)
+    assert m.max_drawdown == 0.0
+    assert m.max_drawdown_duration == pd.Timedelta(0)
+
+
+def test_rising_equity_has_an_infinite_sortino() -> None:
+    m = make_result(equity_frame(daily(4), [100.0, 101.0, 103.0, 104.0])).metrics
+    assert m.sortino == math.inf
+    assert m.max_drawdown == 0.0
+
+
+def test_one_bar() -> None:
+    m = make_result(equity_frame(daily(1), [104.0])).metrics
+    assert m.total_return == pytest.approx(0.04)
+    assert m.final_equity == 104.0
+    for nan in (m.cagr, m.volatility, m.sharpe, m.sortino, m.periods_per_year):
+        assert math.isnan(nan)
+    assert m.max_drawdown == 0.0
+
+
+def test_an_account_wiped_out() -> None:
+    m = make_result(equity_frame(daily(3), [100.0, 0.0, 0.0])).metrics
+    assert m.total_return == -1.0
+    assert m.cagr == -1.0
+    assert m.max_drawdown == 1.0
+
+
+def test_metrics_are_computed_once() -> None:
+    result = make_result(equity_frame(YEARLY, CURVE))
+    assert result.metrics is result.metrics
+    assert result.trades is result.trades
+
+
+def test_metrics_frame_has_one_value_column() -> None:
+    frame = make_result(equity_frame(YEARLY, CURVE)).metrics_frame()
+    assert list(frame.columns) == ["value"]
+    assert frame.loc["total_return", "value"] == pytest.approx(0.21)
+    assert frame.loc["max_drawdown_duration", "value"] == YEARLY[4] - YEARLY[1]
+    assert "sharpe" in frame.index
+
+
+orders = st.lists(
+    st.tuples(st.integers(-5, 5).filter(bool), st.integers(90, 110), st.integers(0, 3)),
+    min_size=1,
+    max_size=40,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(orders)
+def test_trade_pnl_adds_up_to_the_cash_of_a_flat_book(script: list[tuple[int, int, int]]) -> None:
+    position = sum(q for q, _, _ in script)
+    if position:
+        script = [*script, (-position, 100, 0)]
+    rows = [
+        (f"2024-01-01 00:{i // 60:02d}:{i % 60:02d}", "BUY" if q > 0 else "SELL", abs(q), p, f)
+        for i, (q, p, f) in enumerate(script)
+    ]
+    trades = make_result(equity_frame(daily(2), [100.0, 100.0]), fills_frame(rows)).trades
+    cash = -sum(q * p + f for q, p, f in script)
+    assert trades["pnl"].sum() == pytest.approx(cash)
+    # One trade ends each time the running position reaches or crosses zero.
+    running = np.cumsum([q for q, _, _ in script])
+    before = np.concatenate([[0], running[:-1]])
+    ended = int(np.sum((before != 0) & ((running == 0) | (np.sign(running) == -np.sign(before)))))
+    assert len(trades) == ended

@@ -13,6 +13,8 @@ PYBIND11_MODULE(_core, m) {
   alphaforge::bindings::register_data(data);
   auto execution = m.def_submodule("execution", "Orders, order book, risk, positions");
   alphaforge::bindings::register_execution(execution);
+  auto backtest = m.def_submodule("backtest", "Bar replay with backtrader's fill conventions");
+  alphaforge::bindings::register_backtest(backtest);
 
   auto bench = m.def_submodule("bench", "Native workloads behind `alphaforge bench`");
   alphaforge::bindings::register_bench(bench);

@@ -1,3 +1,4 @@
+from alphaforge._core import backtest as backtest
 from alphaforge._core import bench as bench
 from alphaforge._core import data as data
 from alphaforge._core import execution as execution

@@ -2,9 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <numeric>
 #include <stdexcept>
-#include <tuple>
 #include <utility>
 
 namespace alphaforge {
@@ -165,8 +163,9 @@ std::uint64_t BarBacktest::submit(const OrderRequest& r) {
     throw std::invalid_argument("stop_price must be positive, got " + to_decimal(*r.stop_price));
   }
   const std::uint64_t id = orders_.size() + 1;
-  orders_.push_back(BacktestOrder{id, r.strategy_id, *sym, r.side, r.type, r.quantity, r.price,
-                                  r.stop_price, now_});
+  BacktestOrder order{id, r.strategy_id, *sym, r.side, r.type, r.quantity, r.price,
+                      r.stop_price, now_, OrderStatus::kAccepted, false, 0.0, 0.0, {}};
+  orders_.push_back(std::move(order));
   pending_.push_back(id);
   return id;
 }

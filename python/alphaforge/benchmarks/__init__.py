@@ -5,4 +5,5 @@ SUITES: dict[str, str] = {
     "rings": "alphaforge.benchmarks.rings",
     "data": "alphaforge.benchmarks.data",
     "execution": "alphaforge.benchmarks.execution",
+    "backtest": "alphaforge.benchmarks.backtest",
 }

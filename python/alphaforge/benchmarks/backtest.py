@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import importlib.util
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -51,9 +53,10 @@ def _alphaforge(bars: pd.DataFrame) -> float:
 
 
 def _backtrader(bars: pd.DataFrame) -> float:
-    import backtrader as bt
+    bt: Any = importlib.import_module("backtrader")
+    base: Any = bt.Strategy
 
-    class Sma(bt.Strategy):  # type: ignore[misc]
+    class Sma(base):  # type: ignore[misc]
         def __init__(self) -> None:
             self.closes: deque[float] = deque(maxlen=SLOW)
             self.fast_sum = 0.0

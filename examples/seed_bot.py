@@ -5,6 +5,7 @@ one-second bars, and sends orders to an execution engine that reads its prices f
 engine. It buys after three rising one-second bars and sells after three falling ones.
 """
 
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +36,8 @@ class MomentumBot:
         if len(last) < 4:
             return
         held = self.execution.position(SYMBOL, "momentum").quantity
-        rising = all(a < b for a, b in zip(last, last[1:]))
-        falling = all(a > b for a, b in zip(last, last[1:]))
+        rising = all(a < b for a, b in pairwise(last))
+        falling = all(a > b for a, b in pairwise(last))
         if rising and held == 0:
             self.send(OrderSide.Buy, self.size)
         elif falling and held > 0:

@@ -317,3 +317,30 @@ def test_engine_refuses_a_second_run_and_unsubscribed_symbol() -> None:
     engine.add_strategy(Wrong())
     with pytest.raises(ValueError, match="unknown symbol Z"):
         engine.run_frames()
+
+
+def test_slippage_moves_market_and_stop_fills_not_limits() -> None:
+    engine = af.BacktestEngine(cash=100_000.0, slippage=2)
+    engine.add_instrument("X", tick_size=0.5)
+    engine.add_bars("X", bars())
+    actions = {
+        0: [
+            lambda st: st.buy("X", 1),  # open 103 + 2 ticks of 0.5
+            lambda st: st.submit_order("X", "BUY", 1, stop=104.0),  # stop 104 + 1
+            lambda st: st.sell("X", 1, limit=105.0),  # limits fill at their price
+        ],
+        2: [lambda st: st.sell("X", 1)],  # open 99 - 1
+    }
+    engine.add_strategy(Script(actions, "s"))
+    fills = engine.run_frames()["fills"]
+    assert fills["price"].tolist() == [104.0, 105.0, 105.0, 98.0]
+
+
+def test_prices_off_the_instrument_grid_are_refused() -> None:
+    engine = af.BacktestEngine()
+    engine.add_instrument("X", tick_size=0.25)
+    off = bars()
+    off.iloc[0, 3] = 101.1
+    with pytest.raises(ValueError, match="101.1"):
+        engine.add_bars("X", off)
+    engine.add_bars("X", bars())

@@ -341,6 +341,6 @@ def test_prices_off_the_instrument_grid_are_refused() -> None:
     engine.add_instrument("X", tick_size=0.25)
     off = bars()
     off.iloc[0, 3] = 101.1
-    with pytest.raises(ValueError, match="101.1"):
+    with pytest.raises(ValueError, match=r"101\.1"):
         engine.add_bars("X", off)
     engine.add_bars("X", bars())

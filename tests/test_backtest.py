@@ -344,3 +344,25 @@ def test_prices_off_the_instrument_grid_are_refused() -> None:
     with pytest.raises(ValueError, match=r"101\.1"):
         engine.add_bars("X", off)
     engine.add_bars("X", bars())
+
+
+def test_clock_log_and_cache_of_a_strategy() -> None:
+    times: list[tuple[int, int]] = []
+
+    class Watch(af.Strategy):
+        def on_start(self) -> None:
+            self.subscribe_bars("X")
+            self.cache["bars"] = 0
+
+        def on_bar(self, bar: Any) -> None:
+            times.append((self.clock.timestamp_ns(), bar.ts))
+            self.cache["bars"] += 1
+            self.log.debug("bar %s", bar)
+
+    watch = Watch()
+    run(watch)
+    assert times == [(int(d.value), int(d.value)) for d in DAYS]
+    assert watch.cache["bars"] == 5
+    assert watch.log.name == "alphaforge.strategy.Watch"
+    with pytest.raises(RuntimeError, match="not added"):
+        Watch().position("X")

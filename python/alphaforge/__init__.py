@@ -1,5 +1,7 @@
 """AlphaForge: write a trading strategy once in Python, run it on a native C++ core."""
 
 from alphaforge._core import __version__
+from alphaforge.backtest import BacktestEngine
+from alphaforge.strategy import Strategy
 
-__all__ = ["__version__"]
+__all__ = ["BacktestEngine", "Strategy", "__version__"]

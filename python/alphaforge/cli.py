@@ -7,6 +7,7 @@ import importlib
 from collections.abc import Sequence
 
 from alphaforge import __version__
+from alphaforge.backtest import commands as backtest_commands
 from alphaforge.benchmarks import SUITES
 
 
@@ -23,6 +24,13 @@ def build_parser() -> argparse.ArgumentParser:
         suite = suites.add_parser(name, help=(module.__doc__ or "").splitlines()[0])
         module.add_arguments(suite)
         suite.set_defaults(handler=module.run)
+
+    demo = commands.add_parser("demo", help="backtest a bundled strategy on bundled real data")
+    backtest_commands.add_demo_arguments(demo)
+    demo.set_defaults(handler=backtest_commands.run_demo)
+    backtest = commands.add_parser("backtest", help="backtest a Strategy subclass from a file")
+    backtest_commands.add_backtest_arguments(backtest)
+    backtest.set_defaults(handler=backtest_commands.run_backtest)
     return parser
 
 

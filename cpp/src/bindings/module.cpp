@@ -15,6 +15,8 @@ PYBIND11_MODULE(_core, m) {
   alphaforge::bindings::register_execution(execution);
   auto cache = m.def_submodule("cache", "Sharded LRU caches with per-entry TTL");
   alphaforge::bindings::register_cache(cache);
+  auto backtest = m.def_submodule("backtest", "Bar replay with backtrader's fill conventions");
+  alphaforge::bindings::register_backtest(backtest);
 
   auto bench = m.def_submodule("bench", "Native workloads behind `alphaforge bench`");
   alphaforge::bindings::register_bench(bench);

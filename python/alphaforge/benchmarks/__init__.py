@@ -6,4 +6,5 @@ SUITES: dict[str, str] = {
     "data": "alphaforge.benchmarks.data",
     "execution": "alphaforge.benchmarks.execution",
     "cache": "alphaforge.benchmarks.cache",
+    "backtest": "alphaforge.benchmarks.backtest",
 }

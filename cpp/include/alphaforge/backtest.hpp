@@ -1,0 +1,129 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "alphaforge/execution_engine.hpp"
+
+namespace alphaforge {
+
+// The bar handed to strategies; `symbol` indexes BarBacktest::symbols().
+struct BacktestBar {
+  std::int64_t ts_ns;
+  double open;
+  double high;
+  double low;
+  double close;
+  double volume;
+  std::uint32_t symbol;
+};
+
+// An order of the backtest: held until the next bar of its symbol, where the bar's prices
+// decide whether and where it fills (see fill_price).
+struct BacktestOrder {
+  std::uint64_t id;
+  std::string strategy;
+  std::uint32_t symbol;
+  OrderSide side;
+  OrderType type;
+  double quantity;
+  std::optional<double> price;
+  std::optional<double> stop_price;
+  std::int64_t ts_ns;
+  OrderStatus status = OrderStatus::kAccepted;
+  bool triggered = false;
+  double filled = 0.0;
+  double fill_value = 0.0;  // sum of price * quantity over fills
+  std::string reject_reason;
+};
+
+struct BacktestFill {
+  std::int64_t ts_ns;
+  std::uint32_t symbol;
+  OrderSide side;
+  double qty;
+  double price;
+  double fee;
+  std::uint64_t order_id;
+  std::string strategy;
+};
+
+struct EquityPoint {
+  std::int64_t ts_ns;
+  double cash;
+  double equity;
+};
+
+struct BacktestConfig {
+  EngineConfig engine;
+  // Market and stop fills move this many ticks against the order.
+  double slippage_ticks = 0.0;
+};
+
+// Where `order` fills within `bar`, by backtrader's default conventions; nothing when it does
+// not. Sets order.triggered when a stop fires. Slippage is not applied here.
+std::optional<double> fill_price(BacktestOrder& order, const BacktestBar& bar);
+
+// Replays bars of several symbols in time order. Orders go through an ExecutionEngine, which
+// keeps cash, positions and fees; this class decides the fill price of each order from the
+// bar after the one it was sent in, and records the equity curve at every timestamp.
+class BarBacktest {
+ public:
+  explicit BarBacktest(BacktestConfig config);
+
+  void add_instrument(const Instrument& instrument);
+  // Columns of one symbol's bars. std::invalid_argument naming the field for an empty series,
+  // unsorted or repeated timestamps, a non-finite or non-positive price, high below open,
+  // close or low, low above open or close, a negative volume, or a symbol already added.
+  std::uint32_t add_bars(const std::string& symbol, const std::int64_t* ts, const double* open,
+                         const double* high, const double* low, const double* close,
+                         const double* volume, std::size_t n);
+
+  std::uint64_t submit(const OrderRequest& request);
+  // False when the order is no longer open; std::invalid_argument for an unknown id.
+  bool cancel(std::uint64_t id);
+  double position(std::string_view symbol, std::string_view strategy) const;
+
+  using BarHandler = std::function<void(const BacktestBar&)>;
+  using FillHandler = std::function<void(const BacktestFill&)>;
+  using OrderHandler = std::function<void(const BacktestOrder&)>;
+  // Runs once: every timestamp fills pending orders of the symbols that have a bar there,
+  // marks them at the close, records equity, then calls on_bar for each of those bars.
+  void run(const BarHandler& on_bar, const FillHandler& on_fill = {},
+           const OrderHandler& on_order = {});
+
+  std::int64_t now_ns() const noexcept { return now_; }
+  const std::vector<std::string>& symbols() const noexcept { return symbols_; }
+  std::optional<std::uint32_t> symbol_id(std::string_view symbol) const;
+  const std::vector<BacktestOrder>& orders() const noexcept { return orders_; }
+  const std::vector<BacktestFill>& fills() const noexcept { return fills_; }
+  const std::vector<EquityPoint>& equity() const noexcept { return equity_; }
+  const ExecutionEngine& engine() const noexcept { return engine_; }
+  std::size_t bar_count() const noexcept;
+
+ private:
+  struct Series {
+    std::vector<std::int64_t> ts;
+    std::vector<double> open, high, low, close, volume;
+  };
+  void fill_pending(const BacktestBar& bar, const FillHandler& on_fill,
+                    const OrderHandler& on_order);
+
+  BacktestConfig config_;
+  ExecutionEngine engine_;
+  std::vector<std::string> symbols_;
+  std::vector<Series> series_;
+  std::vector<BacktestOrder> orders_;  // id - 1
+  std::vector<std::uint64_t> pending_;  // open order ids, in submission order
+  std::vector<BacktestFill> fills_;
+  std::vector<EquityPoint> equity_;
+  std::int64_t now_ = 0;
+  bool ran_ = false;
+};
+
+}  // namespace alphaforge

@@ -1,0 +1,276 @@
+#include "alphaforge/backtest.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <utility>
+
+namespace alphaforge {
+namespace {
+
+std::optional<double> limit_price(OrderSide side, double open, const BacktestBar& bar,
+                                  double limit) {
+  if (side == OrderSide::kBuy) {
+    if (open <= limit) return open;
+    if (bar.low <= limit) return limit;
+  } else {
+    if (open >= limit) return open;
+    if (bar.high >= limit) return limit;
+  }
+  return std::nullopt;
+}
+
+void check_positive(double value, const std::string& field, std::size_t row) {
+  if (!std::isfinite(value) || value <= 0.0) {
+    throw std::invalid_argument(field + " at row " + std::to_string(row) +
+                                " must be a positive finite number, got " + to_decimal(value));
+  }
+}
+
+}  // namespace
+
+std::optional<double> fill_price(BacktestOrder& o, const BacktestBar& bar) {
+  const bool buy = o.side == OrderSide::kBuy;
+  switch (o.type) {
+    case OrderType::kMarket:
+      return bar.open;
+    case OrderType::kLimit:
+      return limit_price(o.side, bar.open, bar, *o.price);
+    case OrderType::kStop:
+    case OrderType::kStopLimit: {
+      const double stop = *o.stop_price;
+      // The price the order starts from once triggered: the open when the bar opens through
+      // the stop, else the stop itself, reached during the bar.
+      double start = bar.open;
+      if (!o.triggered) {
+        const bool at_open = buy ? bar.open >= stop : bar.open <= stop;
+        const bool inside = buy ? bar.high >= stop : bar.low <= stop;
+        if (!at_open && !inside) return std::nullopt;
+        o.triggered = true;
+        if (!at_open) start = stop;
+      }
+      if (o.type == OrderType::kStop) return start;
+      return limit_price(o.side, start, bar, *o.price);
+    }
+  }
+  return std::nullopt;
+}
+
+BarBacktest::BarBacktest(BacktestConfig config)
+    : config_(config), engine_(config.engine) {
+  if (!std::isfinite(config.slippage_ticks) || config.slippage_ticks < 0.0) {
+    throw std::invalid_argument("slippage must be a finite number of ticks >= 0, got " +
+                                to_decimal(config.slippage_ticks));
+  }
+}
+
+void BarBacktest::add_instrument(const Instrument& instrument) {
+  engine_.add_instrument(instrument);
+}
+
+std::optional<std::uint32_t> BarBacktest::symbol_id(std::string_view symbol) const {
+  for (std::uint32_t i = 0; i < symbols_.size(); ++i) {
+    if (symbols_[i] == symbol) return i;
+  }
+  return std::nullopt;
+}
+
+std::size_t BarBacktest::bar_count() const noexcept {
+  std::size_t n = 0;
+  for (const Series& s : series_) n += s.ts.size();
+  return n;
+}
+
+std::uint32_t BarBacktest::add_bars(const std::string& symbol, const std::int64_t* ts,
+                                    const double* open, const double* high, const double* low,
+                                    const double* close, const double* volume, std::size_t n) {
+  if (ran_) throw std::invalid_argument("bars cannot be added after run()");
+  if (symbol.empty()) throw std::invalid_argument("symbol must not be empty");
+  if (symbol_id(symbol)) throw std::invalid_argument("bars of " + symbol + " were already added");
+  if (n == 0) throw std::invalid_argument("bars of " + symbol + " are empty");
+  std::optional<Instrument> scratch;
+  const Instrument* inst = engine_.instrument(symbol);
+  if (inst == nullptr) {
+    scratch = Instrument::fine_grid(symbol);
+    inst = &*scratch;
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i > 0 && ts[i] <= ts[i - 1]) {
+      throw std::invalid_argument("timestamps of " + symbol + " must be strictly increasing: row " +
+                                  std::to_string(i) + " (" + std::to_string(ts[i]) +
+                                  ") follows " + std::to_string(ts[i - 1]));
+    }
+    check_positive(open[i], "open", i);
+    check_positive(high[i], "high", i);
+    check_positive(low[i], "low", i);
+    check_positive(close[i], "close", i);
+    if (!std::isfinite(volume[i]) || volume[i] < 0.0) {
+      throw std::invalid_argument("volume at row " + std::to_string(i) +
+                                  " must be finite and >= 0, got " + to_decimal(volume[i]));
+    }
+    if (high[i] < std::max({open[i], close[i], low[i]}) || low[i] > std::min(open[i], close[i])) {
+      throw std::invalid_argument("bar at row " + std::to_string(i) + " of " + symbol +
+                                  " has high " + to_decimal(high[i]) + " and low " +
+                                  to_decimal(low[i]) + " that do not contain open " +
+                                  to_decimal(open[i]) + " and close " + to_decimal(close[i]));
+    }
+    for (const double p : {open[i], high[i], low[i], close[i]}) inst->price_to_ticks(p, "price");
+  }
+  Series s;
+  s.ts.assign(ts, ts + n);
+  s.open.assign(open, open + n);
+  s.high.assign(high, high + n);
+  s.low.assign(low, low + n);
+  s.close.assign(close, close + n);
+  s.volume.assign(volume, volume + n);
+  series_.push_back(std::move(s));
+  symbols_.push_back(symbol);
+  return static_cast<std::uint32_t>(symbols_.size() - 1);
+}
+
+std::uint64_t BarBacktest::submit(const OrderRequest& r) {
+  const auto sym = symbol_id(r.symbol);
+  if (!sym) throw std::invalid_argument("unknown symbol " + r.symbol + ": add its bars first");
+  if (r.tif != TimeInForce::kGtc) {
+    throw std::invalid_argument("bar backtests take GTC orders, got " +
+                                std::string(to_string(r.tif)));
+  }
+  if (r.strategy_id.empty()) throw std::invalid_argument("strategy must not be empty");
+  const bool has_limit = r.type == OrderType::kLimit || r.type == OrderType::kStopLimit;
+  const bool has_stop = r.type == OrderType::kStop || r.type == OrderType::kStopLimit;
+  const std::string type_name(to_string(r.type));
+  if (has_limit != r.price.has_value()) {
+    throw std::invalid_argument(has_limit ? "price is required for a " + type_name + " order"
+                                          : "a " + type_name + " order takes no price");
+  }
+  if (has_stop != r.stop_price.has_value()) {
+    throw std::invalid_argument(has_stop ? "stop_price is required for a " + type_name + " order"
+                                         : "a " + type_name + " order takes no stop_price");
+  }
+  std::optional<Instrument> scratch;
+  const Instrument* inst = engine_.instrument(r.symbol);
+  if (inst == nullptr) {
+    scratch = Instrument::fine_grid(r.symbol);
+    inst = &*scratch;
+  }
+  if (inst->qty_to_lots(r.quantity, "quantity") <= 0) {
+    throw std::invalid_argument("quantity must be positive, got " + to_decimal(r.quantity));
+  }
+  if (r.price && inst->price_to_ticks(*r.price, "price") <= 0) {
+    throw std::invalid_argument("price must be positive, got " + to_decimal(*r.price));
+  }
+  if (r.stop_price && inst->price_to_ticks(*r.stop_price, "stop_price") <= 0) {
+    throw std::invalid_argument("stop_price must be positive, got " + to_decimal(*r.stop_price));
+  }
+  const std::uint64_t id = orders_.size() + 1;
+  BacktestOrder order{id, r.strategy_id, *sym, r.side, r.type, r.quantity, r.price,
+                      r.stop_price, now_, OrderStatus::kAccepted, false, 0.0, 0.0, {}};
+  orders_.push_back(std::move(order));
+  pending_.push_back(id);
+  return id;
+}
+
+bool BarBacktest::cancel(std::uint64_t id) {
+  if (id == 0 || id > orders_.size()) {
+    throw std::invalid_argument("unknown order id " + std::to_string(id));
+  }
+  BacktestOrder& o = orders_[id - 1];
+  if (is_terminal(o.status)) return false;
+  o.status = OrderStatus::kCanceled;
+  pending_.erase(std::find(pending_.begin(), pending_.end(), id));
+  return true;
+}
+
+double BarBacktest::position(std::string_view symbol, std::string_view strategy) const {
+  const Position* p = engine_.position(symbol, strategy);
+  return p == nullptr ? 0.0 : p->quantity();
+}
+
+void BarBacktest::fill_pending(const BacktestBar& bar, const FillHandler& on_fill,
+                               const OrderHandler& on_order) {
+  const std::string& symbol = symbols_[bar.symbol];
+  std::size_t kept = 0;
+  // Handlers run after the loop: they may submit or cancel, which edits pending_.
+  std::vector<std::uint64_t> touched;
+  for (const std::uint64_t id : pending_) {
+    BacktestOrder& o = orders_[id - 1];
+    std::optional<double> price;
+    // An order sent at this very timestamp (from a fill handler) waits for the next bar.
+    if (o.symbol == bar.symbol && o.ts_ns < bar.ts_ns) price = fill_price(o, bar);
+    if (!price) {
+      pending_[kept++] = id;
+      continue;
+    }
+    if (o.type == OrderType::kMarket || o.type == OrderType::kStop) {
+      const Instrument& inst = engine_.instrument(symbol) != nullptr
+                                   ? *engine_.instrument(symbol)
+                                   : Instrument::fine_grid(symbol);
+      const double slip = config_.slippage_ticks * inst.tick_size();
+      *price += o.side == OrderSide::kBuy ? slip : -slip;
+    }
+    // The engine fills a market order at its last price: set it to the fill price.
+    engine_.update_price(symbol, *price);
+    const std::uint64_t engine_id = engine_.submit(OrderRequest{
+        symbol, o.strategy, "", o.side, OrderType::kMarket, TimeInForce::kGtc, o.quantity, {}, {}});
+    const Order& done = engine_.order(engine_id);
+    if (done.status == OrderStatus::kFilled) {
+      const Fill& f = engine_.fills().back();
+      o.status = OrderStatus::kFilled;
+      o.filled = o.quantity;
+      o.fill_value = *price * o.quantity;
+      fills_.push_back(BacktestFill{now_, bar.symbol, o.side, o.quantity, *price, f.fee, o.id,
+                                    o.strategy});
+    } else {
+      o.status = OrderStatus::kRejected;
+      o.reject_reason = done.reject_reason.empty() ? std::string("not filled by the venue")
+                                                   : done.reject_reason;
+    }
+    touched.push_back(id);
+  }
+  pending_.resize(kept);
+  engine_.update_price(symbol, bar.close);
+  std::size_t fill_index = fills_.size();
+  for (auto it = touched.rbegin(); it != touched.rend(); ++it) {
+    if (orders_[*it - 1].status == OrderStatus::kFilled) --fill_index;
+  }
+  for (const std::uint64_t id : touched) {
+    const BacktestOrder& o = orders_[id - 1];
+    if (on_order) on_order(o);
+    if (o.status == OrderStatus::kFilled && on_fill) on_fill(fills_[fill_index++]);
+  }
+}
+
+void BarBacktest::run(const BarHandler& on_bar, const FillHandler& on_fill,
+                      const OrderHandler& on_order) {
+  if (ran_) throw std::invalid_argument("run() was already called on this backtest");
+  if (series_.empty()) throw std::invalid_argument("no bars: call add_bars first");
+  ran_ = true;
+  std::vector<std::size_t> next(series_.size(), 0);
+  std::vector<BacktestBar> step;
+  equity_.reserve(series_.front().ts.size());
+  for (;;) {
+    std::int64_t ts = INT64_MAX;
+    for (std::size_t s = 0; s < series_.size(); ++s) {
+      if (next[s] < series_[s].ts.size()) ts = std::min(ts, series_[s].ts[next[s]]);
+    }
+    if (ts == INT64_MAX) break;
+    now_ = ts;
+    engine_.set_time(ts);
+    step.clear();
+    for (std::size_t s = 0; s < series_.size(); ++s) {
+      const Series& x = series_[s];
+      const std::size_t i = next[s];
+      if (i < x.ts.size() && x.ts[i] == ts) {
+        step.push_back(BacktestBar{ts, x.open[i], x.high[i], x.low[i], x.close[i], x.volume[i],
+                                   static_cast<std::uint32_t>(s)});
+        ++next[s];
+      }
+    }
+    for (const BacktestBar& bar : step) fill_pending(bar, on_fill, on_order);
+    const AccountState account = engine_.account();
+    equity_.push_back(EquityPoint{ts, account.cash, account.equity});
+    for (const BacktestBar& bar : step) on_bar(bar);
+  }
+}
+
+}  // namespace alphaforge

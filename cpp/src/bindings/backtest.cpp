@@ -1,0 +1,238 @@
+#include <pybind11/functional.h>
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cmath>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "alphaforge/backtest.hpp"
+#include "register.hpp"
+
+namespace py = pybind11;
+
+namespace alphaforge::bindings {
+namespace {
+
+// One per symbol, reused for every bar of it: strategies read it during on_bar; copy() keeps it.
+struct BarView {
+  BacktestBar bar;
+  std::string symbol;
+};
+
+using F64 = py::array_t<double, py::array::c_style | py::array::forcecast>;
+using I64 = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>;
+
+OrderSide parse_side(const std::string& side) {
+  if (side == "BUY") return OrderSide::kBuy;
+  if (side == "SELL") return OrderSide::kSell;
+  throw py::value_error("side must be 'BUY' or 'SELL', got '" + side + "'");
+}
+
+OrderType parse_type(const std::string& type) {
+  if (type == "MARKET") return OrderType::kMarket;
+  if (type == "LIMIT") return OrderType::kLimit;
+  if (type == "STOP") return OrderType::kStop;
+  if (type == "STOP_LIMIT") return OrderType::kStopLimit;
+  throw py::value_error("type must be MARKET, LIMIT, STOP or STOP_LIMIT, got '" + type + "'");
+}
+
+class PyBacktest {
+ public:
+  PyBacktest(double cash, double maker_fee, double taker_fee, double slippage_ticks) {
+    if (!std::isfinite(cash) || cash <= 0.0) {
+      throw py::value_error("cash must be a positive finite number, got " + to_decimal(cash));
+    }
+    BacktestConfig config;
+    config.engine.starting_cash = cash;
+    config.engine.fees = FeeSchedule{maker_fee, taker_fee};
+    config.engine.fees.validate();
+    config.slippage_ticks = slippage_ticks;
+    core_.emplace(config);
+  }
+
+  void add_instrument(const std::string& symbol, double tick_size, double lot_size) {
+    core_->add_instrument(Instrument(symbol, tick_size, lot_size));
+  }
+
+  std::uint32_t add_bars(const std::string& symbol, const I64& ts, const F64& open,
+                         const F64& high, const F64& low, const F64& close, const F64& volume) {
+    const auto n = static_cast<std::size_t>(ts.size());
+    const std::pair<const char*, const F64*> columns[] = {
+        {"open", &open}, {"high", &high}, {"low", &low}, {"close", &close}, {"volume", &volume}};
+    for (const auto& [name, column] : columns) {
+      if (column->ndim() != 1 || static_cast<std::size_t>(column->size()) != n) {
+        throw py::value_error(std::string(name) + " must be one-dimensional with " +
+                              std::to_string(n) + " values like ts, got shape size " +
+                              std::to_string(column->size()));
+      }
+    }
+    const std::uint32_t id = core_->add_bars(symbol, ts.data(), open.data(), high.data(),
+                                             low.data(), close.data(), volume.data(), n);
+    handlers_.emplace_back();
+    bars_.push_back(py::cast(BarView{BacktestBar{}, symbol}));
+    return id;
+  }
+
+  void subscribe(const std::string& symbol, py::object handler) {
+    const auto id = core_->symbol_id(symbol);
+    if (!id) throw py::value_error("unknown symbol " + symbol + ": add its bars first");
+    handlers_[*id].push_back(std::move(handler));
+  }
+
+  std::uint64_t submit(const std::string& symbol, const std::string& strategy,
+                       const std::string& side, const std::string& type, double quantity,
+                       std::optional<double> price, std::optional<double> stop_price) {
+    OrderRequest r;
+    r.symbol = symbol;
+    r.strategy_id = strategy;
+    r.side = parse_side(side);
+    r.type = parse_type(type);
+    r.quantity = quantity;
+    r.price = price;
+    r.stop_price = stop_price;
+    return core_->submit(r);
+  }
+
+  void run(py::object on_fill, py::object on_order) {
+    const auto fill_handler = [&](const BacktestFill& f) {
+      if (!on_fill.is_none()) on_fill(fill_tuple(f));
+    };
+    const auto order_handler = [&](const BacktestOrder& o) {
+      if (!on_order.is_none()) on_order(order_tuple(o));
+    };
+    core_->run(
+        [&](const BacktestBar& bar) {
+          auto& list = handlers_[bar.symbol];
+          if (list.empty()) return;
+          py::object& view = bars_[bar.symbol];
+          view.cast<BarView&>().bar = bar;
+          for (const py::object& handler : list) {
+            PyObject* out = PyObject_CallOneArg(handler.ptr(), view.ptr());
+            if (out == nullptr) throw py::error_already_set();
+            Py_DECREF(out);
+          }
+        },
+        fill_handler, order_handler);
+  }
+
+  py::tuple fill_tuple(const BacktestFill& f) const {
+    return py::make_tuple(f.ts_ns, core_->symbols()[f.symbol], to_string(f.side), f.qty, f.price,
+                          f.fee, f.order_id, f.strategy);
+  }
+
+  py::tuple order_tuple(const BacktestOrder& o) const {
+    const double avg = o.filled > 0.0 ? o.fill_value / o.filled : 0.0;
+    return py::make_tuple(o.id, o.ts_ns, core_->symbols()[o.symbol], to_string(o.side),
+                          to_string(o.type), o.quantity, o.price ? py::cast(*o.price) : py::none(),
+                          o.stop_price ? py::cast(*o.stop_price) : py::none(),
+                          to_string(o.status), o.filled, avg, o.strategy, o.reject_reason);
+  }
+
+  py::list fills() const {
+    py::list out;
+    for (const BacktestFill& f : core_->fills()) out.append(fill_tuple(f));
+    return out;
+  }
+
+  py::list orders() const {
+    py::list out;
+    for (const BacktestOrder& o : core_->orders()) out.append(order_tuple(o));
+    return out;
+  }
+
+  py::list positions() const {
+    const ExecutionEngine& e = core_->engine();
+    py::list out;
+    for (const auto& entry : e.positions()) {
+      const Position& p = *entry.position;
+      out.append(py::make_tuple(e.strategy_name(entry.strategy), e.symbol_name(entry.symbol),
+                                p.quantity(), p.avg_price(), p.realized_pnl(),
+                                p.unrealized_pnl(e.mark_price(entry.symbol)), p.fees()));
+    }
+    return out;
+  }
+
+  py::tuple equity() const {
+    const auto& points = core_->equity();
+    const auto n = static_cast<py::ssize_t>(points.size());
+    py::array_t<std::int64_t> ts(n);
+    py::array_t<double> cash(n);
+    py::array_t<double> equity(n);
+    auto t = ts.mutable_unchecked<1>();
+    auto c = cash.mutable_unchecked<1>();
+    auto q = equity.mutable_unchecked<1>();
+    for (py::ssize_t i = 0; i < n; ++i) {
+      const EquityPoint& p = points[static_cast<std::size_t>(i)];
+      t(i) = p.ts_ns;
+      c(i) = p.cash;
+      q(i) = p.equity;
+    }
+    return py::make_tuple(ts, cash, equity);
+  }
+
+  BarBacktest& core() { return *core_; }
+
+ private:
+  std::optional<BarBacktest> core_;
+  std::vector<std::vector<py::object>> handlers_;
+  std::vector<py::object> bars_;
+};
+
+}  // namespace
+
+void register_backtest(py::module_& m) {
+  py::class_<BarView>(m, "Bar", "One OHLCV bar; valid during the handler call, copy() keeps it.")
+      .def_property_readonly("ts", [](const BarView& b) { return b.bar.ts_ns; },
+                             "Timestamp, nanoseconds since the epoch (UTC)")
+      .def_property_readonly("open", [](const BarView& b) { return b.bar.open; })
+      .def_property_readonly("high", [](const BarView& b) { return b.bar.high; })
+      .def_property_readonly("low", [](const BarView& b) { return b.bar.low; })
+      .def_property_readonly("close", [](const BarView& b) { return b.bar.close; })
+      .def_property_readonly("volume", [](const BarView& b) { return b.bar.volume; })
+      .def_readonly("symbol", &BarView::symbol)
+      .def("copy", [](const BarView& b) { return b; }, "A copy that outlives the handler call.")
+      .def("__repr__", [](const BarView& b) {
+        return "Bar(" + b.symbol + ", ts=" + std::to_string(b.bar.ts_ns) +
+               ", open=" + to_decimal(b.bar.open) + ", high=" + to_decimal(b.bar.high) +
+               ", low=" + to_decimal(b.bar.low) + ", close=" + to_decimal(b.bar.close) +
+               ", volume=" + to_decimal(b.bar.volume) + ")";
+      });
+
+  py::class_<PyBacktest>(m, "BarBacktest", "The native bar replay behind BacktestEngine.")
+      .def(py::init<double, double, double, double>(), py::arg("cash"), py::arg("maker_fee"),
+           py::arg("taker_fee"), py::arg("slippage_ticks"))
+      .def("add_instrument", &PyBacktest::add_instrument, py::arg("symbol"),
+           py::arg("tick_size"), py::arg("lot_size"), "Register a symbol's price and size grid.")
+      .def("add_bars", &PyBacktest::add_bars, py::arg("symbol"), py::arg("ts"), py::arg("open"),
+           py::arg("high"), py::arg("low"), py::arg("close"), py::arg("volume"),
+           "Add one symbol's bars as columns.")
+      .def("subscribe", &PyBacktest::subscribe, py::arg("symbol"), py::arg("handler"),
+           "Call handler(bar) for every bar of symbol.")
+      .def("submit", &PyBacktest::submit, py::arg("symbol"), py::arg("strategy"), py::arg("side"),
+           py::arg("type"), py::arg("quantity"), py::arg("price") = py::none(),
+           py::arg("stop_price") = py::none(), "Send an order; it fills from the next bar on.")
+      .def("cancel", [](PyBacktest& b, std::uint64_t id) { return b.core().cancel(id); },
+           py::arg("order_id"), "Cancel an open order; False when it is no longer open.")
+      .def(
+          "position",
+          [](PyBacktest& b, const std::string& symbol, const std::string& strategy) {
+            return b.core().position(symbol, strategy);
+          },
+          py::arg("symbol"), py::arg("strategy"), "Signed quantity held by a strategy.")
+      .def_property_readonly("now", [](PyBacktest& b) { return b.core().now_ns(); },
+                             "The current timestamp, nanoseconds since the epoch.")
+      .def_property_readonly("bar_count", [](PyBacktest& b) { return b.core().bar_count(); })
+      .def("run", &PyBacktest::run, py::arg("on_fill") = py::none(),
+           py::arg("on_order") = py::none(), "Replay every bar once.")
+      .def("fills", &PyBacktest::fills, "Fills as tuples.")
+      .def("orders", &PyBacktest::orders, "Orders as tuples.")
+      .def("positions", &PyBacktest::positions, "Final positions as tuples.")
+      .def("equity", &PyBacktest::equity, "(ts, cash, equity) arrays, one row per timestamp.");
+}
+
+}  // namespace alphaforge::bindings

@@ -1,0 +1,63 @@
+"""A bot wired by hand: trades feed a DataEngine, the bot reacts, an ExecutionEngine fills.
+
+No backtest engine: the bot holds its own state, subscribes to the data engine's trades and
+one-second bars, and sends orders to an execution engine that reads its prices from the data
+engine. It buys after three rising one-second bars and sells after three falling ones.
+"""
+
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+from alphaforge.data import DataEngine, DataEngineConfig, load_parquet
+from alphaforge.execution import ExecutionEngine, Fees, Order, OrderSide, OrderStatus
+
+SYMBOL = "BTCUSDT"
+TRADES = Path(__file__).resolve().parent.parent / "tests" / "data" / "btcusdt-trades.parquet"
+
+
+class MomentumBot:
+    """Three bars up: buy; three bars down: sell what it holds."""
+
+    def __init__(self, data: DataEngine, execution: ExecutionEngine, size: float) -> None:
+        self.data, self.execution, self.size = data, execution, size
+        self.state: dict[str, list[float]] = {"closes": []}
+        self.trades_seen = 0
+        data.subscribe_trades(SYMBOL, self.on_trade)
+        data.subscribe_bars(SYMBOL, "1s", self.on_bar)
+
+    def on_trade(self, trade: Any) -> None:
+        self.trades_seen += 1
+
+    def on_bar(self, bar: Any) -> None:
+        closes = self.state["closes"]
+        closes.append(bar.close)
+        last = closes[-4:]
+        if len(last) < 4:
+            return
+        held = self.execution.position(SYMBOL, "momentum").quantity
+        rising = all(a < b for a, b in pairwise(last))
+        falling = all(a > b for a, b in pairwise(last))
+        if rising and held == 0:
+            self.send(OrderSide.Buy, self.size)
+        elif falling and held > 0:
+            self.send(OrderSide.Sell, held)
+
+    def send(self, side: OrderSide, qty: float) -> None:
+        order_id = self.execution.submit_order(Order.market(SYMBOL, side, qty, "momentum"))
+        assert self.execution.order(order_id).status == OrderStatus.Filled
+
+
+data = DataEngine(DataEngineConfig(enable_statistics=True))
+execution = ExecutionEngine(data_engine=data, fees=Fees(taker=0.001), cash=100_000.0)
+bot = MomentumBot(data, execution, size=0.5)
+
+trades = load_parquet(str(TRADES), columns={"timestamp": "ts_ns", "quantity": "size"})
+data.process_trades(SYMBOL, trades["ts_ns"], trades["price"], trades["size"])
+data.flush()
+
+print(f"trades seen by the bot: {bot.trades_seen}, bars: {len(bot.state['closes'])}")
+print(data.statistics())
+print(execution.statistics())
+print(execution.account())
+print(f"final equity {execution.account().equity:,.2f}")

@@ -1,0 +1,129 @@
+"""``alphaforge demo`` and ``alphaforge backtest``: run a strategy, print metrics, write reports."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import inspect
+from pathlib import Path
+
+import pandas as pd
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from alphaforge.backtest.engine import BacktestEngine
+from alphaforge.backtest.report import format_metric
+from alphaforge.backtest.result import BacktestResult
+from alphaforge.backtest.sma_cross import SmaCross
+from alphaforge.samples import load_yahoo_csv, orcl
+from alphaforge.strategy import Strategy
+
+
+def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``alphaforge demo``."""
+    parser.add_argument("--out", type=Path, default=Path("."), help="directory for the reports")
+
+
+def add_backtest_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``alphaforge backtest``."""
+    parser.add_argument("strategy_file", type=Path, help="a .py file defining a Strategy subclass")
+    parser.add_argument(
+        "--data", type=Path, required=True, help="bars: CSV (Yahoo or OHLCV) or Parquet"
+    )
+    parser.add_argument("--symbol", required=True, help="symbol of the bars")
+    parser.add_argument("--cash", type=float, default=100_000.0, help="starting cash")
+    parser.add_argument("--fees", type=float, default=0.0, help="fee rate on notional")
+    parser.add_argument("--out", type=Path, default=Path("."), help="directory for the reports")
+
+
+def load_bars(path: Path) -> pd.DataFrame:
+    """Bars from a Yahoo-style CSV (Date column), an OHLCV CSV with a time column, or Parquet."""
+    if path.suffix == ".parquet":
+        frame = pd.read_parquet(path)
+    else:
+        head = pd.read_csv(path, nrows=0)
+        if "Date" in head.columns:
+            return load_yahoo_csv(path)
+        frame = pd.read_csv(path)
+    frame.columns = [str(c).lower() for c in frame.columns]
+    if not isinstance(frame.index, pd.DatetimeIndex):
+        time_column = next(
+            (c for c in ("ts", "timestamp", "timestamp_utc", "date", "time") if c in frame.columns),
+            None,
+        )
+        if time_column is None:
+            raise ValueError(f"{path}: no datetime index and no ts/timestamp/date column")
+        frame = frame.set_index(pd.to_datetime(frame.pop(time_column), utc=True))
+    return frame
+
+
+def load_strategy_class(path: Path) -> type[Strategy]:
+    """The one Strategy subclass defined in `path`."""
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    if spec is None or spec.loader is None:
+        raise ValueError(f"cannot load {path} as a Python file")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    found = [
+        obj
+        for obj in vars(module).values()
+        if inspect.isclass(obj) and issubclass(obj, Strategy) and obj.__module__ == module.__name__
+    ]
+    if len(found) != 1:
+        names = [c.__name__ for c in found]
+        raise ValueError(f"{path} must define exactly one Strategy subclass, found {names}")
+    return found[0]
+
+
+def make_strategy(cls: type[Strategy], symbol: str) -> Strategy:
+    """An instance of `cls`, given the symbol when its constructor takes one."""
+    parameters = inspect.signature(cls.__init__).parameters
+    return cls(symbol) if "symbol" in parameters else cls()
+
+
+def metrics_table(title: str, result: BacktestResult) -> Table:
+    """The result's metrics as a two-column table."""
+    table = Table(title=title)
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for name, value in result.metrics.as_dict().items():
+        table.add_row(name, format_metric(name, value))
+    return table
+
+
+def backtest_and_report(title: str, engine: BacktestEngine, out: Path, console: Console) -> None:
+    """Run the engine, print the metrics, write report.html and report.png into `out`."""
+    out.mkdir(parents=True, exist_ok=True)
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("backtesting", total=3)
+        result = engine.run()
+        progress.update(task, advance=1, description="writing report.html")
+        html = out / "report.html"
+        result.to_html(str(html))
+        progress.update(task, advance=1, description="writing report.png")
+        png = out / "report.png"
+        result.plot(str(png))
+        progress.update(task, advance=1)
+    console.print(metrics_table(title, result))
+    console.print(f"final equity {result.final_equity:,.2f}")
+    console.print(f"report: {html.resolve()}")
+    console.print(f"chart:  {png.resolve()}")
+
+
+def run_demo(args: argparse.Namespace) -> None:
+    """SMA 10/30 crossover on the bundled ORCL daily bars, 1995-2014."""
+    engine = BacktestEngine(cash=100_000.0, fees=0.001)
+    engine.add_bars("ORCL", orcl())
+    engine.add_strategy(SmaCross("ORCL", fast=10, slow=30, size=1000))
+    backtest_and_report("SMA 10/30 on ORCL 1995-2014 (bundled data)", engine, args.out, Console())
+
+
+def run_backtest(args: argparse.Namespace) -> None:
+    """Load the strategy file and the bars, run, print metrics and write the report."""
+    strategy = make_strategy(load_strategy_class(args.strategy_file), args.symbol)
+    engine = BacktestEngine(cash=args.cash, fees=args.fees)
+    engine.add_bars(args.symbol, load_bars(args.data))
+    engine.add_strategy(strategy)
+    title = f"{type(strategy).__name__} on {args.symbol}"
+    backtest_and_report(title, engine, args.out, Console())

@@ -1,0 +1,55 @@
+"""``SmaCross``: the moving-average crossover used by the demo, the examples and the benchmark."""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+from alphaforge.strategy import Strategy
+
+
+class SmaCross(Strategy):
+    """Buys when the fast mean crosses above the slow one, sells the position when below."""
+
+    def __init__(
+        self, symbol: str, fast: int = 10, slow: int = 30, size: float = 10, name: str | None = None
+    ) -> None:
+        super().__init__(name)
+        if not 0 < fast < slow:
+            raise ValueError(f"need 0 < fast < slow, got fast={fast} slow={slow}")
+        self.symbol, self.fast, self.slow, self.size = symbol, fast, slow, size
+        # Rolling sums updated in O(1) per bar.
+        self._closes: deque[float] = deque(maxlen=slow)
+        self._fast_sum = 0.0
+        self._slow_sum = 0.0
+        self._above: bool | None = None
+
+    def on_start(self) -> None:
+        """Subscribe to the symbol's bars."""
+        self.subscribe_bars(self.symbol)
+
+    def on_bar(self, bar: Any) -> None:
+        """Update both means and trade on a cross."""
+        close = bar.close
+        closes = self._closes
+        if len(closes) == self.slow:
+            self._slow_sum -= closes[0]
+        if len(closes) >= self.fast:
+            self._fast_sum -= closes[-self.fast]
+        closes.append(close)
+        self._fast_sum += close
+        self._slow_sum += close
+        if len(closes) < self.slow:
+            return
+        # Rolling sums drift by ~1e-13 relative: an exact tie must not read as a cross.
+        gap = self._fast_sum * self.slow - self._slow_sum * self.fast
+        above = gap > 1e-10 * self._slow_sum * self.fast
+        crossed = self._above is not None and above != self._above
+        self._above = above
+        if not crossed:
+            return
+        held = self.position(self.symbol)
+        if above and held == 0:
+            self.buy(self.symbol, self.size)
+        elif not above and held > 0:
+            self.sell(self.symbol, held)

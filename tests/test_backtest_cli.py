@@ -1,0 +1,49 @@
+"""``alphaforge demo`` and ``alphaforge backtest``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from alphaforge.cli import build_parser, main
+from alphaforge.samples import ORCL_CSV
+
+
+def test_commands_are_registered() -> None:
+    args = build_parser().parse_args(["backtest", "s.py", "--data", "d.csv", "--symbol", "X"])
+    assert (args.symbol, args.cash, args.strategy_file) == ("X", 100_000.0, Path("s.py"))
+    assert build_parser().parse_args(["demo"]).command == "demo"
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["backtest", "s.py"])  # --data and --symbol are required
+
+
+def test_bundled_data_ships_with_its_attribution() -> None:
+    readme = (ORCL_CSV.parent / "README.md").read_text()
+    assert ORCL_CSV.exists()
+    assert "backtrader" in readme
+    assert ORCL_CSV.name in readme
+
+
+def test_demo_writes_the_reports(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("alphaforge.backtest.result")
+    assert main(["demo", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert (tmp_path / "report.html").stat().st_size > 0
+    assert (tmp_path / "report.png").stat().st_size > 0
+    assert str((tmp_path / "report.html").resolve()) in out.replace("\n", "")
+
+
+def test_backtest_runs_a_strategy_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("alphaforge.backtest.result")
+    source = tmp_path / "mine.py"
+    source.write_text(
+        "from alphaforge.backtest.sma_cross import SmaCross as _Base\n"
+        "class Mine(_Base):\n"
+        "    def __init__(self, symbol):\n"
+        "        super().__init__(symbol, 5, 20, 10)\n"
+    )
+    args = ["backtest", str(source), "--data", str(ORCL_CSV), "--symbol", "ORCL"]
+    assert main([*args, "--out", str(tmp_path)]) == 0
+    assert "final equity" in capsys.readouterr().out
+    assert (tmp_path / "report.html").exists()

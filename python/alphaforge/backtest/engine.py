@@ -10,11 +10,10 @@ import numpy as np
 import pandas as pd
 
 from alphaforge._core.backtest import BarBacktest
-from alphaforge.backtest.result import BacktestResult
+from alphaforge.backtest.result import FILL_COLUMNS, POSITION_COLUMNS, BacktestResult
 from alphaforge.strategy import Clock, Strategy
 
 _BAR_COLUMNS = ("open", "high", "low", "close", "volume")
-_FILL_COLUMNS = ["ts", "symbol", "side", "qty", "price", "fee", "order_id", "strategy"]
 _ORDER_COLUMNS = [
     "order_id",
     "ts",
@@ -29,15 +28,6 @@ _ORDER_COLUMNS = [
     "avg_fill_price",
     "strategy",
     "reject_reason",
-]
-_POSITION_COLUMNS = [
-    "strategy",
-    "symbol",
-    "qty",
-    "avg_price",
-    "realized_pnl",
-    "unrealized_pnl",
-    "fees",
 ]
 
 
@@ -144,11 +134,11 @@ class BacktestEngine:
 
     def frames(self) -> dict[str, pd.DataFrame]:
         """The fills, orders, positions and equity of the run so far."""
-        fills = pd.DataFrame(self._core.fills(), columns=_FILL_COLUMNS)
+        fills = pd.DataFrame(self._core.fills(), columns=list(FILL_COLUMNS))
         fills["ts"] = _utc_times(fills["ts"])
         orders = pd.DataFrame(self._core.orders(), columns=_ORDER_COLUMNS)
         orders["ts"] = _utc_times(orders["ts"])
-        positions = pd.DataFrame(self._core.positions(), columns=_POSITION_COLUMNS)
+        positions = pd.DataFrame(self._core.positions(), columns=list(POSITION_COLUMNS))
         ts, cash, equity = self._core.equity()
         curve = pd.DataFrame(
             {"cash": cash, "positions_value": equity - cash, "equity": equity},
@@ -169,7 +159,7 @@ class BacktestEngine:
         self._core.subscribe(symbol, handler)
 
     def _dispatch_fill(self, fill: tuple[Any, ...]) -> None:
-        record = dict(zip(_FILL_COLUMNS, fill, strict=True))
+        record = dict(zip(FILL_COLUMNS, fill, strict=True))
         self._strategies[record["strategy"]].on_fill(record)
 
     def _dispatch_order(self, order: tuple[Any, ...]) -> None:

@@ -98,6 +98,35 @@ struct TradeColumns {
   const std::int64_t* trade_id_data() const { return trade_id.size() ? trade_id.data() : nullptr; }
 };
 
+// The columns of a quote batch, checked for length and emptiness once for every entry point.
+struct QuoteColumns {
+  py::array_t<std::int64_t> ts;
+  py::array_t<double> bid;
+  py::array_t<double> ask;
+  py::array_t<double> bid_size;
+  py::array_t<double> ask_size;
+  std::size_t rows;
+
+  QuoteColumns(py::handle ts_ns, py::handle bids, py::handle asks, py::handle bid_sizes,
+               py::handle ask_sizes)
+      : ts(column<std::int64_t>(ts_ns, "ts_ns")),
+        bid(column<double>(bids, "bid")),
+        ask(column<double>(asks, "ask")),
+        bid_size(column<double>(bid_sizes, "bid_size")),
+        ask_size(column<double>(ask_sizes, "ask_size")),
+        rows(static_cast<std::size_t>(ts.size())) {
+    require_length(bid, rows, "bid");
+    require_length(ask, rows, "ask");
+    require_length(bid_size, rows, "bid_size");
+    require_length(ask_size, rows, "ask_size");
+    if (rows == 0) throw py::value_error("empty data: ts_ns has no rows");
+  }
+  void validate() const {
+    raise_violation(
+        check_quotes(ts.data(), bid.data(), ask.data(), bid_size.data(), ask_size.data(), rows));
+  }
+};
+
 // Marks the engine busy for one call: a handler that calls back into the engine, or a second
 // Python thread slipping in while a handler runs, gets an error instead of corrupting state.
 class BusyGuard {
@@ -241,22 +270,11 @@ class PyDataEngine {
   std::size_t process_quotes(py::handle symbol, py::handle ts_ns, py::handle bid, py::handle ask,
                              py::handle bid_size, py::handle ask_size) {
     BusyGuard busy(busy_);
-    const auto ts = column<std::int64_t>(ts_ns, "ts_ns");
-    const auto n = static_cast<std::size_t>(ts.size());
-    const auto b = column<double>(bid, "bid");
-    const auto a = column<double>(ask, "ask");
-    const auto bs = column<double>(bid_size, "bid_size");
-    const auto as = column<double>(ask_size, "ask_size");
-    require_length(b, n, "bid");
-    require_length(a, n, "ask");
-    require_length(bs, n, "bid_size");
-    require_length(as, n, "ask_size");
-    if (n == 0) throw py::value_error("empty data: ts_ns has no rows");
-    const std::uint32_t id = symbol_id(symbol, [&] {
-      raise_violation(check_quotes(ts.data(), b.data(), a.data(), bs.data(), as.data(), n));
-    });
-    engine_->process_quotes(id, ts.data(), b.data(), a.data(), bs.data(), as.data(), n);
-    return n;
+    const QuoteColumns q(ts_ns, bid, ask, bid_size, ask_size);
+    const std::uint32_t id = symbol_id(symbol, [&] { q.validate(); });
+    engine_->process_quotes(id, q.ts.data(), q.bid.data(), q.ask.data(), q.bid_size.data(),
+                            q.ask_size.data(), q.rows);
+    return q.rows;
   }
 
   void flush() {
@@ -404,23 +422,13 @@ class PyPublisher {
 
   std::size_t publish_quotes(py::handle symbol, py::handle ts_ns, py::handle bid, py::handle ask,
                              py::handle bid_size, py::handle ask_size) {
-    const auto ts = column<std::int64_t>(ts_ns, "ts_ns");
-    const auto n = static_cast<std::size_t>(ts.size());
-    const auto b = column<double>(bid, "bid");
-    const auto a = column<double>(ask, "ask");
-    const auto bs = column<double>(bid_size, "bid_size");
-    const auto as = column<double>(ask_size, "ask_size");
-    require_length(b, n, "bid");
-    require_length(a, n, "ask");
-    require_length(bs, n, "bid_size");
-    require_length(as, n, "ask_size");
-    if (n == 0) throw py::value_error("empty data: ts_ns has no rows");
-    raise_violation(check_quotes(ts.data(), b.data(), a.data(), bs.data(), as.data(), n));
+    const QuoteColumns q(ts_ns, bid, ask, bid_size, ask_size);
+    q.validate();
     const std::uint32_t id = owner_.engine().intern(symbol_text(symbol));
-    std::vector<MarketEvent> events(n);
-    for (std::size_t i = 0; i < n; ++i) {
-      events[i] = MarketEvent::of(QuoteTick{ts.data()[i], b.data()[i], a.data()[i], bs.data()[i],
-                                            as.data()[i], id});
+    std::vector<MarketEvent> events(q.rows);
+    for (std::size_t i = 0; i < q.rows; ++i) {
+      events[i] = MarketEvent::of(QuoteTick{q.ts.data()[i], q.bid.data()[i], q.ask.data()[i],
+                                            q.bid_size.data()[i], q.ask_size.data()[i], id});
     }
     return publish(events);
   }

@@ -352,17 +352,18 @@ def test_clock_log_and_cache_of_a_strategy() -> None:
     class Watch(af.Strategy):
         def on_start(self) -> None:
             self.subscribe_bars("X")
-            self.cache["bars"] = 0
+            self.cache.put("bars", 0)
 
         def on_bar(self, bar: Any) -> None:
             times.append((self.clock.timestamp_ns(), bar.ts))
-            self.cache["bars"] += 1
+            self.cache.put("bars", self.cache.get("bars") + 1)
             self.log.debug("bar %s", bar)
 
     watch = Watch()
     run(watch)
     assert times == [(int(d.value), int(d.value)) for d in DAYS]
-    assert watch.cache["bars"] == 5
+    assert isinstance(watch.cache, af.cache.GenericCache)
+    assert watch.cache.get("bars") == 5
     assert watch.log.name == "alphaforge.strategy.Watch"
     with pytest.raises(RuntimeError, match="not added"):
         Watch().position("X")

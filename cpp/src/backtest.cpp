@@ -131,43 +131,9 @@ std::uint32_t BarBacktest::add_bars(const std::string& symbol, const std::int64_
 std::uint64_t BarBacktest::submit(const OrderRequest& r) {
   const auto sym = symbol_id(r.symbol);
   if (!sym) throw std::invalid_argument("unknown symbol " + r.symbol + ": add its bars first");
-  if (r.tif != TimeInForce::kGtc) {
-    throw std::invalid_argument("bar backtests take GTC orders, got " +
-                                std::string(to_string(r.tif)));
-  }
-  if (r.strategy_id.empty()) throw std::invalid_argument("strategy must not be empty");
-  const bool has_limit = r.type == OrderType::kLimit || r.type == OrderType::kStopLimit;
-  const bool has_stop = r.type == OrderType::kStop || r.type == OrderType::kStopLimit;
-  const std::string type_name(to_string(r.type));
-  if (has_limit != r.price.has_value()) {
-    throw std::invalid_argument(has_limit ? "price is required for a " + type_name + " order"
-                                          : "a " + type_name + " order takes no price");
-  }
-  if (has_stop != r.stop_price.has_value()) {
-    throw std::invalid_argument(has_stop ? "stop_price is required for a " + type_name + " order"
-                                         : "a " + type_name + " order takes no stop_price");
-  }
-  std::optional<Instrument> scratch;
-  const Instrument* inst = engine_.instrument(r.symbol);
-  if (inst == nullptr) {
-    scratch = Instrument::fine_grid(r.symbol);
-    inst = &*scratch;
-  }
-  if (inst->qty_to_lots(r.quantity, "quantity") <= 0) {
-    throw std::invalid_argument("quantity must be positive, got " + to_decimal(r.quantity));
-  }
-  if (r.price && inst->price_to_ticks(*r.price, "price") <= 0) {
-    throw std::invalid_argument("price must be positive, got " + to_decimal(*r.price));
-  }
-  if (r.stop_price && inst->price_to_ticks(*r.stop_price, "stop_price") <= 0) {
-    throw std::invalid_argument("stop_price must be positive, got " + to_decimal(*r.stop_price));
-  }
-  const std::uint64_t id = orders_.size() + 1;
-  BacktestOrder order{id, r.strategy_id, *sym, r.side, r.type, r.quantity, r.price,
-                      r.stop_price, now_, OrderStatus::kAccepted, false, 0.0, 0.0, {}};
-  orders_.push_back(std::move(order));
-  pending_.push_back(id);
-  return id;
+  orders_.push_back(accept_backtest_order(r, engine_, orders_.size() + 1, *sym, now_));
+  pending_.push_back(orders_.back().id);
+  return orders_.back().id;
 }
 
 bool BarBacktest::cancel(std::uint64_t id) {
@@ -208,22 +174,12 @@ void BarBacktest::fill_pending(const BacktestBar& bar, const FillHandler& on_fil
       const double slip = config_.slippage_ticks * inst.tick_size();
       *price += o.side == OrderSide::kBuy ? slip : -slip;
     }
-    // The engine fills a market order at its last price: set it to the fill price.
-    engine_.update_price(symbol, *price);
-    const std::uint64_t engine_id = engine_.submit(OrderRequest{
-        symbol, o.strategy, "", o.side, OrderType::kMarket, TimeInForce::kGtc, o.quantity, {}, {}});
-    const Order& done = engine_.order(engine_id);
-    if (done.status == OrderStatus::kFilled) {
-      const Fill& f = engine_.fills().back();
-      o.status = OrderStatus::kFilled;
-      o.filled = o.quantity;
-      o.fill_value = *price * o.quantity;
-      fills_.push_back(BacktestFill{now_, bar.symbol, o.side, o.quantity, *price, f.fee, o.id,
-                                    o.strategy});
-    } else {
-      o.status = OrderStatus::kRejected;
-      o.reject_reason = done.reject_reason.empty() ? std::string("not filled by the venue")
-                                                   : done.reject_reason;
+    // A limit filled at its own price rested on the book; anything else took liquidity.
+    const Liquidity liquidity =
+        o.price && *price == *o.price ? Liquidity::kMaker : Liquidity::kTaker;
+    if (book_backtest_fill(engine_, symbol, o, *price, liquidity)) {
+      fills_.push_back(BacktestFill{now_, bar.symbol, o.side, o.quantity, *price,
+                                    engine_.fills().back().fee, o.id, o.strategy, liquidity});
     }
     touched.push_back(id);
   }

@@ -142,6 +142,19 @@ std::optional<Ticks> ExecutionEngine::taker_price(const Market& m, OrderSide sid
 }
 
 std::uint64_t ExecutionEngine::submit(const OrderRequest& request) {
+  return submit_order(request, std::nullopt);
+}
+
+std::uint64_t ExecutionEngine::submit_filled(const OrderRequest& request, double price,
+                                             Liquidity liquidity) {
+  std::optional<Instrument> scratch;
+  const Ticks ticks = grid_for(request.symbol, scratch).price_to_ticks(price, "fill price");
+  if (ticks <= 0) throw std::invalid_argument("fill price must be positive, got " + to_decimal(price));
+  return submit_order(request, ExternalFill{ticks, liquidity});
+}
+
+std::uint64_t ExecutionEngine::submit_order(const OrderRequest& request,
+                                            std::optional<ExternalFill> external) {
   const auto started = std::chrono::steady_clock::now();
   std::optional<Instrument> scratch;
   const Instrument& grid = grid_for(request.symbol, scratch);
@@ -198,7 +211,10 @@ std::uint64_t ExecutionEngine::submit(const OrderRequest& request) {
   traded_high_ = std::numeric_limits<Ticks>::min();
 
   const Instrument& inst = m.instrument;
-  std::optional<Ticks> reference = has_limit ? price : has_stop ? stop : taker_price(m, o.side);
+  std::optional<Ticks> reference = external     ? external->price
+                                   : has_limit  ? price
+                                   : has_stop   ? stop
+                                                : taker_price(m, o.side);
   if (!reference) {
     if (const auto inside = m.book.best(opposite(o.side))) reference = inside->price;
   }
@@ -212,7 +228,7 @@ std::uint64_t ExecutionEngine::submit(const OrderRequest& request) {
       now,
       true};
   std::optional<std::string> refusal = risk_.check(check);
-  if (!refusal) refusal = venue_refusal(m, o);
+  if (!refusal) refusal = venue_refusal(m, o, external ? &external->price : nullptr);
   if (refusal) {
     update(o, [&] { o.reject(std::move(*refusal), now); });
     ++stats_.orders_rejected;
@@ -220,8 +236,12 @@ std::uint64_t ExecutionEngine::submit(const OrderRequest& request) {
     risk_.record(now);
     update(o, [&] { o.accept(now); });
     ++stats_.orders_accepted;
-    execute(m, o);
-    fire_stops(m, traded_low_, traded_high_);
+    if (external) {
+      apply_fill(m, o, external->price, o.quantity, external->liquidity);
+    } else {
+      execute(m, o);
+      fire_stops(m, traded_low_, traded_high_);
+    }
   }
   stats_.submit_latency_ns.record(static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() -
@@ -231,9 +251,11 @@ std::uint64_t ExecutionEngine::submit(const OrderRequest& request) {
   return id;
 }
 
-std::optional<std::string> ExecutionEngine::venue_refusal(Market& m, const Order& o) const {
+std::optional<std::string> ExecutionEngine::venue_refusal(Market& m, const Order& o,
+                                                          const Ticks* fill_price) const {
   const Instrument& inst = m.instrument;
-  const auto market = taker_price(m, o.side);
+  const auto market = fill_price != nullptr ? std::optional<Ticks>(*fill_price)
+                                            : taker_price(m, o.side);
   const auto inside = m.book.best(opposite(o.side));
   if (o.type == OrderType::kMarket && !market && !inside) {
     return "no market price known for " + inst.symbol() +

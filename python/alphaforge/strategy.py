@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from alphaforge.cache import GenericCache
+
 if TYPE_CHECKING:
     from alphaforge.backtest.engine import BacktestEngine
 
@@ -23,9 +25,10 @@ class Clock:
 class Strategy:
     """Subclass it and override the handlers you need; subscribe in on_start."""
 
-    def __init__(self, name: str | None = None) -> None:
+    def __init__(self, name: str | None = None, cache_size: int = 100_000) -> None:
+        """`name` defaults to the class name; `cache_size` bounds ``self.cache`` (LRU)."""
         self.name = name or type(self).__name__
-        self.cache: dict[str, Any] = {}
+        self.cache = GenericCache(cache_size)
         self.log = logging.getLogger(f"alphaforge.strategy.{self.name}")
         self._engine: BacktestEngine | None = None
 
@@ -35,6 +38,12 @@ class Strategy:
 
     def on_bar(self, bar: Any) -> None:
         """Called for each bar of a subscribed symbol (bar.open/high/low/close/volume/ts)."""
+
+    def on_trade(self, trade: Any) -> None:
+        """Called for each trade of a subscribed symbol (trade.price/size/ts_ns/symbol)."""
+
+    def on_quote(self, quote: Any) -> None:
+        """Called for each best bid and ask of a subscribed symbol (quote.bid/ask/mid/...)."""
 
     def on_order_update(self, order: dict[str, Any]) -> None:
         """Called when one of this strategy's orders changes status."""
@@ -58,9 +67,18 @@ class Strategy:
         """The engine's clock."""
         return self.engine.clock
 
-    def subscribe_bars(self, symbol: str) -> None:
-        """Receive on_bar for each bar of `symbol` given to the engine with add_bars."""
-        self.engine._subscribe_bars(self, symbol)
+    def subscribe_bars(self, symbol: str, spec: str | None = None) -> None:
+        """Receive on_bar for each bar of `symbol`: given with add_bars, or built from its
+        trades by `spec` ("1min", "500tick", "10volume", ...) on tick data."""
+        self.engine._subscribe_bars(self, symbol, spec)
+
+    def subscribe_trades(self, symbol: str) -> None:
+        """Receive on_trade for each trade of `symbol` (tick data)."""
+        self.engine._subscribe_ticks(self, symbol, "trades")
+
+    def subscribe_quotes(self, symbol: str) -> None:
+        """Receive on_quote for each best bid and ask of `symbol` (tick data)."""
+        self.engine._subscribe_ticks(self, symbol, "quotes")
 
     def buy(self, symbol: str, qty: float, limit: float | None = None) -> int:
         """Buy `qty` at market, or with a GTC limit at `limit`; returns the order id."""
@@ -88,12 +106,12 @@ class Strategy:
                 (False, True): "STOP",
                 (True, True): "STOP_LIMIT",
             }[(limit is not None, stop is not None)]
-        return self.engine._core_engine().submit(symbol, self.name, side, type, qty, limit, stop)
+        return self.engine._core().submit(symbol, self.name, side, type, qty, limit, stop)
 
     def cancel(self, order_id: int) -> bool:
         """Cancel an open order; False when it is no longer open."""
-        return self.engine._core_engine().cancel(order_id)
+        return self.engine._core().cancel(order_id)
 
     def position(self, symbol: str) -> float:
         """This strategy's signed quantity in `symbol`."""
-        return self.engine._core_engine().position(symbol, self.name)
+        return self.engine._core().position(symbol, self.name)

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "alphaforge/backtest_records.hpp"
 #include "alphaforge/execution_engine.hpp"
 
 namespace alphaforge {
@@ -21,48 +22,6 @@ struct BacktestBar {
   double close;
   double volume;
   std::uint32_t symbol;
-};
-
-// An order of the backtest: held until the next bar of its symbol, where the bar's prices
-// decide whether and where it fills (see fill_price).
-struct BacktestOrder {
-  std::uint64_t id;
-  std::string strategy;
-  std::uint32_t symbol;
-  OrderSide side;
-  OrderType type;
-  double quantity;
-  std::optional<double> price;
-  std::optional<double> stop_price;
-  std::int64_t ts_ns;
-  OrderStatus status = OrderStatus::kAccepted;
-  bool triggered = false;
-  double filled = 0.0;
-  double fill_value = 0.0;  // sum of price * quantity over fills
-  std::string reject_reason;
-};
-
-struct BacktestFill {
-  std::int64_t ts_ns;
-  std::uint32_t symbol;
-  OrderSide side;
-  double qty;
-  double price;
-  double fee;
-  std::uint64_t order_id;
-  std::string strategy;
-};
-
-struct EquityPoint {
-  std::int64_t ts_ns;
-  double cash;
-  double equity;
-};
-
-struct BacktestConfig {
-  EngineConfig engine;
-  // Market and stop fills move this many ticks against the order.
-  double slippage_ticks = 0.0;
 };
 
 // Where `order` fills within `bar`, by backtrader's default conventions; nothing when it does

@@ -113,6 +113,10 @@ class ExecutionEngine {
   // price on a market order, ...) throws std::invalid_argument and changes nothing. Otherwise
   // the order is kept, and a risk or venue refusal makes it REJECTED with its reason.
   std::uint64_t submit(const OrderRequest& request);
+  // An order filled in full at `price` as `liquidity` by a fill model outside the venue (a
+  // backtest replaying recorded market data): checked and risk-checked like submit(), then
+  // FILLED at that price with the fee of that liquidity, or REJECTED; the book is not touched.
+  std::uint64_t submit_filled(const OrderRequest& request, double price, Liquidity liquidity);
   // False when the order is no longer open; std::invalid_argument for an unknown id.
   bool cancel(std::uint64_t id);
   // New limit price, total quantity (more than what is filled) or stop price of an open order.
@@ -161,6 +165,10 @@ class ExecutionEngine {
 
  private:
   struct Market;
+  struct ExternalFill {
+    Ticks price;
+    Liquidity liquidity;
+  };
   struct Event {
     bool is_fill;
     std::size_t index;  // into event_orders_ or fills_
@@ -172,7 +180,10 @@ class ExecutionEngine {
   std::uint32_t strategy_index(const std::string& name);
   void refresh(Market& m);
   std::optional<Ticks> taker_price(const Market& m, OrderSide side) const;
-  std::optional<std::string> venue_refusal(Market& m, const Order& order) const;
+  std::uint64_t submit_order(const OrderRequest& request, std::optional<ExternalFill> external);
+  // `fill_price`: the price an external fill will take, in place of the market's.
+  std::optional<std::string> venue_refusal(Market& m, const Order& order,
+                                           const Ticks* fill_price) const;
   void execute(Market& m, Order& order);
   void execute_market(Market& m, Order& order);
   void execute_limit(Market& m, Order& order, Ticks limit);

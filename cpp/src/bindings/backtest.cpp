@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "alphaforge/backtest.hpp"
+#include "backtest_views.hpp"
 #include "register.hpp"
 
 namespace py = pybind11;
@@ -18,41 +19,10 @@ namespace py = pybind11;
 namespace alphaforge::bindings {
 namespace {
 
-// One per symbol, reused for every bar of it: strategies read it during on_bar; copy() keeps it.
-struct BarView {
-  BacktestBar bar;
-  std::string symbol;
-};
-
-using F64 = py::array_t<double, py::array::c_style | py::array::forcecast>;
-using I64 = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>;
-
-OrderSide parse_side(const std::string& side) {
-  if (side == "BUY") return OrderSide::kBuy;
-  if (side == "SELL") return OrderSide::kSell;
-  throw py::value_error("side must be 'BUY' or 'SELL', got '" + side + "'");
-}
-
-OrderType parse_type(const std::string& type) {
-  if (type == "MARKET") return OrderType::kMarket;
-  if (type == "LIMIT") return OrderType::kLimit;
-  if (type == "STOP") return OrderType::kStop;
-  if (type == "STOP_LIMIT") return OrderType::kStopLimit;
-  throw py::value_error("type must be MARKET, LIMIT, STOP or STOP_LIMIT, got '" + type + "'");
-}
-
 class PyBacktest {
  public:
   PyBacktest(double cash, double maker_fee, double taker_fee, double slippage_ticks) {
-    if (!std::isfinite(cash) || cash <= 0.0) {
-      throw py::value_error("cash must be a positive finite number, got " + to_decimal(cash));
-    }
-    BacktestConfig config;
-    config.engine.starting_cash = cash;
-    config.engine.fees = FeeSchedule{maker_fee, taker_fee};
-    config.engine.fees.validate();
-    config.slippage_ticks = slippage_ticks;
-    core_.emplace(config);
+    core_.emplace(backtest_config(cash, maker_fee, taker_fee, slippage_ticks));
   }
 
   void add_instrument(const std::string& symbol, double tick_size, double lot_size) {
@@ -87,23 +57,16 @@ class PyBacktest {
   std::uint64_t submit(const std::string& symbol, const std::string& strategy,
                        const std::string& side, const std::string& type, double quantity,
                        std::optional<double> price, std::optional<double> stop_price) {
-    OrderRequest r;
-    r.symbol = symbol;
-    r.strategy_id = strategy;
-    r.side = parse_side(side);
-    r.type = parse_type(type);
-    r.quantity = quantity;
-    r.price = price;
-    r.stop_price = stop_price;
-    return core_->submit(r);
+    return core_->submit(
+        backtest_request(symbol, strategy, side, type, quantity, price, stop_price));
   }
 
   void run(py::object on_fill, py::object on_order) {
     const auto fill_handler = [&](const BacktestFill& f) {
-      if (!on_fill.is_none()) on_fill(fill_tuple(f));
+      if (!on_fill.is_none()) on_fill(fill_tuple(f, core_->symbols()));
     };
     const auto order_handler = [&](const BacktestOrder& o) {
-      if (!on_order.is_none()) on_order(order_tuple(o));
+      if (!on_order.is_none()) on_order(order_tuple(o, core_->symbols()));
     };
     core_->run(
         [&](const BacktestBar& bar) {
@@ -111,69 +74,15 @@ class PyBacktest {
           if (list.empty()) return;
           py::object& view = bars_[bar.symbol];
           view.cast<BarView&>().bar = bar;
-          for (const py::object& handler : list) {
-            PyObject* out = PyObject_CallOneArg(handler.ptr(), view.ptr());
-            if (out == nullptr) throw py::error_already_set();
-            Py_DECREF(out);
-          }
+          call_each(list, view);
         },
         fill_handler, order_handler);
   }
 
-  py::tuple fill_tuple(const BacktestFill& f) const {
-    return py::make_tuple(f.ts_ns, core_->symbols()[f.symbol], to_string(f.side), f.qty, f.price,
-                          f.fee, f.order_id, f.strategy);
-  }
-
-  py::tuple order_tuple(const BacktestOrder& o) const {
-    const double avg = o.filled > 0.0 ? o.fill_value / o.filled : 0.0;
-    return py::make_tuple(o.id, o.ts_ns, core_->symbols()[o.symbol], to_string(o.side),
-                          to_string(o.type), o.quantity, o.price ? py::cast(*o.price) : py::none(),
-                          o.stop_price ? py::cast(*o.stop_price) : py::none(),
-                          to_string(o.status), o.filled, avg, o.strategy, o.reject_reason);
-  }
-
-  py::list fills() const {
-    py::list out;
-    for (const BacktestFill& f : core_->fills()) out.append(fill_tuple(f));
-    return out;
-  }
-
-  py::list orders() const {
-    py::list out;
-    for (const BacktestOrder& o : core_->orders()) out.append(order_tuple(o));
-    return out;
-  }
-
-  py::list positions() const {
-    const ExecutionEngine& e = core_->engine();
-    py::list out;
-    for (const auto& entry : e.positions()) {
-      const Position& p = *entry.position;
-      out.append(py::make_tuple(e.strategy_name(entry.strategy), e.symbol_name(entry.symbol),
-                                p.quantity(), p.avg_price(), p.realized_pnl(),
-                                p.unrealized_pnl(e.mark_price(entry.symbol)), p.fees()));
-    }
-    return out;
-  }
-
-  py::tuple equity() const {
-    const auto& points = core_->equity();
-    const auto n = static_cast<py::ssize_t>(points.size());
-    py::array_t<std::int64_t> ts(n);
-    py::array_t<double> cash(n);
-    py::array_t<double> equity(n);
-    auto t = ts.mutable_unchecked<1>();
-    auto c = cash.mutable_unchecked<1>();
-    auto q = equity.mutable_unchecked<1>();
-    for (py::ssize_t i = 0; i < n; ++i) {
-      const EquityPoint& p = points[static_cast<std::size_t>(i)];
-      t(i) = p.ts_ns;
-      c(i) = p.cash;
-      q(i) = p.equity;
-    }
-    return py::make_tuple(ts, cash, equity);
-  }
+  py::list fills() const { return fill_list(core_->fills(), core_->symbols()); }
+  py::list orders() const { return order_list(core_->orders(), core_->symbols()); }
+  py::list positions() const { return position_list(core_->engine()); }
+  py::tuple equity() const { return equity_arrays(core_->equity()); }
 
   BarBacktest& core() { return *core_; }
 

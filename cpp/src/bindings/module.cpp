@@ -17,6 +17,7 @@ PYBIND11_MODULE(_core, m) {
   alphaforge::bindings::register_cache(cache);
   auto backtest = m.def_submodule("backtest", "Bar replay with backtrader's fill conventions");
   alphaforge::bindings::register_backtest(backtest);
+  alphaforge::bindings::register_tick_backtest(backtest);
 
   auto bench = m.def_submodule("bench", "Native workloads behind `alphaforge bench`");
   alphaforge::bindings::register_bench(bench);

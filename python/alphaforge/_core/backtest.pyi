@@ -4,6 +4,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from alphaforge._core.data import BarSpec, QuoteTick, TradeTick
+
 class Bar:
     @property
     def ts(self) -> int: ...
@@ -53,6 +55,60 @@ class BarBacktest:
     def now(self) -> int: ...
     @property
     def bar_count(self) -> int: ...
+    def run(
+        self,
+        on_fill: Callable[[tuple[Any, ...]], Any] | None = None,
+        on_order: Callable[[tuple[Any, ...]], Any] | None = None,
+    ) -> None: ...
+    def fills(self) -> list[tuple[Any, ...]]: ...
+    def orders(self) -> list[tuple[Any, ...]]: ...
+    def positions(self) -> list[tuple[Any, ...]]: ...
+    def equity(
+        self,
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
+
+class TickBacktest:
+    def __init__(
+        self,
+        cash: float,
+        maker_fee: float,
+        taker_fee: float,
+        slippage_ticks: float,
+        latency_ns: int,
+        equity_interval_ns: int,
+    ) -> None: ...
+    def add_instrument(self, symbol: str, tick_size: float, lot_size: float) -> None: ...
+    def add_trades(
+        self, symbol: str, ts: npt.ArrayLike, price: npt.ArrayLike, size: npt.ArrayLike
+    ) -> int: ...
+    def add_quotes(
+        self,
+        symbol: str,
+        ts: npt.ArrayLike,
+        bid: npt.ArrayLike,
+        ask: npt.ArrayLike,
+        bid_size: npt.ArrayLike,
+        ask_size: npt.ArrayLike,
+    ) -> int: ...
+    def subscribe_bars(self, symbol: str, spec: BarSpec, handler: Callable[[Bar], Any]) -> None: ...
+    def subscribe_trades(self, symbol: str, handler: Callable[[TradeTick], Any]) -> None: ...
+    def subscribe_quotes(self, symbol: str, handler: Callable[[QuoteTick], Any]) -> None: ...
+    def submit(
+        self,
+        symbol: str,
+        strategy: str,
+        side: str,
+        type: str,
+        quantity: float,
+        price: float | None = None,
+        stop_price: float | None = None,
+    ) -> int: ...
+    def cancel(self, order_id: int) -> bool: ...
+    def position(self, symbol: str, strategy: str) -> float: ...
+    @property
+    def now(self) -> int: ...
+    @property
+    def event_count(self) -> int: ...
     def run(
         self,
         on_fill: Callable[[tuple[Any, ...]], Any] | None = None,

@@ -1,0 +1,127 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "alphaforge/backtest_records.hpp"
+#include "alphaforge/bar.hpp"
+#include "alphaforge/bar_spec.hpp"
+#include "alphaforge/data_engine.hpp"
+#include "alphaforge/execution_engine.hpp"
+#include "alphaforge/market_data.hpp"
+#include "alphaforge/tick_fill_model.hpp"
+#include "alphaforge/trade_tick.hpp"
+
+namespace alphaforge {
+
+struct TickBacktestConfig {
+  BacktestConfig backtest;
+  // An order reaches the market this long after it is sent.
+  std::int64_t latency_ns = 0;
+  // The equity curve gets one point per interval with events, at the interval's end.
+  std::int64_t equity_interval_ns = 60'000'000'000;
+};
+
+// Replays trades and quotes of several symbols merged in time order (events with equal
+// timestamps in the order their series were added) through a DataEngine, which keeps the last
+// prices and builds the bars strategies subscribed to, and fills orders by tick_fill.
+//
+// Each event: bars it completes are handed out first, then orders that may trade on it fill,
+// then it is handed to its subscribers. An order may fill on the first event, after the one
+// being handled when it was sent, whose timestamp is at or past its send time plus the
+// latency; an order sent from a bar handler may fill on the very event that completed the bar
+// (the first trade of the next bar), which the strategy has not yet seen. Cancels act at once.
+class TickBacktest {
+ public:
+  using BarHandler = std::function<void(const Bar&)>;
+  using TradeHandler = std::function<void(const TradeTick&)>;
+  using QuoteHandler = std::function<void(const QuoteTick&)>;
+  using FillHandler = std::function<void(const BacktestFill&)>;
+  using OrderHandler = std::function<void(const BacktestOrder&)>;
+
+  explicit TickBacktest(TickBacktestConfig config);
+
+  void add_instrument(const Instrument& instrument);
+  // One symbol's trades (or quotes) as columns, timestamps never decreasing. Throws
+  // std::invalid_argument naming the field and row for empty, unsorted or invalid data, prices
+  // off the symbol's grid, or a second series of the same kind for a symbol.
+  std::uint32_t add_trades(const std::string& symbol, const std::int64_t* ts, const double* price,
+                           const double* size, std::size_t n);
+  std::uint32_t add_quotes(const std::string& symbol, const std::int64_t* ts, const double* bid,
+                           const double* ask, const double* bid_size, const double* ask_size,
+                           std::size_t n);
+
+  // Before run(). Bars are built from the symbol's trades.
+  void subscribe_bars(std::string_view symbol, BarSpec spec, BarHandler handler);
+  void subscribe_trades(std::string_view symbol);
+  void subscribe_quotes(std::string_view symbol);
+
+  std::uint64_t submit(const OrderRequest& request);
+  // False when the order is no longer open; std::invalid_argument for an unknown id.
+  bool cancel(std::uint64_t id);
+  double position(std::string_view symbol, std::string_view strategy) const;
+
+  // Runs once over every event, then emits the open bars and marks the account a last time.
+  void run(const TradeHandler& on_trade, const QuoteHandler& on_quote,
+           const FillHandler& on_fill = {}, const OrderHandler& on_order = {});
+
+  std::int64_t now_ns() const noexcept { return now_; }
+  const std::vector<std::string>& symbols() const noexcept { return symbols_; }
+  std::optional<std::uint32_t> symbol_id(std::string_view symbol) const;
+  const std::vector<BacktestOrder>& orders() const noexcept { return orders_; }
+  const std::vector<BacktestFill>& fills() const noexcept { return fills_; }
+  const std::vector<EquityPoint>& equity() const noexcept { return equity_; }
+  const ExecutionEngine& engine() const noexcept { return engine_; }
+  std::size_t event_count() const noexcept;
+
+ private:
+  enum class StreamKind : std::uint8_t { kTrades, kQuotes };
+  // One symbol's trades (a = price, b = size) or quotes (a..d = bid, ask, bid size, ask size).
+  struct Stream {
+    StreamKind kind;
+    std::uint32_t symbol;
+    std::vector<std::int64_t> ts;
+    std::vector<double> a, b, c, d;
+  };
+  struct SymbolState {
+    bool has_trades = false;
+    bool has_quotes = false;
+    bool wants_trades = false;
+    bool wants_quotes = false;
+    TickMarket market{false, 0.0, false, 0.0, 0.0};
+    bool traded = false;       // a print since the engine's marks were last set
+    bool quoted = false;       // a quote since then
+    std::vector<std::uint64_t> pending;  // open order ids, in submission order
+  };
+
+  std::uint32_t symbol_for(const std::string& symbol);
+  const Instrument& grid(const std::string& symbol, std::optional<Instrument>& scratch) const;
+  void check_grid(const std::string& symbol, const double* prices, std::size_t n,
+                  const char* field) const;
+  void fill_pending(std::uint32_t symbol, const FillHandler& on_fill,
+                    const OrderHandler& on_order);
+  void set_marks();
+  void record_equity(std::int64_t label);
+
+  TickBacktestConfig config_;
+  DataEngine data_;
+  ExecutionEngine engine_;
+  std::vector<std::string> symbols_;  // by DataEngine symbol id
+  std::vector<SymbolState> states_;
+  std::vector<Stream> streams_;
+  std::vector<BacktestOrder> orders_;  // id - 1
+  std::vector<BacktestFill> fills_;
+  std::vector<EquityPoint> equity_;
+  std::vector<std::uint64_t> touched_;
+  std::int64_t now_ = 0;
+  std::uint64_t seq_ = 0;        // the event being handled
+  bool seen_ = false;            // whether strategies have been handed that event
+  bool ran_ = false;
+};
+
+}  // namespace alphaforge

@@ -1,0 +1,142 @@
+#pragma once
+
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include <cmath>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "alphaforge/backtest.hpp"
+#include "alphaforge/backtest_records.hpp"
+
+// What the bar and tick replays show Python: bars, orders, fills, positions and the equity
+// curve, and the order arguments they both take.
+namespace alphaforge::bindings {
+
+// One per symbol (or subscription), reused for every bar: strategies read it during on_bar;
+// copy() keeps it.
+struct BarView {
+  BacktestBar bar;
+  std::string symbol;
+};
+
+using F64 = pybind11::array_t<double, pybind11::array::c_style | pybind11::array::forcecast>;
+using I64 = pybind11::array_t<std::int64_t, pybind11::array::c_style | pybind11::array::forcecast>;
+
+inline OrderSide parse_side(const std::string& side) {
+  if (side == "BUY") return OrderSide::kBuy;
+  if (side == "SELL") return OrderSide::kSell;
+  throw pybind11::value_error("side must be 'BUY' or 'SELL', got '" + side + "'");
+}
+
+inline OrderType parse_type(const std::string& type) {
+  if (type == "MARKET") return OrderType::kMarket;
+  if (type == "LIMIT") return OrderType::kLimit;
+  if (type == "STOP") return OrderType::kStop;
+  if (type == "STOP_LIMIT") return OrderType::kStopLimit;
+  throw pybind11::value_error("type must be MARKET, LIMIT, STOP or STOP_LIMIT, got '" + type +
+                              "'");
+}
+
+inline OrderRequest backtest_request(const std::string& symbol, const std::string& strategy,
+                                     const std::string& side, const std::string& type,
+                                     double quantity, std::optional<double> price,
+                                     std::optional<double> stop_price) {
+  OrderRequest r;
+  r.symbol = symbol;
+  r.strategy_id = strategy;
+  r.side = parse_side(side);
+  r.type = parse_type(type);
+  r.quantity = quantity;
+  r.price = price;
+  r.stop_price = stop_price;
+  return r;
+}
+
+inline BacktestConfig backtest_config(double cash, double maker_fee, double taker_fee,
+                                      double slippage_ticks) {
+  if (!std::isfinite(cash) || cash <= 0.0) {
+    throw pybind11::value_error("cash must be a positive finite number, got " + to_decimal(cash));
+  }
+  BacktestConfig config;
+  config.engine.starting_cash = cash;
+  config.engine.fees = FeeSchedule{maker_fee, taker_fee};
+  config.engine.fees.validate();
+  config.slippage_ticks = slippage_ticks;
+  return config;
+}
+
+// Columns of result.FILL_COLUMNS.
+inline pybind11::tuple fill_tuple(const BacktestFill& f, const std::vector<std::string>& symbols) {
+  return pybind11::make_tuple(f.ts_ns, symbols[f.symbol], to_string(f.side), f.qty, f.price,
+                              f.fee, f.order_id, f.strategy, to_string(f.liquidity));
+}
+
+// Columns of the engine's order frame.
+inline pybind11::tuple order_tuple(const BacktestOrder& o, const std::vector<std::string>& symbols) {
+  namespace py = pybind11;
+  const double avg = o.filled > 0.0 ? o.fill_value / o.filled : 0.0;
+  return py::make_tuple(o.id, o.ts_ns, symbols[o.symbol], to_string(o.side), to_string(o.type),
+                        o.quantity, o.price ? py::cast(*o.price) : py::none(),
+                        o.stop_price ? py::cast(*o.stop_price) : py::none(), to_string(o.status),
+                        o.filled, avg, o.strategy, o.reject_reason);
+}
+
+inline pybind11::list fill_list(const std::vector<BacktestFill>& fills,
+                                const std::vector<std::string>& symbols) {
+  pybind11::list out;
+  for (const BacktestFill& f : fills) out.append(fill_tuple(f, symbols));
+  return out;
+}
+
+inline pybind11::list order_list(const std::vector<BacktestOrder>& orders,
+                                 const std::vector<std::string>& symbols) {
+  pybind11::list out;
+  for (const BacktestOrder& o : orders) out.append(order_tuple(o, symbols));
+  return out;
+}
+
+// Columns of result.POSITION_COLUMNS.
+inline pybind11::list position_list(const ExecutionEngine& e) {
+  pybind11::list out;
+  for (const auto& entry : e.positions()) {
+    const Position& p = *entry.position;
+    out.append(pybind11::make_tuple(e.strategy_name(entry.strategy), e.symbol_name(entry.symbol),
+                                    p.quantity(), p.avg_price(), p.realized_pnl(),
+                                    p.unrealized_pnl(e.mark_price(entry.symbol)), p.fees()));
+  }
+  return out;
+}
+
+// (ts, cash, equity) columns.
+inline pybind11::tuple equity_arrays(const std::vector<EquityPoint>& points) {
+  namespace py = pybind11;
+  const auto n = static_cast<py::ssize_t>(points.size());
+  py::array_t<std::int64_t> ts(n);
+  py::array_t<double> cash(n);
+  py::array_t<double> equity(n);
+  auto t = ts.mutable_unchecked<1>();
+  auto c = cash.mutable_unchecked<1>();
+  auto q = equity.mutable_unchecked<1>();
+  for (py::ssize_t i = 0; i < n; ++i) {
+    const EquityPoint& p = points[static_cast<std::size_t>(i)];
+    t(i) = p.ts_ns;
+    c(i) = p.cash;
+    q(i) = p.equity;
+  }
+  return py::make_tuple(ts, cash, equity);
+}
+
+// Calls each handler with `view`, without pybind11's argument packing on the hot path.
+inline void call_each(const std::vector<pybind11::object>& handlers, pybind11::handle view) {
+  for (const pybind11::object& handler : handlers) {
+    PyObject* out = PyObject_CallOneArg(handler.ptr(), view.ptr());
+    if (out == nullptr) throw pybind11::error_already_set();
+    Py_DECREF(out);
+  }
+}
+
+}  // namespace alphaforge::bindings

@@ -1,0 +1,205 @@
+#include <pybind11/functional.h>
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "alphaforge/tick_backtest.hpp"
+#include "backtest_views.hpp"
+#include "data_records.hpp"
+#include "register.hpp"
+
+namespace py = pybind11;
+
+namespace alphaforge::bindings {
+namespace {
+
+void require_length(const char* name, const F64& column, std::size_t n) {
+  if (column.ndim() != 1 || static_cast<std::size_t>(column.size()) != n) {
+    throw py::value_error(std::string(name) + " must be one-dimensional with " +
+                          std::to_string(n) + " values like ts, got size " +
+                          std::to_string(column.size()));
+  }
+}
+
+TickBacktestConfig tick_config(double cash, double maker_fee, double taker_fee,
+                               double slippage_ticks, std::int64_t latency_ns,
+                               std::int64_t equity_interval_ns) {
+  TickBacktestConfig config;
+  config.backtest = backtest_config(cash, maker_fee, taker_fee, slippage_ticks);
+  config.latency_ns = latency_ns;
+  config.equity_interval_ns = equity_interval_ns;
+  return config;
+}
+
+// Handlers of one symbol's trades or quotes, and the record object they are all handed.
+struct TickSubscribers {
+  py::object view;
+  std::vector<py::object> handlers;
+};
+
+class PyTickBacktest {
+ public:
+  PyTickBacktest(double cash, double maker_fee, double taker_fee, double slippage_ticks,
+                 std::int64_t latency_ns, std::int64_t equity_interval_ns)
+      : core_(tick_config(cash, maker_fee, taker_fee, slippage_ticks, latency_ns,
+                          equity_interval_ns)) {}
+
+  void add_instrument(const std::string& symbol, double tick_size, double lot_size) {
+    core_.add_instrument(Instrument(symbol, tick_size, lot_size));
+  }
+
+  std::uint32_t add_trades(const std::string& symbol, const I64& ts, const F64& price,
+                           const F64& size) {
+    const auto n = static_cast<std::size_t>(ts.size());
+    require_length("price", price, n);
+    require_length("size", size, n);
+    const std::uint32_t id = core_.add_trades(symbol, ts.data(), price.data(), size.data(), n);
+    grow(id);
+    return id;
+  }
+
+  std::uint32_t add_quotes(const std::string& symbol, const I64& ts, const F64& bid,
+                           const F64& ask, const F64& bid_size, const F64& ask_size) {
+    const auto n = static_cast<std::size_t>(ts.size());
+    require_length("bid", bid, n);
+    require_length("ask", ask, n);
+    require_length("bid_size", bid_size, n);
+    require_length("ask_size", ask_size, n);
+    const std::uint32_t id = core_.add_quotes(symbol, ts.data(), bid.data(), ask.data(),
+                                              bid_size.data(), ask_size.data(), n);
+    grow(id);
+    return id;
+  }
+
+  void subscribe_bars(const std::string& symbol, const BarSpec& spec, py::object handler) {
+    const std::size_t index = bar_views_.size();
+    core_.subscribe_bars(symbol, spec, [this, index](const Bar& bar) {
+      const py::object& view = bar_views_[index];
+      BacktestBar& shown = view.cast<BarView&>().bar;
+      // The bar is labelled by its open time, as bars given to add_bars usually are.
+      shown = BacktestBar{bar.ts_open_ns, bar.open, bar.high,        bar.low,
+                          bar.close,      bar.volume, bar.symbol_id};
+      call_each(bar_handlers_[index], view);
+    });
+    bar_views_.push_back(py::cast(BarView{BacktestBar{}, symbol}));
+    bar_handlers_.push_back({std::move(handler)});
+  }
+
+  void subscribe_trades(const std::string& symbol, py::object handler) {
+    core_.subscribe_trades(symbol);
+    trades_[*core_.symbol_id(symbol)].handlers.push_back(std::move(handler));
+  }
+
+  void subscribe_quotes(const std::string& symbol, py::object handler) {
+    core_.subscribe_quotes(symbol);
+    quotes_[*core_.symbol_id(symbol)].handlers.push_back(std::move(handler));
+  }
+
+  std::uint64_t submit(const std::string& symbol, const std::string& strategy,
+                       const std::string& side, const std::string& type, double quantity,
+                       std::optional<double> price, std::optional<double> stop_price) {
+    return core_.submit(
+        backtest_request(symbol, strategy, side, type, quantity, price, stop_price));
+  }
+
+  void run(py::object on_fill, py::object on_order) {
+    const auto& symbols = core_.symbols();
+    core_.run(
+        [&](const TradeTick& trade) {
+          TickSubscribers& subs = trades_[trade.symbol_id];
+          subs.view.cast<PyTrade&>().tick = trade;
+          call_each(subs.handlers, subs.view);
+        },
+        [&](const QuoteTick& quote) {
+          TickSubscribers& subs = quotes_[quote.symbol_id];
+          subs.view.cast<PyQuote&>().tick = quote;
+          call_each(subs.handlers, subs.view);
+        },
+        [&](const BacktestFill& f) {
+          if (!on_fill.is_none()) on_fill(fill_tuple(f, symbols));
+        },
+        [&](const BacktestOrder& o) {
+          if (!on_order.is_none()) on_order(order_tuple(o, symbols));
+        });
+  }
+
+  TickBacktest& core() { return core_; }
+  const TickBacktest& core() const { return core_; }
+
+ private:
+  void grow(std::uint32_t id) {
+    while (trades_.size() <= id) {
+      const py::str symbol(core_.symbols()[trades_.size()]);
+      trades_.push_back({py::cast(PyTrade{symbol, TradeTick{}}), {}});
+      quotes_.push_back({py::cast(PyQuote{symbol, QuoteTick{}}), {}});
+    }
+  }
+
+  TickBacktest core_;
+  std::vector<py::object> bar_views_;
+  std::vector<std::vector<py::object>> bar_handlers_;
+  std::vector<TickSubscribers> trades_;  // by symbol id
+  std::vector<TickSubscribers> quotes_;
+};
+
+}  // namespace
+
+void register_tick_backtest(py::module_& m) {
+  py::class_<PyTickBacktest>(m, "TickBacktest",
+                             "The native trade and quote replay behind BacktestEngine.")
+      .def(py::init<double, double, double, double, std::int64_t, std::int64_t>(),
+           py::arg("cash"), py::arg("maker_fee"), py::arg("taker_fee"), py::arg("slippage_ticks"),
+           py::arg("latency_ns"), py::arg("equity_interval_ns"))
+      .def("add_instrument", &PyTickBacktest::add_instrument, py::arg("symbol"),
+           py::arg("tick_size"), py::arg("lot_size"), "Register a symbol's price and size grid.")
+      .def("add_trades", &PyTickBacktest::add_trades, py::arg("symbol"), py::arg("ts"),
+           py::arg("price"), py::arg("size"), "Add one symbol's trades as columns.")
+      .def("add_quotes", &PyTickBacktest::add_quotes, py::arg("symbol"), py::arg("ts"),
+           py::arg("bid"), py::arg("ask"), py::arg("bid_size"), py::arg("ask_size"),
+           "Add one symbol's best bid and ask as columns.")
+      .def("subscribe_bars", &PyTickBacktest::subscribe_bars, py::arg("symbol"), py::arg("spec"),
+           py::arg("handler"), "Call handler(bar) for every bar built from symbol's trades.")
+      .def("subscribe_trades", &PyTickBacktest::subscribe_trades, py::arg("symbol"),
+           py::arg("handler"), "Call handler(trade) for every trade of symbol.")
+      .def("subscribe_quotes", &PyTickBacktest::subscribe_quotes, py::arg("symbol"),
+           py::arg("handler"), "Call handler(quote) for every quote of symbol.")
+      .def("submit", &PyTickBacktest::submit, py::arg("symbol"), py::arg("strategy"),
+           py::arg("side"), py::arg("type"), py::arg("quantity"), py::arg("price") = py::none(),
+           py::arg("stop_price") = py::none(), "Send an order; it reaches the market after the latency.")
+      .def("cancel", [](PyTickBacktest& b, std::uint64_t id) { return b.core().cancel(id); },
+           py::arg("order_id"), "Cancel an open order; False when it is no longer open.")
+      .def(
+          "position",
+          [](const PyTickBacktest& b, const std::string& symbol, const std::string& strategy) {
+            return b.core().position(symbol, strategy);
+          },
+          py::arg("symbol"), py::arg("strategy"), "Signed quantity held by a strategy.")
+      .def_property_readonly("now", [](const PyTickBacktest& b) { return b.core().now_ns(); },
+                             "The current timestamp, nanoseconds since the epoch.")
+      .def_property_readonly("event_count",
+                             [](const PyTickBacktest& b) { return b.core().event_count(); })
+      .def("run", &PyTickBacktest::run, py::arg("on_fill") = py::none(),
+           py::arg("on_order") = py::none(), "Replay every trade and quote once.")
+      .def(
+          "fills",
+          [](const PyTickBacktest& b) { return fill_list(b.core().fills(), b.core().symbols()); },
+          "Fills as tuples.")
+      .def(
+          "orders",
+          [](const PyTickBacktest& b) { return order_list(b.core().orders(), b.core().symbols()); },
+          "Orders as tuples.")
+      .def(
+          "positions", [](const PyTickBacktest& b) { return position_list(b.core().engine()); },
+          "Final positions as tuples.")
+      .def(
+          "equity", [](const PyTickBacktest& b) { return equity_arrays(b.core().equity()); },
+          "(ts, cash, equity) arrays, one row per equity interval.");
+}
+
+}  // namespace alphaforge::bindings

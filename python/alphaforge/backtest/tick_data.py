@@ -1,0 +1,61 @@
+"""Trades and quotes for the tick replay: columns from DataFrames and from a DataCatalog."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from alphaforge.data.catalog import DataCatalog
+from alphaforge.data.loaders import from_dataframe
+from alphaforge.data.timestamps import TimeLike
+
+TickKind = Literal["trades", "quotes"]
+_COLUMNS: dict[str, tuple[str, ...]] = {
+    "trades": ("price", "size"),
+    "quotes": ("bid", "ask", "bid_size", "ask_size"),
+}
+
+
+def tick_columns(symbol: str, frame: pd.DataFrame, kind: TickKind) -> tuple[npt.NDArray[Any], ...]:
+    """(ts_ns, value columns...) of `frame`, normalised and checked as the loaders do.
+
+    Timestamps come from a ``ts_ns`` column, else from a DatetimeIndex; other columns the
+    replay does not use (aggressor, trade_id, symbol) are ignored.
+    """
+    if not isinstance(symbol, str):
+        raise TypeError(f"symbol must be a str, got {type(symbol).__name__}")
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"{kind} must be a pandas DataFrame, got {type(frame).__name__}")
+    if "ts_ns" not in frame.columns:
+        if not isinstance(frame.index, pd.DatetimeIndex):
+            raise ValueError(
+                f"{kind} of {symbol} need a ts_ns column or a DatetimeIndex, "
+                f"got columns {list(frame.columns)} and a {type(frame.index).__name__}"
+            )
+        frame = frame.reset_index(names="ts_ns")
+    try:
+        normal = from_dataframe(frame, kind, unknown="drop")
+    except ValueError as error:
+        raise ValueError(f"{kind} of {symbol}: {error}") from None
+    ts = np.ascontiguousarray(normal["ts_ns"].to_numpy(dtype=np.int64))
+    return (ts, *(np.ascontiguousarray(normal[c].to_numpy(np.float64)) for c in _COLUMNS[kind]))
+
+
+def catalog_frames(
+    catalog: DataCatalog, symbol: str, start: TimeLike | None, end: TimeLike | None
+) -> dict[TickKind, pd.DataFrame]:
+    """The trades and quotes `catalog` holds for `symbol` in [start, end), by kind."""
+    if not isinstance(catalog, DataCatalog):
+        raise TypeError(f"catalog must be a DataCatalog, got {type(catalog).__name__}")
+    frames: dict[TickKind, pd.DataFrame] = {}
+    for kind in ("trades", "quotes"):
+        if symbol in catalog.symbols(kind):
+            frame = catalog.read(kind, symbol, start, end)
+            if len(frame):
+                frames[kind] = frame
+    if not frames:
+        raise ValueError(f"the catalog has no trades or quotes of {symbol} in that range")
+    return frames

@@ -9,15 +9,25 @@ from alphaforge.strategy import Strategy
 
 
 class SmaCross(Strategy):
-    """Buys when the fast mean crosses above the slow one, sells the position when below."""
+    """Buys when the fast mean crosses above the slow one, sells the position when below.
+
+    On tick data, `bar_spec` ("1min", ...) has the bars built from the symbol's trades.
+    """
 
     def __init__(
-        self, symbol: str, fast: int = 10, slow: int = 30, size: float = 10, name: str | None = None
+        self,
+        symbol: str,
+        fast: int = 10,
+        slow: int = 30,
+        size: float = 10,
+        name: str | None = None,
+        bar_spec: str | None = None,
     ) -> None:
         super().__init__(name)
         if not 0 < fast < slow:
             raise ValueError(f"need 0 < fast < slow, got fast={fast} slow={slow}")
         self.symbol, self.fast, self.slow, self.size = symbol, fast, slow, size
+        self.bar_spec = bar_spec
         # Rolling sums updated in O(1) per bar.
         self._closes: deque[float] = deque(maxlen=slow)
         self._fast_sum = 0.0
@@ -26,11 +36,14 @@ class SmaCross(Strategy):
 
     def on_start(self) -> None:
         """Subscribe to the symbol's bars."""
-        self.subscribe_bars(self.symbol)
+        self.subscribe_bars(self.symbol, self.bar_spec)
 
     def on_bar(self, bar: Any) -> None:
+        """Trade on the bar's close."""
+        self.on_price(bar.close)
+
+    def on_price(self, close: float) -> None:
         """Update both means and trade on a cross."""
-        close = bar.close
         closes = self._closes
         if len(closes) == self.slow:
             self._slow_sum -= closes[0]
@@ -53,3 +66,15 @@ class SmaCross(Strategy):
             self.buy(self.symbol, self.size)
         elif not above and held > 0:
             self.sell(self.symbol, held)
+
+
+class TradeSmaCross(SmaCross):
+    """The same crossover over the prices of every trade, on tick data."""
+
+    def on_start(self) -> None:
+        """Subscribe to the symbol's trades."""
+        self.subscribe_trades(self.symbol)
+
+    def on_trade(self, trade: Any) -> None:
+        """Trade on the print's price."""
+        self.on_price(trade.price)

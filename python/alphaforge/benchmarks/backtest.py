@@ -1,30 +1,39 @@
-"""``alphaforge bench backtest``: an SMA 10/30 strategy in Python on synthetic one-minute bars."""
+"""``alphaforge bench backtest``: an SMA 10/30 strategy in Python on synthetic one-minute bars,
+on one-minute bars built from synthetic trades, and on every trade, against installed peers."""
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import importlib.util
 import time
-from collections import deque
 from collections.abc import Callable
-from typing import Any
+from functools import partial
 
 import numpy as np
 import pandas as pd
+from rich.console import Console
 
 from alphaforge.backtest.engine import BacktestEngine
-from alphaforge.backtest.sma_cross import SmaCross
+from alphaforge.backtest.sma_cross import SmaCross, TradeSmaCross
+from alphaforge.benchmarks import backtrader_peer, nautilus_peer, vectorbt_peer
 from alphaforge.benchmarks.report import interleaved_rounds, make_console, print_comparison
 
 OURS = "alphaforge"
 FAST, SLOW = 10, 30
+ON_BARS = "SMA on 1-min bars"
+ON_BUILT_BARS = "SMA on 1-min bars built from trades"
+ON_TRADES = "SMA on every trade"
+Workload = tuple[str, str, str, Callable[[], float]]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--bars", type=int, default=1_000_000, help="bars per round for alphaforge")
+    parser.add_argument("--ticks", type=int, default=1_000_000, help="trades per round for ours")
     parser.add_argument(
         "--peer-bars", type=int, default=100_000, help="bars per round for the slower peers"
+    )
+    parser.add_argument(
+        "--peer-ticks", type=int, default=100_000, help="trades per round for the slower peers"
     )
     parser.add_argument("--rounds", type=int, default=3, help="rounds; the median is shown")
 
@@ -43,7 +52,16 @@ def synthetic_bars(n: int, seed: int = 7) -> pd.DataFrame:
     )
 
 
-def _alphaforge(bars: pd.DataFrame) -> float:
+def synthetic_trades(n: int, seed: int = 7) -> pd.DataFrame:
+    """A random walk of trades on a two-decimal grid, one every 100 ms, in loader columns."""
+    rng = np.random.default_rng(seed)
+    price = np.round(100.0 + np.cumsum(rng.normal(0.0, 0.01, n)), 2).clip(1.0)
+    start = pd.Timestamp("2020-01-01", tz="UTC").value
+    ts = start + np.arange(n, dtype=np.int64) * 100_000_000
+    return pd.DataFrame({"ts_ns": ts, "price": price, "size": 1.0})
+
+
+def _alphaforge_bars(bars: pd.DataFrame) -> float:
     engine = BacktestEngine(cash=1e9)
     engine.add_bars("SYN", bars)
     engine.add_strategy(SmaCross("SYN", FAST, SLOW, size=1))
@@ -52,75 +70,64 @@ def _alphaforge(bars: pd.DataFrame) -> float:
     return len(bars) / (time.perf_counter() - started)
 
 
-def _backtrader(bars: pd.DataFrame) -> float:
-    bt: Any = importlib.import_module("backtrader")
-    base: Any = bt.Strategy
-
-    class Sma(base):  # type: ignore[misc]
-        def __init__(self) -> None:
-            self.closes: deque[float] = deque(maxlen=SLOW)
-            self.fast_sum = 0.0
-            self.slow_sum = 0.0
-            self.above: bool | None = None
-
-        def next(self) -> None:
-            close = self.data.close[0]
-            closes = self.closes
-            if len(closes) == SLOW:
-                self.slow_sum -= closes[0]
-            if len(closes) >= FAST:
-                self.fast_sum -= closes[-FAST]
-            closes.append(close)
-            self.fast_sum += close
-            self.slow_sum += close
-            if len(closes) < SLOW:
-                return
-            gap = self.fast_sum * SLOW - self.slow_sum * FAST
-            above = gap > 1e-10 * self.slow_sum * FAST
-            crossed = self.above is not None and above != self.above
-            self.above = above
-            if not crossed:
-                return
-            held = self.position.size
-            if above and held == 0:
-                self.buy(size=1)
-            elif not above and held > 0:
-                self.sell(size=held)
-
-    cerebro = bt.Cerebro(stdstats=False)
-    cerebro.broker.setcash(1e9)
-    cerebro.adddata(bt.feeds.PandasData(dataname=bars.tz_convert(None)))
-    cerebro.addstrategy(Sma)
+def _alphaforge_ticks(trades: pd.DataFrame, every_trade: bool) -> float:
+    engine = BacktestEngine(cash=1e9)
+    engine.add_instrument("SYN", tick_size=0.01)
+    engine.add_trades("SYN", trades)
+    if every_trade:
+        engine.add_strategy(TradeSmaCross("SYN", FAST, SLOW, size=1))
+    else:
+        engine.add_strategy(SmaCross("SYN", FAST, SLOW, size=1, bar_spec="1min"))
     started = time.perf_counter()
-    cerebro.run()
-    return len(bars) / (time.perf_counter() - started)
+    engine.run_frames()
+    return len(trades) / (time.perf_counter() - started)
+
+
+def _installed(name: str, console: Console) -> bool:
+    if importlib.util.find_spec(name) is None:
+        console.print(f"[yellow]{name} is not installed: left out[/yellow]")
+        return False
+    return True
+
+
+def _peer_workloads(
+    bars: pd.DataFrame, peer_bars: pd.DataFrame, peer_trades: pd.DataFrame, console: Console
+) -> list[Workload]:
+    out: list[Workload] = []
+    if _installed("backtrader", console):
+        measure = partial(backtrader_peer.bars_per_second, peer_bars, FAST, SLOW)
+        out.append((ON_BARS, "backtrader", "bars/s", measure))
+    if _installed("nautilus_trader", console):
+        nautilus = "nautilus-trader"
+        measure = partial(nautilus_peer.bars_per_second, peer_bars, FAST, SLOW)
+        out.append((ON_BARS, nautilus, "bars/s", measure))
+        built = partial(nautilus_peer.ticks_per_second, peer_trades, FAST, SLOW, False)
+        out.append((ON_BUILT_BARS, nautilus, "trades/s", built))
+        every = partial(nautilus_peer.ticks_per_second, peer_trades, FAST, SLOW, True)
+        out.append((ON_TRADES, nautilus, "trades/s", every))
+    if _installed("vectorbt", console):
+        # Its first call compiles its kernels: keep that out of the rounds.
+        vectorbt_peer.bars_per_second(bars.iloc[:1000], FAST, SLOW)
+        measure = partial(vectorbt_peer.bars_per_second, bars, FAST, SLOW)
+        out.append((ON_BARS, "vectorbt (vectorised)", "bars/s", measure))
+    return out
 
 
 def run(args: argparse.Namespace) -> None:
     console = make_console()
     bars = synthetic_bars(args.bars)
+    trades = synthetic_trades(args.ticks)
     peer_bars = bars.iloc[: min(args.peer_bars, args.bars)]
-    workloads: list[tuple[str, str, str, Callable[[], float]]] = [
-        ("SMA 10/30 on bars", OURS, "bars/s", lambda: _alphaforge(bars))
+    peer_trades = trades.iloc[: min(args.peer_ticks, args.ticks)]
+    workloads: list[Workload] = [
+        (ON_BARS, OURS, "bars/s", partial(_alphaforge_bars, bars)),
+        (ON_BUILT_BARS, OURS, "trades/s", partial(_alphaforge_ticks, trades, False)),
+        (ON_TRADES, OURS, "trades/s", partial(_alphaforge_ticks, trades, True)),
     ]
-    peers: dict[str, Callable[[pd.DataFrame], float]] = {"backtrader": _backtrader}
-    for name, measure in peers.items():
-        if importlib.util.find_spec(name) is None:
-            console.print(f"[yellow]{name} is not installed: left out[/yellow]")
-            continue
-        workloads.append(("SMA 10/30 on bars", name, "bars/s", _bound(measure, peer_bars)))
-    for name in ("nautilus_trader", "vectorbt"):
-        if importlib.util.find_spec(name) is None:
-            console.print(f"[yellow]{name} is not installed: left out[/yellow]")
-        else:
-            console.print(f"[yellow]{name} is installed but not measured by this suite[/yellow]")
+    workloads += _peer_workloads(bars, peer_bars, peer_trades, console)
     measurements = interleaved_rounds(workloads, args.rounds)
-    title = f"Backtest: {len(bars):,} bars (alphaforge), {len(peer_bars):,} bars (peers)"
+    title = (
+        f"Backtest: {len(bars):,} bars and {len(trades):,} trades (alphaforge, vectorbt); "
+        f"{len(peer_bars):,} bars and {len(peer_trades):,} trades (event-driven peers)"
+    )
     print_comparison(title, measurements, OURS, console)
-
-
-def _bound(measure: Callable[[pd.DataFrame], float], bars: pd.DataFrame) -> Callable[[], float]:
-    def call() -> float:
-        return measure(bars)
-
-    return call

@@ -1,19 +1,20 @@
 """A bot wired by hand: trades feed a DataEngine, the bot reacts, an ExecutionEngine fills.
 
-No backtest engine: the bot holds its own state, subscribes to the data engine's trades and
-one-second bars, and sends orders to an execution engine that reads its prices from the data
-engine. It buys after three rising one-second bars and sells after three falling ones.
+No backtest engine: the bot keeps its state in a GenericCache, subscribes to the data
+engine's trades and one-second bars, and sends orders to an execution engine that reads its
+prices from the data engine. It buys after three rising one-second bars and sells after three
+falling ones.
 """
 
 from itertools import pairwise
-from pathlib import Path
 from typing import Any
 
-from alphaforge.data import DataEngine, DataEngineConfig, load_parquet
+from alphaforge.cache import GenericCache
+from alphaforge.data import DataEngine, DataEngineConfig
 from alphaforge.execution import ExecutionEngine, Fees, Order, OrderSide, OrderStatus
+from alphaforge.samples import btcusdt_trades
 
 SYMBOL = "BTCUSDT"
-TRADES = Path(__file__).resolve().parent.parent / "tests" / "data" / "btcusdt-trades.parquet"
 
 
 class MomentumBot:
@@ -21,16 +22,22 @@ class MomentumBot:
 
     def __init__(self, data: DataEngine, execution: ExecutionEngine, size: float) -> None:
         self.data, self.execution, self.size = data, execution, size
-        self.state: dict[str, list[float]] = {"closes": []}
+        # The last print and the closes of recent bars, per symbol; closes live for a minute.
+        self.state = GenericCache(max_size=10_000)
         self.trades_seen = 0
         data.subscribe_trades(SYMBOL, self.on_trade)
         data.subscribe_bars(SYMBOL, "1s", self.on_bar)
 
     def on_trade(self, trade: Any) -> None:
         self.trades_seen += 1
+        self.state.put(f"last:{trade.symbol}", trade.price)
 
     def on_bar(self, bar: Any) -> None:
-        closes = self.state["closes"]
+        key = f"closes:{bar.symbol}"
+        closes = self.state.get(key)
+        if closes is None:
+            closes = []
+            self.state.put(key, closes, ttl_seconds=60.0)
         closes.append(bar.close)
         last = closes[-4:]
         if len(last) < 4:
@@ -52,11 +59,13 @@ data = DataEngine(DataEngineConfig(enable_statistics=True))
 execution = ExecutionEngine(data_engine=data, fees=Fees(taker=0.001), cash=100_000.0)
 bot = MomentumBot(data, execution, size=0.5)
 
-trades = load_parquet(str(TRADES), columns={"timestamp": "ts_ns", "quantity": "size"})
+trades = btcusdt_trades()
 data.process_trades(SYMBOL, trades["ts_ns"], trades["price"], trades["size"])
 data.flush()
 
-print(f"trades seen by the bot: {bot.trades_seen}, bars: {len(bot.state['closes'])}")
+closes = bot.state.get(f"closes:{SYMBOL}", [])
+print(f"trades seen by the bot: {bot.trades_seen}, bars: {len(closes)}")
+print(f"last price {bot.state.get(f'last:{SYMBOL}')}; cache {bot.state.statistics()}")
 print(data.statistics())
 print(execution.statistics())
 print(execution.account())

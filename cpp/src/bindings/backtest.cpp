@@ -12,6 +12,7 @@
 
 #include "alphaforge/backtest.hpp"
 #include "backtest_views.hpp"
+#include "record_views.hpp"
 #include "register.hpp"
 
 namespace py = pybind11;
@@ -44,7 +45,7 @@ class PyBacktest {
     const std::uint32_t id = core_->add_bars(symbol, ts.data(), open.data(), high.data(),
                                              low.data(), close.data(), volume.data(), n);
     handlers_.emplace_back();
-    bars_.push_back(py::cast(BarView{BacktestBar{}, symbol}));
+    bars_.push_back(new_bar_view(py::str(symbol)));
     return id;
   }
 
@@ -72,8 +73,8 @@ class PyBacktest {
         [&](const BacktestBar& bar) {
           auto& list = handlers_[bar.symbol];
           if (list.empty()) return;
-          py::object& view = bars_[bar.symbol];
-          view.cast<BarView&>().bar = bar;
+          const py::object& view = bars_[bar.symbol];
+          record_of<BacktestBar>(view) = bar;
           call_each(list, view);
         },
         fill_handler, order_handler);
@@ -95,23 +96,7 @@ class PyBacktest {
 }  // namespace
 
 void register_backtest(py::module_& m) {
-  py::class_<BarView>(m, "Bar", "One OHLCV bar; valid during the handler call, copy() keeps it.")
-      .def_property_readonly("ts", [](const BarView& b) { return b.bar.ts_ns; },
-                             "Timestamp, nanoseconds since the epoch (UTC)")
-      .def_property_readonly("open", [](const BarView& b) { return b.bar.open; })
-      .def_property_readonly("high", [](const BarView& b) { return b.bar.high; })
-      .def_property_readonly("low", [](const BarView& b) { return b.bar.low; })
-      .def_property_readonly("close", [](const BarView& b) { return b.bar.close; })
-      .def_property_readonly("volume", [](const BarView& b) { return b.bar.volume; })
-      .def_readonly("symbol", &BarView::symbol)
-      .def("copy", [](const BarView& b) { return b; }, "A copy that outlives the handler call.")
-      .def("__repr__", [](const BarView& b) {
-        return "Bar(" + b.symbol + ", ts=" + std::to_string(b.bar.ts_ns) +
-               ", open=" + to_decimal(b.bar.open) + ", high=" + to_decimal(b.bar.high) +
-               ", low=" + to_decimal(b.bar.low) + ", close=" + to_decimal(b.bar.close) +
-               ", volume=" + to_decimal(b.bar.volume) + ")";
-      });
-
+  register_record_views(m);
   py::class_<PyBacktest>(m, "BarBacktest", "The native bar replay behind BacktestEngine.")
       .def(py::init<double, double, double, double>(), py::arg("cash"), py::arg("maker_fee"),
            py::arg("taker_fee"), py::arg("slippage_ticks"))

@@ -16,13 +16,6 @@
 // curve, and the order arguments they both take.
 namespace alphaforge::bindings {
 
-// One per symbol (or subscription), reused for every bar: strategies read it during on_bar;
-// copy() keeps it.
-struct BarView {
-  BacktestBar bar;
-  std::string symbol;
-};
-
 using F64 = pybind11::array_t<double, pybind11::array::c_style | pybind11::array::forcecast>;
 using I64 = pybind11::array_t<std::int64_t, pybind11::array::c_style | pybind11::array::forcecast>;
 

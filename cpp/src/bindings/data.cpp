@@ -105,8 +105,6 @@ void define_records(py::module_& m) {
                              [](const PyTrade& t) {
                                return static_cast<AggressorSide>(t.tick.aggressor);
                              })
-      .def("copy", [](const PyTrade& t) { return t; },
-           "A copy, for keeping a trade a replay hands out only for the handler call.")
       .def("__eq__",
            [](const PyTrade& a, const PyTrade& b) {
              return a.symbol.equal(b.symbol) && a.tick.ts_ns == b.tick.ts_ns &&
@@ -135,8 +133,6 @@ void define_records(py::module_& m) {
       .def_property_readonly("ask_size", [](const PyQuote& q) { return q.tick.ask_size; })
       .def_property_readonly("ts_ns", [](const PyQuote& q) { return q.tick.ts_ns; })
       .def_property_readonly("mid", [](const PyQuote& q) { return (q.tick.bid + q.tick.ask) / 2; })
-      .def("copy", [](const PyQuote& q) { return q; },
-           "A copy, for keeping a quote a replay hands out only for the handler call.")
       .def("__repr__", [](const PyQuote& q) {
         return "QuoteTick(symbol=" + repr_of(q.symbol) + ", bid=" + number(q.tick.bid) +
                ", ask=" + number(q.tick.ask) + ", bid_size=" + number(q.tick.bid_size) +

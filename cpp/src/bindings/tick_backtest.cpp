@@ -11,7 +11,7 @@
 
 #include "alphaforge/tick_backtest.hpp"
 #include "backtest_views.hpp"
-#include "data_records.hpp"
+#include "record_views.hpp"
 #include "register.hpp"
 
 namespace py = pybind11;
@@ -81,13 +81,12 @@ class PyTickBacktest {
     const std::size_t index = bar_views_.size();
     core_.subscribe_bars(symbol, spec, [this, index](const Bar& bar) {
       const py::object& view = bar_views_[index];
-      BacktestBar& shown = view.cast<BarView&>().bar;
       // The bar is labelled by its open time, as bars given to add_bars usually are.
-      shown = BacktestBar{bar.ts_open_ns, bar.open, bar.high,        bar.low,
+      record_of<BacktestBar>(view) = BacktestBar{bar.ts_open_ns, bar.open, bar.high,        bar.low,
                           bar.close,      bar.volume, bar.symbol_id};
       call_each(bar_handlers_[index], view);
     });
-    bar_views_.push_back(py::cast(BarView{BacktestBar{}, symbol}));
+    bar_views_.push_back(new_bar_view(py::str(symbol)));
     bar_handlers_.push_back({std::move(handler)});
   }
 
@@ -113,12 +112,12 @@ class PyTickBacktest {
     core_.run(
         [&](const TradeTick& trade) {
           TickSubscribers& subs = trades_[trade.symbol_id];
-          subs.view.cast<PyTrade&>().tick = trade;
+          record_of<TradeTick>(subs.view) = trade;
           call_each(subs.handlers, subs.view);
         },
         [&](const QuoteTick& quote) {
           TickSubscribers& subs = quotes_[quote.symbol_id];
-          subs.view.cast<PyQuote&>().tick = quote;
+          record_of<QuoteTick>(subs.view) = quote;
           call_each(subs.handlers, subs.view);
         },
         [&](const BacktestFill& f) {
@@ -136,8 +135,8 @@ class PyTickBacktest {
   void grow(std::uint32_t id) {
     while (trades_.size() <= id) {
       const py::str symbol(core_.symbols()[trades_.size()]);
-      trades_.push_back({py::cast(PyTrade{symbol, TradeTick{}}), {}});
-      quotes_.push_back({py::cast(PyQuote{symbol, QuoteTick{}}), {}});
+      trades_.push_back({new_trade_view(symbol), {}});
+      quotes_.push_back({new_quote_view(symbol), {}});
     }
   }
 

@@ -367,3 +367,27 @@ def test_clock_log_and_cache_of_a_strategy() -> None:
     assert watch.log.name == "alphaforge.strategy.Watch"
     with pytest.raises(RuntimeError, match="not added"):
         Watch().position("X")
+
+
+def test_time_in_force_on_bars() -> None:
+    # Bar 1 opens at 103 (low 101): an IOC buy at 102 cannot take at the open and expires; an
+    # IOC at 104 takes at the open; a POST_ONLY at 104 would take and expires; a POST_ONLY at
+    # 102 rests and fills at 102 as maker when the low reaches it.
+    strategy = Script(
+        {
+            0: [
+                lambda s: s.submit_order("X", "BUY", 1, limit=102.0, time_in_force="IOC"),
+                lambda s: s.submit_order("X", "BUY", 2, limit=104.0, time_in_force="IOC"),
+                lambda s: s.submit_order("X", "BUY", 3, limit=104.0, time_in_force="POST_ONLY"),
+                lambda s: s.submit_order("X", "BUY", 4, limit=102.0, time_in_force="POST_ONLY"),
+            ]
+        },
+        "s1",
+    )
+    out = run(strategy, fees=0.001)
+    fills = out["fills"]
+    assert list(zip(fills["qty"], fills["price"], fills["liquidity"], strict=True)) == [
+        (2.0, 103.0, "TAKER"),
+        (4.0, 102.0, "MAKER"),
+    ]
+    assert out["orders"]["status"].tolist() == ["EXPIRED", "FILLED", "EXPIRED", "FILLED"]

@@ -443,3 +443,38 @@ def test_on_trade_hands_out_a_view_that_copy_keeps() -> None:
     engine.add_strategy(Keep())
     engine.run()
     assert [(t.symbol, t.price, t.size) for t in kept] == [("X", p, q) for _, p, q in TRADES]
+
+
+def test_time_in_force_on_arrival() -> None:
+    # At 2 s the market is 101: an IOC buy at 100.5 cannot take and expires; an IOC at 101.5
+    # takes at 101; a POST_ONLY buy at 101.5 would take and expires; one at 100 rests and
+    # fills as maker when 99 prints.
+    engine = engine_with(TRADES)
+    strategy = OnTicks(
+        {
+            0: [
+                lambda s: s.buy("X", 1, limit=100.5),
+                lambda s: s.submit_order("X", "BUY", 1, limit=100.5, time_in_force="IOC"),
+                lambda s: s.submit_order("X", "BUY", 2, limit=101.5, time_in_force="FOK"),
+                lambda s: s.submit_order("X", "BUY", 3, limit=101.5, time_in_force="POST_ONLY"),
+                lambda s: s.submit_order("X", "BUY", 4, limit=100.0, time_in_force="POST_ONLY"),
+            ]
+        }
+    )
+    engine.add_strategy(strategy)
+    result = engine.run()
+    assert fills_of(result) == [
+        (2 * SECOND, "BUY", 2.0, 101.0, "TAKER"),
+        (3 * SECOND, "BUY", 1.0, 100.5, "MAKER"),
+        (3 * SECOND, "BUY", 4.0, 100.0, "MAKER"),
+    ]
+    orders = result.orders.set_index("order_id")
+    assert orders["status"].tolist() == ["FILLED", "EXPIRED", "FILLED", "EXPIRED", "FILLED"]
+    assert "found no price" in orders.loc[2, "reject_reason"]
+    assert "would take liquidity" in orders.loc[4, "reject_reason"]
+    expired = [u for u in strategy.updates if u["status"] == "EXPIRED"]
+    assert [u["order_id"] for u in expired] == [2, 4]
+    with pytest.raises(ValueError, match="POST_ONLY needs a limit"):
+        engine_with(TRADES)._ticks.submit("X", "s", "BUY", "MARKET", 1, None, None, "POST_ONLY")
+    with pytest.raises(ValueError, match="time_in_force must be"):
+        engine_with(TRADES)._ticks.submit("X", "s", "BUY", "MARKET", 1, None, None, "DAY")

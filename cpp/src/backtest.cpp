@@ -27,6 +27,18 @@ void check_positive(double value, const std::string& field, std::size_t row) {
   }
 }
 
+// A limit order's fill from `start` (the open, or a stop's trigger price) on: the first bar
+// that sees it is where it reaches the market, and where its time in force may expire it.
+std::optional<double> limit_fill(BacktestOrder& o, double start, const BacktestBar& bar) {
+  const double limit = *o.price;
+  if (!o.resting) {
+    const bool marketable = o.side == OrderSide::kBuy ? start <= limit : start >= limit;
+    if (expire_on_arrival(o, marketable)) return std::nullopt;
+    o.resting = true;
+  }
+  return limit_price(o.side, start, bar, limit);
+}
+
 }  // namespace
 
 std::optional<double> fill_price(BacktestOrder& o, const BacktestBar& bar) {
@@ -35,7 +47,7 @@ std::optional<double> fill_price(BacktestOrder& o, const BacktestBar& bar) {
     case OrderType::kMarket:
       return bar.open;
     case OrderType::kLimit:
-      return limit_price(o.side, bar.open, bar, *o.price);
+      return limit_fill(o, bar.open, bar);
     case OrderType::kStop:
     case OrderType::kStopLimit: {
       const double stop = *o.stop_price;
@@ -50,7 +62,7 @@ std::optional<double> fill_price(BacktestOrder& o, const BacktestBar& bar) {
         if (!at_open) start = stop;
       }
       if (o.type == OrderType::kStop) return start;
-      return limit_price(o.side, start, bar, *o.price);
+      return limit_fill(o, start, bar);
     }
   }
   return std::nullopt;
@@ -164,7 +176,11 @@ void BarBacktest::fill_pending(const BacktestBar& bar, const FillHandler& on_fil
     // An order sent at this very timestamp (from a fill handler) waits for the next bar.
     if (o.symbol == bar.symbol && o.ts_ns < bar.ts_ns) price = fill_price(o, bar);
     if (!price) {
-      pending_[kept++] = id;
+      if (is_terminal(o.status)) {
+        touched.push_back(id);  // expired by its time in force
+      } else {
+        pending_[kept++] = id;
+      }
       continue;
     }
     if (o.type == OrderType::kMarket || o.type == OrderType::kStop) {

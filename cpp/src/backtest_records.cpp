@@ -7,14 +7,14 @@ namespace alphaforge {
 
 BacktestOrder accept_backtest_order(const OrderRequest& r, const ExecutionEngine& engine,
                                     std::uint64_t id, std::uint32_t symbol, std::int64_t now) {
-  if (r.tif != TimeInForce::kGtc) {
-    throw std::invalid_argument("backtests take GTC orders, got time_in_force " +
-                                std::string(to_string(r.tif)));
-  }
   if (r.strategy_id.empty()) throw std::invalid_argument("strategy must not be empty");
   const bool has_limit = r.type == OrderType::kLimit || r.type == OrderType::kStopLimit;
   const bool has_stop = r.type == OrderType::kStop || r.type == OrderType::kStopLimit;
   const std::string type_name(to_string(r.type));
+  if (r.tif == TimeInForce::kPostOnly && !has_limit) {
+    throw std::invalid_argument("time_in_force POST_ONLY needs a limit price; a " + type_name +
+                                " order has none");
+  }
   if (has_limit != r.price.has_value()) {
     throw std::invalid_argument(has_limit ? "price is required for a " + type_name + " order"
                                           : "a " + type_name + " order takes no price");
@@ -44,11 +44,25 @@ BacktestOrder accept_backtest_order(const OrderRequest& r, const ExecutionEngine
   order.symbol = symbol;
   order.side = r.side;
   order.type = r.type;
+  order.tif = r.tif;
   order.quantity = r.quantity;
   order.price = r.price;
   order.stop_price = r.stop_price;
   order.ts_ns = now;
   return order;
+}
+
+bool expire_on_arrival(BacktestOrder& o, bool marketable) {
+  const bool immediate = o.tif == TimeInForce::kIoc || o.tif == TimeInForce::kFok;
+  if (marketable && o.tif == TimeInForce::kPostOnly) {
+    o.reject_reason = "post-only order would take liquidity";
+  } else if (!marketable && immediate) {
+    o.reject_reason = std::string(to_string(o.tif)) + " order found no price at its limit";
+  } else {
+    return false;
+  }
+  o.status = OrderStatus::kExpired;
+  return true;
 }
 
 bool book_backtest_fill(ExecutionEngine& engine, const std::string& symbol, BacktestOrder& o,

@@ -190,7 +190,11 @@ void TickBacktest::fill_pending(std::uint32_t symbol, const FillHandler& on_fill
     std::optional<TickFill> fill;
     if (seq_ >= o.first_seq && now_ >= o.active_ns) fill = tick_fill(o, state.market);
     if (!fill) {
-      state.pending[kept++] = id;
+      if (is_terminal(o.status)) {
+        touched_.push_back(id);  // expired by its time in force
+      } else {
+        state.pending[kept++] = id;
+      }
       continue;
     }
     if (o.type == OrderType::kMarket || o.type == OrderType::kStop) {

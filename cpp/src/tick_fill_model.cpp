@@ -19,7 +19,9 @@ std::optional<TickFill> limit_fill(BacktestOrder& o, const TickMarket& m) {
   const double limit = *o.price;
   if (!o.resting) {
     const double market = taker_price(o.side, m);
-    if (buy ? market <= limit : market >= limit) return TickFill{market, Liquidity::kTaker};
+    const bool marketable = buy ? market <= limit : market >= limit;
+    if (expire_on_arrival(o, marketable)) return std::nullopt;
+    if (marketable) return TickFill{market, Liquidity::kTaker};
     o.resting = true;
     return std::nullopt;
   }

@@ -97,8 +97,10 @@ class Strategy:
         limit: float | None = None,
         stop: float | None = None,
         type: str | None = None,
+        time_in_force: str = "GTC",
     ) -> int:
-        """Send any order type: MARKET, LIMIT, STOP or STOP_LIMIT (inferred from limit/stop)."""
+        """Send any order type: MARKET, LIMIT, STOP or STOP_LIMIT (inferred from limit/stop),
+        GTC, IOC, FOK or POST_ONLY (a limit that expires rather than take liquidity)."""
         if type is None:
             type = {
                 (False, False): "MARKET",
@@ -106,7 +108,9 @@ class Strategy:
                 (False, True): "STOP",
                 (True, True): "STOP_LIMIT",
             }[(limit is not None, stop is not None)]
-        return self.engine._core().submit(symbol, self.name, side, type, qty, limit, stop)
+        return self.engine._core().submit(
+            symbol, self.name, side, type, qty, limit, stop, time_in_force
+        )
 
     def cancel(self, order_id: int) -> bool:
         """Cancel an open order; False when it is no longer open."""

@@ -36,8 +36,16 @@ af::BacktestConfig config(double cash, double fee) {
 
 af::BacktestOrder order(af::OrderSide side, af::OrderType type, std::optional<double> price,
                         std::optional<double> stop) {
-  return af::BacktestOrder{1, "s", 0, side, type, 1.0, price, stop, 0,
-                           af::OrderStatus::kAccepted, false, 0.0, 0.0, {}};
+  af::OrderRequest r;
+  r.symbol = "X";
+  r.strategy_id = "s";
+  r.side = side;
+  r.type = type;
+  r.quantity = 1.0;
+  r.price = price;
+  r.stop_price = stop;
+  const af::ExecutionEngine engine;
+  return af::accept_backtest_order(r, engine, 1, 0, 0);
 }
 
 }  // namespace

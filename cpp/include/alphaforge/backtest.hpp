@@ -25,7 +25,9 @@ struct BacktestBar {
 };
 
 // Where `order` fills within `bar`, by backtrader's default conventions; nothing when it does
-// not. Sets order.triggered when a stop fires. Slippage is not applied here.
+// not. Sets order.triggered when a stop fires; the first bar a limit sees is its arrival,
+// where an IOC or FOK that cannot take at the open, or a POST_ONLY that would, expires (the
+// order's status says so). Slippage is not applied here.
 std::optional<double> fill_price(BacktestOrder& order, const BacktestBar& bar);
 
 // Replays bars of several symbols in time order. Orders go through an ExecutionEngine, which

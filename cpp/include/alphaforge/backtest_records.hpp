@@ -16,6 +16,7 @@ struct BacktestOrder {
   std::uint32_t symbol;
   OrderSide side;
   OrderType type;
+  TimeInForce tif = TimeInForce::kGtc;
   double quantity;
   std::optional<double> price;
   std::optional<double> stop_price;
@@ -26,7 +27,7 @@ struct BacktestOrder {
   double fill_value = 0.0;  // sum of price * quantity over fills
   std::string reject_reason;
   // Tick replays: the first event the order may fill on (by sequence number, and by time once
-  // the latency has passed), and whether a limit has been seen by the market and rests.
+  // the latency has passed). Both replays: whether a limit has reached the market and rests.
   std::uint64_t first_seq = 0;
   std::int64_t active_ns = 0;
   bool resting = false;
@@ -56,14 +57,19 @@ struct BacktestConfig {
   double slippage_ticks = 0.0;
 };
 
-// Checks a strategy's order (GTC; price and stop_price as its type needs; quantity and prices
-// positive and on the symbol's grid) and returns it ACCEPTED as order `id` at `now`. Bad input
-// throws std::invalid_argument naming the field.
+// Checks a strategy's order (price and stop_price as its type needs, a limit price for
+// POST_ONLY; quantity and prices positive and on the symbol's grid) and returns it ACCEPTED as
+// order `id` at `now`. Bad input throws std::invalid_argument naming the field.
 BacktestOrder accept_backtest_order(const OrderRequest& request, const ExecutionEngine& engine,
                                     std::uint64_t id, std::uint32_t symbol, std::int64_t now);
 
 // Books `order` filled in full at `price` with `liquidity` through `engine`, and records the
 // outcome on the order: FILLED, or REJECTED with the engine's reason. Returns whether it filled.
+// What a limit order does when it reaches the market (`marketable`: it would take there):
+// nothing when it may take or rest; otherwise EXPIRED with the reason, as an IOC or FOK that
+// cannot take, or a POST_ONLY that would. Returns whether it expired.
+bool expire_on_arrival(BacktestOrder& order, bool marketable);
+
 bool book_backtest_fill(ExecutionEngine& engine, const std::string& symbol, BacktestOrder& order,
                         double price, Liquidity liquidity);
 

@@ -27,7 +27,9 @@ struct TickFill {
 // take); it then takes at once, or becomes a limit. A limit that would take when it reaches
 // the market takes at the better market price; otherwise it rests, and then fills whole at its
 // own price as maker once the market trades through it (a print strictly beyond the limit, or
-// an opposite quote at or beyond it). Updates order.triggered and order.resting.
+// an opposite quote at or beyond it). On arrival an IOC or FOK limit that cannot take, or a
+// POST_ONLY one that would, expires instead (see expire_on_arrival). Updates order.triggered,
+// order.resting and, on expiry, order.status.
 std::optional<TickFill> tick_fill(BacktestOrder& order, const TickMarket& market);
 
 }  // namespace alphaforge

@@ -34,10 +34,19 @@ inline OrderType parse_type(const std::string& type) {
                               "'");
 }
 
+inline TimeInForce parse_time_in_force(const std::string& tif) {
+  if (tif == "GTC") return TimeInForce::kGtc;
+  if (tif == "IOC") return TimeInForce::kIoc;
+  if (tif == "FOK") return TimeInForce::kFok;
+  if (tif == "POST_ONLY") return TimeInForce::kPostOnly;
+  throw pybind11::value_error("time_in_force must be GTC, IOC, FOK or POST_ONLY, got '" + tif +
+                              "'");
+}
+
 inline OrderRequest backtest_request(const std::string& symbol, const std::string& strategy,
                                      const std::string& side, const std::string& type,
                                      double quantity, std::optional<double> price,
-                                     std::optional<double> stop_price) {
+                                     std::optional<double> stop_price, const std::string& tif) {
   OrderRequest r;
   r.symbol = symbol;
   r.strategy_id = strategy;
@@ -46,6 +55,7 @@ inline OrderRequest backtest_request(const std::string& symbol, const std::strin
   r.quantity = quantity;
   r.price = price;
   r.stop_price = stop_price;
+  r.tif = parse_time_in_force(tif);
   return r;
 }
 

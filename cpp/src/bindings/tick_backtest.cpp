@@ -102,9 +102,10 @@ class PyTickBacktest {
 
   std::uint64_t submit(const std::string& symbol, const std::string& strategy,
                        const std::string& side, const std::string& type, double quantity,
-                       std::optional<double> price, std::optional<double> stop_price) {
+                       std::optional<double> price, std::optional<double> stop_price,
+                       const std::string& time_in_force) {
     return core_.submit(
-        backtest_request(symbol, strategy, side, type, quantity, price, stop_price));
+        backtest_request(symbol, strategy, side, type, quantity, price, stop_price, time_in_force));
   }
 
   void run(py::object on_fill, py::object on_order) {
@@ -170,7 +171,8 @@ void register_tick_backtest(py::module_& m) {
            py::arg("handler"), "Call handler(quote) for every quote of symbol.")
       .def("submit", &PyTickBacktest::submit, py::arg("symbol"), py::arg("strategy"),
            py::arg("side"), py::arg("type"), py::arg("quantity"), py::arg("price") = py::none(),
-           py::arg("stop_price") = py::none(), "Send an order; it reaches the market after the latency.")
+           py::arg("stop_price") = py::none(), py::arg("time_in_force") = "GTC",
+           "Send an order; it reaches the market after the latency.")
       .def("cancel", [](PyTickBacktest& b, std::uint64_t id) { return b.core().cancel(id); },
            py::arg("order_id"), "Cancel an open order; False when it is no longer open.")
       .def(

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from alphaforge.cli import build_parser, main
-from alphaforge.samples import ORCL_CSV
+from alphaforge.samples import BTCUSDT_QUOTES, BTCUSDT_TRADES, ORCL_CSV
 
 
 def test_commands_are_registered() -> None:
@@ -16,6 +17,8 @@ def test_commands_are_registered() -> None:
     assert build_parser().parse_args(["demo"]).command == "demo"
     with pytest.raises(SystemExit):
         build_parser().parse_args(["backtest", "s.py"])  # --data and --symbol are required
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["backtest", "s.py", "--data", "a", "--trades", "b"])
 
 
 def test_bundled_data_ships_with_its_attribution() -> None:
@@ -47,3 +50,34 @@ def test_backtest_runs_a_strategy_file(tmp_path: Path, capsys: pytest.CaptureFix
     assert main([*args, "--out", str(tmp_path)]) == 0
     assert "final equity" in capsys.readouterr().out
     assert (tmp_path / "report.html").exists()
+
+
+def test_backtest_runs_on_trades_and_quotes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "ticks.py"
+    source.write_text(
+        "import alphaforge as af\n"
+        "class Ticks(af.Strategy):\n"
+        "    def __init__(self, symbol):\n"
+        "        super().__init__()\n"
+        "        self.symbol = symbol\n"
+        "    def on_start(self):\n"
+        "        self.subscribe_bars(self.symbol, '5s')\n"
+        "    def on_bar(self, bar):\n"
+        "        if self.position(self.symbol) == 0:\n"
+        "            self.buy(self.symbol, 0.01)\n"
+        "        else:\n"
+        "            self.sell(self.symbol, 0.01)\n"
+    )
+    trades = tmp_path / "trades.csv"
+    frame = pd.read_parquet(BTCUSDT_TRADES)
+    frame["timestamp"] = frame["timestamp"].astype("int64")  # ms since the epoch
+    frame.to_csv(trades, index=False)
+    args = ["backtest", str(source), "--trades", str(trades), "--quotes", str(BTCUSDT_QUOTES)]
+    args += ["--symbol", "BTCUSDT", "--tick-size", "0.01", "--lot-size", "0.000001"]
+    args += ["--ts-unit", "ms", "--latency", "0.01", "--fees", "0.0004", "--out", str(tmp_path)]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "final equity" in out
+    assert (tmp_path / "report.png").exists()

@@ -8,6 +8,7 @@ import inspect
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
@@ -16,6 +17,8 @@ from alphaforge.backtest.engine import BacktestEngine
 from alphaforge.backtest.report import format_metric
 from alphaforge.backtest.result import BacktestResult
 from alphaforge.backtest.sma_cross import SmaCross
+from alphaforge.backtest.tick_data import TickKind
+from alphaforge.data.loaders import load_csv, load_parquet
 from alphaforge.samples import load_yahoo_csv, orcl
 from alphaforge.strategy import Strategy
 
@@ -28,12 +31,21 @@ def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
 def add_backtest_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``alphaforge backtest``."""
     parser.add_argument("strategy_file", type=Path, help="a .py file defining a Strategy subclass")
-    parser.add_argument(
-        "--data", type=Path, required=True, help="bars: CSV (Yahoo or OHLCV) or Parquet"
-    )
-    parser.add_argument("--symbol", required=True, help="symbol of the bars")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--data", type=Path, help="bars: CSV (Yahoo or OHLCV) or Parquet")
+    source.add_argument("--trades", type=Path, help="trades: CSV or Parquet (with --quotes too)")
+    parser.add_argument("--quotes", type=Path, help="best bid and ask: CSV or Parquet")
+    parser.add_argument("--symbol", required=True, help="symbol of the data")
     parser.add_argument("--cash", type=float, default=100_000.0, help="starting cash")
     parser.add_argument("--fees", type=float, default=0.0, help="fee rate on notional")
+    parser.add_argument("--tick-size", type=float, help="price grid of the symbol")
+    parser.add_argument("--lot-size", type=float, default=1e-8, help="size grid of the symbol")
+    parser.add_argument(
+        "--latency", type=float, default=0.0, help="seconds before an order reaches the market"
+    )
+    parser.add_argument(
+        "--ts-unit", default="ns", help="unit of integer timestamps in tick files (s, ms, us, ns)"
+    )
     parser.add_argument("--out", type=Path, default=Path("."), help="directory for the reports")
 
 
@@ -56,6 +68,26 @@ def load_bars(path: Path) -> pd.DataFrame:
             raise ValueError(f"{path}: no datetime index and no ts/timestamp/date column")
         frame = frame.set_index(pd.to_datetime(frame.pop(time_column), utc=True))
     return frame
+
+
+# Column names exchanges and vendors use for the loaders' canonical ones.
+_TICK_ALIASES = {
+    "timestamp": "ts_ns",
+    "time": "ts_ns",
+    "ts": "ts_ns",
+    "quantity": "size",
+    "qty": "size",
+    "amount": "size",
+}
+
+
+def load_ticks(path: Path, kind: TickKind, ts_unit: str) -> pd.DataFrame:
+    """Trades or quotes from CSV or Parquet, common column names mapped, other columns dropped."""
+    parquet = path.suffix == ".parquet"
+    names = pq.read_schema(path).names if parquet else list(pd.read_csv(path, nrows=0).columns)
+    columns = {n: _TICK_ALIASES[n.lower()] for n in names if n.lower() in _TICK_ALIASES}
+    load = load_parquet if parquet else load_csv
+    return load(path, kind, columns=columns, ts_unit=ts_unit, unknown="drop")
 
 
 def load_strategy_class(path: Path) -> type[Strategy]:
@@ -120,10 +152,19 @@ def run_demo(args: argparse.Namespace) -> None:
 
 
 def run_backtest(args: argparse.Namespace) -> None:
-    """Load the strategy file and the bars, run, print metrics and write the report."""
+    """Load the strategy file and the data, run, print metrics and write the report."""
     strategy = make_strategy(load_strategy_class(args.strategy_file), args.symbol)
-    engine = BacktestEngine(cash=args.cash, fees=args.fees)
-    engine.add_bars(args.symbol, load_bars(args.data))
+    engine = BacktestEngine(cash=args.cash, fees=args.fees, latency=args.latency)
+    if args.tick_size is not None:
+        engine.add_instrument(args.symbol, args.tick_size, args.lot_size)
+    if args.data is not None:
+        if args.quotes is not None:
+            raise ValueError("--quotes goes with --trades, not with bars (--data)")
+        engine.add_bars(args.symbol, load_bars(args.data))
+    else:
+        engine.add_trades(args.symbol, load_ticks(args.trades, "trades", args.ts_unit))
+        if args.quotes is not None:
+            engine.add_quotes(args.symbol, load_ticks(args.quotes, "quotes", args.ts_unit))
     engine.add_strategy(strategy)
     title = f"{type(strategy).__name__} on {args.symbol}"
     backtest_and_report(title, engine, args.out, Console())

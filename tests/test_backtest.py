@@ -391,3 +391,17 @@ def test_time_in_force_on_bars() -> None:
         (4.0, 102.0, "MAKER"),
     ]
     assert out["orders"]["status"].tolist() == ["EXPIRED", "FILLED", "EXPIRED", "FILLED"]
+
+
+def test_instruments_come_before_bars_and_cover_every_symbol() -> None:
+    engine = af.BacktestEngine()
+    engine.add_instrument("A", tick_size=0.25)
+    with pytest.raises(ValueError, match="'X' is not a registered instrument"):
+        engine.add_bars("X", bars())
+    engine.add_bars("A", bars())
+    with pytest.raises(ValueError, match="instrument of A before its bars"):
+        engine.add_instrument("A", tick_size=0.5)
+    engine = af.BacktestEngine()
+    engine.add_bars("B", bars())
+    with pytest.raises(ValueError, match="instrument of B before its bars"):
+        engine.add_instrument("B", tick_size=0.25)

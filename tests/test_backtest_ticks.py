@@ -478,3 +478,17 @@ def test_time_in_force_on_arrival() -> None:
         engine_with(TRADES)._ticks.submit("X", "s", "BUY", "MARKET", 1, None, None, "POST_ONLY")
     with pytest.raises(ValueError, match="time_in_force must be"):
         engine_with(TRADES)._ticks.submit("X", "s", "BUY", "MARKET", 1, None, None, "DAY")
+
+
+def test_instruments_come_before_data_and_cover_every_symbol() -> None:
+    engine = af.BacktestEngine()
+    engine.add_instrument("A", tick_size=0.5)
+    with pytest.raises(ValueError, match="'B' is not a registered instrument"):
+        engine.add_trades("B", trades(*TRADES))
+    engine.add_trades("A", trades(*TRADES))
+    with pytest.raises(ValueError, match="instrument of A before its market data"):
+        engine.add_instrument("A", tick_size=0.25)
+    engine = af.BacktestEngine()
+    engine.add_trades("B", trades(*TRADES))
+    with pytest.raises(ValueError, match="instrument of B before its market data"):
+        engine.add_instrument("B", tick_size=0.25)

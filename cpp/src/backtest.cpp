@@ -77,6 +77,10 @@ BarBacktest::BarBacktest(BacktestConfig config)
 }
 
 void BarBacktest::add_instrument(const Instrument& instrument) {
+  if (symbol_id(instrument.symbol())) {
+    throw std::invalid_argument("add the instrument of " + instrument.symbol() +
+                                " before its bars");
+  }
   engine_.add_instrument(instrument);
 }
 
@@ -100,12 +104,8 @@ std::uint32_t BarBacktest::add_bars(const std::string& symbol, const std::int64_
   if (symbol.empty()) throw std::invalid_argument("symbol must not be empty");
   if (symbol_id(symbol)) throw std::invalid_argument("bars of " + symbol + " were already added");
   if (n == 0) throw std::invalid_argument("bars of " + symbol + " are empty");
-  std::optional<Instrument> scratch;
-  const Instrument* inst = engine_.instrument(symbol);
-  if (inst == nullptr) {
-    scratch = Instrument::fine_grid(symbol);
-    inst = &*scratch;
-  }
+  const Instrument grid = engine_.trading_grid(symbol);
+  const Instrument* inst = &grid;
   for (std::size_t i = 0; i < n; ++i) {
     if (i > 0 && ts[i] <= ts[i - 1]) {
       throw std::invalid_argument("timestamps of " + symbol + " must be strictly increasing: row " +
@@ -184,10 +184,7 @@ void BarBacktest::fill_pending(const BacktestBar& bar, const FillHandler& on_fil
       continue;
     }
     if (o.type == OrderType::kMarket || o.type == OrderType::kStop) {
-      const Instrument& inst = engine_.instrument(symbol) != nullptr
-                                   ? *engine_.instrument(symbol)
-                                   : Instrument::fine_grid(symbol);
-      const double slip = config_.slippage_ticks * inst.tick_size();
+      const double slip = config_.slippage_ticks * engine_.trading_grid(symbol).tick_size();
       *price += o.side == OrderSide::kBuy ? slip : -slip;
     }
     // A limit filled at its own price rested on the book; anything else took liquidity.

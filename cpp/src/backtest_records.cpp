@@ -23,12 +23,8 @@ BacktestOrder accept_backtest_order(const OrderRequest& r, const ExecutionEngine
     throw std::invalid_argument(has_stop ? "stop_price is required for a " + type_name + " order"
                                          : "a " + type_name + " order takes no stop_price");
   }
-  std::optional<Instrument> scratch;
-  const Instrument* inst = engine.instrument(r.symbol);
-  if (inst == nullptr) {
-    scratch = Instrument::fine_grid(r.symbol);
-    inst = &*scratch;
-  }
+  const Instrument grid = engine.trading_grid(r.symbol);
+  const Instrument* inst = &grid;
   if (inst->qty_to_lots(r.quantity, "quantity") <= 0) {
     throw std::invalid_argument("quantity must be positive, got " + to_decimal(r.quantity));
   }

@@ -89,6 +89,11 @@ const Instrument& ExecutionEngine::grid_for(std::string_view symbol,
   return scratch.emplace(Instrument::fine_grid(std::string(symbol)));
 }
 
+Instrument ExecutionEngine::trading_grid(std::string_view symbol) const {
+  std::optional<Instrument> scratch;
+  return grid_for(symbol, scratch);
+}
+
 ExecutionEngine::Market& ExecutionEngine::market_for(std::string_view symbol) {
   if (Market* m = find_market(symbol)) return *m;
   const auto index = static_cast<std::uint32_t>(markets_.size());

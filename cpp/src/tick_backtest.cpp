@@ -43,6 +43,10 @@ TickBacktest::TickBacktest(TickBacktestConfig config)
 
 void TickBacktest::add_instrument(const Instrument& instrument) {
   if (ran_) throw std::invalid_argument("instruments cannot be added after run()");
+  if (symbol_id(instrument.symbol())) {
+    throw std::invalid_argument("add the instrument of " + instrument.symbol() +
+                                " before its market data");
+  }
   engine_.add_instrument(instrument);
 }
 
@@ -56,17 +60,9 @@ std::size_t TickBacktest::event_count() const noexcept {
   return n;
 }
 
-const Instrument& TickBacktest::grid(const std::string& symbol,
-                                     std::optional<Instrument>& scratch) const {
-  if (const Instrument* inst = engine_.instrument(symbol)) return *inst;
-  scratch = Instrument::fine_grid(symbol);
-  return *scratch;
-}
-
 void TickBacktest::check_grid(const std::string& symbol, const double* prices, std::size_t n,
                               const char* field) const {
-  std::optional<Instrument> scratch;
-  const Instrument& inst = grid(symbol, scratch);
+  const Instrument inst = engine_.trading_grid(symbol);
   for (std::size_t i = 0; i < n; ++i) {
     try {
       inst.price_to_ticks(prices[i], field);
@@ -180,8 +176,7 @@ void TickBacktest::fill_pending(std::uint32_t symbol, const FillHandler& on_fill
                                 const OrderHandler& on_order) {
   SymbolState& state = states_[symbol];
   const std::string& name = symbols_[symbol];
-  std::optional<Instrument> scratch;
-  const double slip = config_.backtest.slippage_ticks * grid(name, scratch).tick_size();
+  const double slip = config_.backtest.slippage_ticks * engine_.trading_grid(name).tick_size();
   const std::size_t first_fill = fills_.size();
   touched_.clear();
   std::size_t kept = 0;

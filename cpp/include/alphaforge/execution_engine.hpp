@@ -108,6 +108,9 @@ class ExecutionEngine {
   // that each symbol trades on Instrument::fine_grid. Throws for a symbol already known.
   void add_instrument(const Instrument& instrument);
   const Instrument* instrument(std::string_view symbol) const;
+  // The grid `symbol` trades on: its instrument, or Instrument::fine_grid while none is
+  // registered. std::invalid_argument for an unregistered symbol once some are.
+  Instrument trading_grid(std::string_view symbol) const;
 
   // Bad input (not on the grid, not positive, unknown symbol, duplicate client order id, a
   // price on a market order, ...) throws std::invalid_argument and changes nothing. Otherwise

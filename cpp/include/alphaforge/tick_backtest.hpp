@@ -46,10 +46,12 @@ class TickBacktest {
 
   explicit TickBacktest(TickBacktestConfig config);
 
+  // Before the symbol's market data; std::invalid_argument after it.
   void add_instrument(const Instrument& instrument);
   // One symbol's trades (or quotes) as columns, timestamps never decreasing. Throws
   // std::invalid_argument naming the field and row for empty, unsorted or invalid data, prices
-  // off the symbol's grid, or a second series of the same kind for a symbol.
+  // off the symbol's grid, a symbol without an instrument when others have one, or a second
+  // series of the same kind for a symbol.
   std::uint32_t add_trades(const std::string& symbol, const std::int64_t* ts, const double* price,
                            const double* size, std::size_t n);
   std::uint32_t add_quotes(const std::string& symbol, const std::int64_t* ts, const double* bid,
@@ -100,7 +102,6 @@ class TickBacktest {
   };
 
   std::uint32_t symbol_for(const std::string& symbol);
-  const Instrument& grid(const std::string& symbol, std::optional<Instrument>& scratch) const;
   void check_grid(const std::string& symbol, const double* prices, std::size_t n,
                   const char* field) const;
   void fill_pending(std::uint32_t symbol, const FillHandler& on_fill,

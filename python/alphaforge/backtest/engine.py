@@ -116,8 +116,11 @@ class BacktestEngine:
 
     def add_instrument(self, symbol: str, tick_size: float, lot_size: float = 1.0) -> None:
         """Trade `symbol` on a price and size grid (otherwise a 1e-8 grid); before its data."""
-        self._bars.add_instrument(symbol, tick_size, lot_size)
-        self._ticks.add_instrument(symbol, tick_size, lot_size)
+        # Until data decides the mode both replays take it; they check it alike.
+        if self._mode != "ticks":
+            self._bars.add_instrument(symbol, tick_size, lot_size)
+        if self._mode != "bars":
+            self._ticks.add_instrument(symbol, tick_size, lot_size)
 
     def add_bars(self, symbol: str, bars: pd.DataFrame) -> None:
         """Add a symbol's bars: columns open, high, low, close, volume; a datetime index."""

@@ -492,3 +492,23 @@ def test_instruments_come_before_data_and_cover_every_symbol() -> None:
     engine.add_trades("B", trades(*TRADES))
     with pytest.raises(ValueError, match="instrument of B before its market data"):
         engine.add_instrument("B", tick_size=0.25)
+
+
+def test_strategies_on_ticks_share_one_account() -> None:
+    engine = engine_with(TRADES, fees=0.001)
+    first = OnTicks({0: [lambda s: s.buy("X", 2)]}, name="a")
+    second = OnTicks({1: [lambda s: s.sell("X", 1)]}, name="b")
+    engine.add_strategy(first)
+    engine.add_strategy(second)
+    result = engine.run()
+    assert fills_of(result) == [
+        (2 * SECOND, "BUY", 2.0, 101.0, "TAKER"),
+        (3 * SECOND, "SELL", 1.0, 99.0, "TAKER"),
+    ]
+    assert (first.position("X"), second.position("X")) == (2.0, -1.0)
+    cash = 100_000.0 - 202.0 - 0.202 + 99.0 - 0.099
+    assert result.equity["cash"].iloc[-1] == pytest.approx(cash, abs=1e-9)
+    # Marked at the last print, 100: two long, one short.
+    assert result.final_equity == pytest.approx(cash + 2 * 100.0 - 1 * 100.0, abs=1e-9)
+    positions = result.positions.set_index("strategy")
+    assert positions.loc["a", "qty"] == 2.0 and positions.loc["b", "qty"] == -1.0

@@ -511,4 +511,5 @@ def test_strategies_on_ticks_share_one_account() -> None:
     # Marked at the last print, 100: two long, one short.
     assert result.final_equity == pytest.approx(cash + 2 * 100.0 - 1 * 100.0, abs=1e-9)
     positions = result.positions.set_index("strategy")
-    assert positions.loc["a", "qty"] == 2.0 and positions.loc["b", "qty"] == -1.0
+    assert positions.loc["a", "qty"] == 2.0
+    assert positions.loc["b", "qty"] == -1.0

@@ -68,13 +68,7 @@ std::optional<double> fill_price(BacktestOrder& o, const BacktestBar& bar) {
   return std::nullopt;
 }
 
-BarBacktest::BarBacktest(BacktestConfig config)
-    : config_(config), engine_(config.engine) {
-  if (!std::isfinite(config.slippage_ticks) || config.slippage_ticks < 0.0) {
-    throw std::invalid_argument("slippage must be a finite number of ticks >= 0, got " +
-                                to_decimal(config.slippage_ticks));
-  }
-}
+BarBacktest::BarBacktest(BacktestConfig config) : BacktestLedger(config) {}
 
 void BarBacktest::add_instrument(const Instrument& instrument) {
   if (symbol_id(instrument.symbol())) {
@@ -137,76 +131,30 @@ std::uint32_t BarBacktest::add_bars(const std::string& symbol, const std::int64_
   s.volume.assign(volume, volume + n);
   series_.push_back(std::move(s));
   symbols_.push_back(symbol);
+  pending_.resize(symbols_.size());
   return static_cast<std::uint32_t>(symbols_.size() - 1);
 }
 
 std::uint64_t BarBacktest::submit(const OrderRequest& r) {
   const auto sym = symbol_id(r.symbol);
   if (!sym) throw std::invalid_argument("unknown symbol " + r.symbol + ": add its bars first");
-  orders_.push_back(accept_backtest_order(r, engine_, orders_.size() + 1, *sym, now_));
-  pending_.push_back(orders_.back().id);
-  return orders_.back().id;
-}
-
-bool BarBacktest::cancel(std::uint64_t id) {
-  if (id == 0 || id > orders_.size()) {
-    throw std::invalid_argument("unknown order id " + std::to_string(id));
-  }
-  BacktestOrder& o = orders_[id - 1];
-  if (is_terminal(o.status)) return false;
-  o.status = OrderStatus::kCanceled;
-  pending_.erase(std::find(pending_.begin(), pending_.end(), id));
-  return true;
-}
-
-double BarBacktest::position(std::string_view symbol, std::string_view strategy) const {
-  const Position* p = engine_.position(symbol, strategy);
-  return p == nullptr ? 0.0 : p->quantity();
+  return accept(r, *sym).id;
 }
 
 void BarBacktest::fill_pending(const BacktestBar& bar, const FillHandler& on_fill,
                                const OrderHandler& on_order) {
   const std::string& symbol = symbols_[bar.symbol];
-  std::size_t kept = 0;
-  // Handlers run after the loop: they may submit or cancel, which edits pending_.
-  std::vector<std::uint64_t> touched;
-  for (const std::uint64_t id : pending_) {
-    BacktestOrder& o = orders_[id - 1];
-    std::optional<double> price;
+  const auto decide = [&](BacktestOrder& o) -> std::optional<FillAt> {
     // An order sent at this very timestamp (from a fill handler) waits for the next bar.
-    if (o.symbol == bar.symbol && o.ts_ns < bar.ts_ns) price = fill_price(o, bar);
-    if (!price) {
-      if (is_terminal(o.status)) {
-        touched.push_back(id);  // expired by its time in force
-      } else {
-        pending_[kept++] = id;
-      }
-      continue;
-    }
-    if (o.type == OrderType::kMarket || o.type == OrderType::kStop) {
-      const double slip = config_.slippage_ticks * engine_.trading_grid(symbol).tick_size();
-      *price += o.side == OrderSide::kBuy ? slip : -slip;
-    }
+    if (o.ts_ns >= bar.ts_ns) return std::nullopt;
+    const std::optional<double> price = fill_price(o, bar);
+    if (!price) return std::nullopt;
     // A limit filled at its own price rested on the book; anything else took liquidity.
-    const Liquidity liquidity =
-        o.price && *price == *o.price ? Liquidity::kMaker : Liquidity::kTaker;
-    if (book_backtest_fill(engine_, symbol, o, *price, liquidity)) {
-      fills_.push_back(BacktestFill{now_, bar.symbol, o.side, o.quantity, *price,
-                                    engine_.fills().back().fee, o.id, o.strategy, liquidity});
-    }
-    touched.push_back(id);
-  }
-  pending_.resize(kept);
+    const bool maker = o.price && *price == *o.price;
+    return FillAt{*price, maker ? Liquidity::kMaker : Liquidity::kTaker};
+  };
+  settle_pending(bar.symbol, symbol, decide, on_fill, on_order);
   engine_.update_price(symbol, bar.close);
-  std::size_t fill_index = fills_.size();
-  for (auto it = touched.rbegin(); it != touched.rend(); ++it) {
-    if (orders_[*it - 1].status == OrderStatus::kFilled) --fill_index;
-  }
-  for (const std::uint64_t id : touched) {
-    const BacktestOrder& o = orders_[id - 1];
-    if (on_order) on_order(o);
-    if (o.status == OrderStatus::kFilled && on_fill) on_fill(fills_[fill_index++]);
-  }
 }
 
 void BarBacktest::run(const BarHandler& on_bar, const FillHandler& on_fill,
@@ -236,8 +184,7 @@ void BarBacktest::run(const BarHandler& on_bar, const FillHandler& on_fill,
       }
     }
     for (const BacktestBar& bar : step) fill_pending(bar, on_fill, on_order);
-    const AccountState account = engine_.account();
-    equity_.push_back(EquityPoint{ts, account.cash, account.equity});
+    record_equity(ts);
     for (const BacktestBar& bar : step) on_bar(bar);
   }
 }

@@ -25,12 +25,10 @@ void throw_if(const std::optional<Violation>& violation, const std::string& symb
 }  // namespace
 
 TickBacktest::TickBacktest(TickBacktestConfig config)
-    : config_(config), data_(replay_data_config()), engine_(config.backtest.engine) {
-  const double slippage = config.backtest.slippage_ticks;
-  if (!std::isfinite(slippage) || slippage < 0.0) {
-    throw std::invalid_argument("slippage must be a finite number of ticks >= 0, got " +
-                                to_decimal(slippage));
-  }
+    : BacktestLedger(config.backtest),
+      latency_ns_(config.latency_ns),
+      equity_interval_ns_(config.equity_interval_ns),
+      data_(replay_data_config()) {
   if (config.latency_ns < 0) {
     throw std::invalid_argument("latency must be >= 0 ns, got " +
                                 std::to_string(config.latency_ns));
@@ -79,6 +77,7 @@ std::uint32_t TickBacktest::symbol_for(const std::string& symbol) {
   const std::uint32_t id = data_.intern(symbol);
   if (id >= states_.size()) {
     states_.resize(id + 1);
+    pending_.resize(id + 1);
     symbols_.resize(id + 1);
     symbols_[id] = symbol;
   }
@@ -147,70 +146,20 @@ void TickBacktest::subscribe_quotes(std::string_view symbol) {
 std::uint64_t TickBacktest::submit(const OrderRequest& r) {
   const auto sym = symbol_id(r.symbol);
   if (!sym) throw std::invalid_argument("unknown symbol " + r.symbol + ": add its data first");
-  BacktestOrder order = accept_backtest_order(r, engine_, orders_.size() + 1, *sym, now_);
+  BacktestOrder& order = accept(r, *sym);
   order.first_seq = seen_ ? seq_ + 1 : seq_;
-  order.active_ns = now_ + config_.latency_ns;
-  orders_.push_back(std::move(order));
-  states_[*sym].pending.push_back(orders_.back().id);
-  return orders_.back().id;
-}
-
-bool TickBacktest::cancel(std::uint64_t id) {
-  if (id == 0 || id > orders_.size()) {
-    throw std::invalid_argument("unknown order id " + std::to_string(id));
-  }
-  BacktestOrder& o = orders_[id - 1];
-  if (is_terminal(o.status)) return false;
-  o.status = OrderStatus::kCanceled;
-  auto& pending = states_[o.symbol].pending;
-  pending.erase(std::find(pending.begin(), pending.end(), id));
-  return true;
-}
-
-double TickBacktest::position(std::string_view symbol, std::string_view strategy) const {
-  const Position* p = engine_.position(symbol, strategy);
-  return p == nullptr ? 0.0 : p->quantity();
+  order.active_ns = now_ + latency_ns_;
+  return order.id;
 }
 
 void TickBacktest::fill_pending(std::uint32_t symbol, const FillHandler& on_fill,
                                 const OrderHandler& on_order) {
-  SymbolState& state = states_[symbol];
-  const std::string& name = symbols_[symbol];
-  const double slip = config_.backtest.slippage_ticks * engine_.trading_grid(name).tick_size();
-  const std::size_t first_fill = fills_.size();
-  touched_.clear();
-  std::size_t kept = 0;
-  for (const std::uint64_t id : state.pending) {
-    BacktestOrder& o = orders_[id - 1];
-    std::optional<TickFill> fill;
-    if (seq_ >= o.first_seq && now_ >= o.active_ns) fill = tick_fill(o, state.market);
-    if (!fill) {
-      if (is_terminal(o.status)) {
-        touched_.push_back(id);  // expired by its time in force
-      } else {
-        state.pending[kept++] = id;
-      }
-      continue;
-    }
-    if (o.type == OrderType::kMarket || o.type == OrderType::kStop) {
-      fill->price += o.side == OrderSide::kBuy ? slip : -slip;
-    }
-    if (book_backtest_fill(engine_, name, o, fill->price, fill->liquidity)) {
-      fills_.push_back(BacktestFill{now_, symbol, o.side, o.quantity, fill->price,
-                                    engine_.fills().back().fee, o.id, o.strategy,
-                                    fill->liquidity});
-    }
-    touched_.push_back(id);
-  }
-  state.pending.resize(kept);
-  // Handlers run after the loop: they may submit or cancel, which edits the pending list.
-  const std::vector<std::uint64_t> touched = touched_;
-  std::size_t fill_index = first_fill;
-  for (const std::uint64_t id : touched) {
-    const BacktestOrder& o = orders_[id - 1];
-    if (on_order) on_order(o);
-    if (o.status == OrderStatus::kFilled && on_fill) on_fill(fills_[fill_index++]);
-  }
+  const TickMarket& market = states_[symbol].market;
+  const auto decide = [&](BacktestOrder& o) -> std::optional<FillAt> {
+    if (seq_ < o.first_seq || now_ < o.active_ns) return std::nullopt;
+    return tick_fill(o, market);
+  };
+  settle_pending(symbol, symbols_[symbol], decide, on_fill, on_order);
 }
 
 void TickBacktest::set_marks() {
@@ -222,18 +171,12 @@ void TickBacktest::set_marks() {
   }
 }
 
-void TickBacktest::record_equity(std::int64_t label) {
-  set_marks();
-  const AccountState account = engine_.account();
-  equity_.push_back(EquityPoint{label, account.cash, account.equity});
-}
-
 void TickBacktest::run(const TradeHandler& on_trade, const QuoteHandler& on_quote,
                        const FillHandler& on_fill, const OrderHandler& on_order) {
   if (ran_) throw std::invalid_argument("run() was already called on this backtest");
   if (streams_.empty()) throw std::invalid_argument("no market data: add trades or quotes first");
   ran_ = true;
-  const std::int64_t interval = config_.equity_interval_ns;
+  const std::int64_t interval = equity_interval_ns_;
   std::int64_t interval_end = std::numeric_limits<std::int64_t>::min();
   std::vector<std::size_t> next(streams_.size(), 0);
   for (seq_ = 0;; ++seq_) {
@@ -250,7 +193,10 @@ void TickBacktest::run(const TradeHandler& on_trade, const QuoteHandler& on_quot
     const Stream& stream = streams_[pick];
     const std::size_t i = next[pick]++;
     if (ts >= interval_end) {
-      if (!equity_.empty() || seq_ > 0) record_equity(interval_end);
+      if (seq_ > 0) {
+        set_marks();
+        record_equity(interval_end);
+      }
       interval_end = floor_to_step(ts, interval) + interval;
     }
     now_ = ts;
@@ -265,7 +211,7 @@ void TickBacktest::run(const TradeHandler& on_trade, const QuoteHandler& on_quot
       state.traded = true;
       data_.process_trade(trade);  // bar handlers run here
       seen_ = true;
-      if (!state.pending.empty()) fill_pending(stream.symbol, on_fill, on_order);
+      if (!pending_[stream.symbol].empty()) fill_pending(stream.symbol, on_fill, on_order);
       if (state.wants_trades) on_trade(trade);
     } else {
       const QuoteTick quote{ts, stream.a[i], stream.b[i], stream.c[i], stream.d[i], stream.symbol};
@@ -276,12 +222,13 @@ void TickBacktest::run(const TradeHandler& on_trade, const QuoteHandler& on_quot
       state.quoted = true;
       data_.process_quote(quote);
       seen_ = true;
-      if (!state.pending.empty()) fill_pending(stream.symbol, on_fill, on_order);
+      if (!pending_[stream.symbol].empty()) fill_pending(stream.symbol, on_fill, on_order);
       if (state.wants_quotes) on_quote(quote);
     }
   }
   seen_ = true;
   data_.flush();
+  set_marks();
   record_equity(interval_end);
 }
 

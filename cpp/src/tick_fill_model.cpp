@@ -14,30 +14,30 @@ bool stop_reached(const BacktestOrder& o, const TickMarket& m) {
   return buy ? reference >= *o.stop_price : reference <= *o.stop_price;
 }
 
-std::optional<TickFill> limit_fill(BacktestOrder& o, const TickMarket& m) {
+std::optional<FillAt> limit_fill(BacktestOrder& o, const TickMarket& m) {
   const bool buy = o.side == OrderSide::kBuy;
   const double limit = *o.price;
   if (!o.resting) {
     const double market = taker_price(o.side, m);
     const bool marketable = buy ? market <= limit : market >= limit;
     if (expire_on_arrival(o, marketable)) return std::nullopt;
-    if (marketable) return TickFill{market, Liquidity::kTaker};
+    if (marketable) return FillAt{market, Liquidity::kTaker};
     o.resting = true;
     return std::nullopt;
   }
   const bool through = m.is_trade ? (buy ? m.trade_price < limit : m.trade_price > limit)
                                   : (buy ? m.ask <= limit : m.bid >= limit);
-  if (through) return TickFill{limit, Liquidity::kMaker};
+  if (through) return FillAt{limit, Liquidity::kMaker};
   return std::nullopt;
 }
 
 }  // namespace
 
-std::optional<TickFill> tick_fill(BacktestOrder& o, const TickMarket& m) {
+std::optional<FillAt> tick_fill(BacktestOrder& o, const TickMarket& m) {
   // A quote event on a symbol without quotes cannot happen; a trade always has a price.
   switch (o.type) {
     case OrderType::kMarket:
-      return TickFill{taker_price(o.side, m), Liquidity::kTaker};
+      return FillAt{taker_price(o.side, m), Liquidity::kTaker};
     case OrderType::kLimit:
       return limit_fill(o, m);
     case OrderType::kStop:
@@ -46,7 +46,7 @@ std::optional<TickFill> tick_fill(BacktestOrder& o, const TickMarket& m) {
         if (!stop_reached(o, m)) return std::nullopt;
         o.triggered = true;
       }
-      if (o.type == OrderType::kStop) return TickFill{taker_price(o.side, m), Liquidity::kTaker};
+      if (o.type == OrderType::kStop) return FillAt{taker_price(o.side, m), Liquidity::kTaker};
       return limit_fill(o, m);
   }
   return std::nullopt;

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "alphaforge/backtest.hpp"
+#include "backtest_test_orders.hpp"
 
 namespace af = alphaforge;
 
@@ -36,16 +37,7 @@ af::BacktestConfig config(double cash, double fee) {
 
 af::BacktestOrder order(af::OrderSide side, af::OrderType type, std::optional<double> price,
                         std::optional<double> stop) {
-  af::OrderRequest r;
-  r.symbol = "X";
-  r.strategy_id = "s";
-  r.side = side;
-  r.type = type;
-  r.quantity = 1.0;
-  r.price = price;
-  r.stop_price = stop;
-  const af::ExecutionEngine engine;
-  return af::accept_backtest_order(r, engine, 1, 0, 0);
+  return test_order(side, type, price, stop);
 }
 
 }  // namespace

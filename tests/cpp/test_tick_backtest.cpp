@@ -7,6 +7,7 @@
 
 #include "alphaforge/tick_backtest.hpp"
 #include "alphaforge/tick_fill_model.hpp"
+#include "backtest_test_orders.hpp"
 
 namespace af = alphaforge;
 
@@ -17,23 +18,15 @@ using S = af::OrderSide;
 using T = af::OrderType;
 using L = af::Liquidity;
 
-af::BacktestOrder order(S side, T type, std::optional<double> price, std::optional<double> stop) {
-  af::OrderRequest r;
-  r.symbol = "X";
-  r.strategy_id = "s";
-  r.side = side;
-  r.type = type;
-  r.quantity = 1.0;
-  r.price = price;
-  r.stop_price = stop;
-  const af::ExecutionEngine engine;
-  return af::accept_backtest_order(r, engine, 1, 0, 0);
+af::BacktestOrder order(af::OrderSide side, af::OrderType type, std::optional<double> price,
+                        std::optional<double> stop) {
+  return test_order(side, type, price, stop);
 }
 
 af::TickMarket print(double price) { return af::TickMarket{true, price, false, 0.0, 0.0}; }
 af::TickMarket quote(double bid, double ask) { return af::TickMarket{false, 0.0, true, bid, ask}; }
 
-void expect_fill(const std::optional<af::TickFill>& fill, double price, L liquidity) {
+void expect_fill(const std::optional<af::FillAt>& fill, double price, L liquidity) {
   ASSERT_TRUE(fill.has_value());
   EXPECT_EQ(fill->price, price);
   EXPECT_EQ(fill->liquidity, liquidity);

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "alphaforge/backtest_ledger.hpp"
 #include "alphaforge/backtest_records.hpp"
 #include "alphaforge/execution_engine.hpp"
 
@@ -33,7 +34,7 @@ std::optional<double> fill_price(BacktestOrder& order, const BacktestBar& bar);
 // Replays bars of several symbols in time order. Orders go through an ExecutionEngine, which
 // keeps cash, positions and fees; this class decides the fill price of each order from the
 // bar after the one it was sent in, and records the equity curve at every timestamp.
-class BarBacktest {
+class BarBacktest : public BacktestLedger {
  public:
   explicit BarBacktest(BacktestConfig config);
 
@@ -46,25 +47,15 @@ class BarBacktest {
                          const double* volume, std::size_t n);
 
   std::uint64_t submit(const OrderRequest& request);
-  // False when the order is no longer open; std::invalid_argument for an unknown id.
-  bool cancel(std::uint64_t id);
-  double position(std::string_view symbol, std::string_view strategy) const;
 
   using BarHandler = std::function<void(const BacktestBar&)>;
-  using FillHandler = std::function<void(const BacktestFill&)>;
-  using OrderHandler = std::function<void(const BacktestOrder&)>;
   // Runs once: every timestamp fills pending orders of the symbols that have a bar there,
   // marks them at the close, records equity, then calls on_bar for each of those bars.
   void run(const BarHandler& on_bar, const FillHandler& on_fill = {},
            const OrderHandler& on_order = {});
 
-  std::int64_t now_ns() const noexcept { return now_; }
   const std::vector<std::string>& symbols() const noexcept { return symbols_; }
   std::optional<std::uint32_t> symbol_id(std::string_view symbol) const;
-  const std::vector<BacktestOrder>& orders() const noexcept { return orders_; }
-  const std::vector<BacktestFill>& fills() const noexcept { return fills_; }
-  const std::vector<EquityPoint>& equity() const noexcept { return equity_; }
-  const ExecutionEngine& engine() const noexcept { return engine_; }
   std::size_t bar_count() const noexcept;
 
  private:
@@ -75,15 +66,8 @@ class BarBacktest {
   void fill_pending(const BacktestBar& bar, const FillHandler& on_fill,
                     const OrderHandler& on_order);
 
-  BacktestConfig config_;
-  ExecutionEngine engine_;
   std::vector<std::string> symbols_;
   std::vector<Series> series_;
-  std::vector<BacktestOrder> orders_;  // id - 1
-  std::vector<std::uint64_t> pending_;  // open order ids, in submission order
-  std::vector<BacktestFill> fills_;
-  std::vector<EquityPoint> equity_;
-  std::int64_t now_ = 0;
   bool ran_ = false;
 };
 

@@ -33,6 +33,12 @@ struct BacktestOrder {
   bool resting = false;
 };
 
+// Where a fill model fills an order: the price, and whether the order rested (maker) or took.
+struct FillAt {
+  double price;
+  Liquidity liquidity;
+};
+
 struct BacktestFill {
   std::int64_t ts_ns;
   std::uint32_t symbol;

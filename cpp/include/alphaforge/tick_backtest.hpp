@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "alphaforge/backtest_ledger.hpp"
 #include "alphaforge/backtest_records.hpp"
 #include "alphaforge/bar.hpp"
 #include "alphaforge/bar_spec.hpp"
@@ -36,13 +37,11 @@ struct TickBacktestConfig {
 // being handled when it was sent, whose timestamp is at or past its send time plus the
 // latency; an order sent from a bar handler may fill on the very event that completed the bar
 // (the first trade of the next bar), which the strategy has not yet seen. Cancels act at once.
-class TickBacktest {
+class TickBacktest : public BacktestLedger {
  public:
   using BarHandler = std::function<void(const Bar&)>;
   using TradeHandler = std::function<void(const TradeTick&)>;
   using QuoteHandler = std::function<void(const QuoteTick&)>;
-  using FillHandler = std::function<void(const BacktestFill&)>;
-  using OrderHandler = std::function<void(const BacktestOrder&)>;
 
   explicit TickBacktest(TickBacktestConfig config);
 
@@ -64,21 +63,13 @@ class TickBacktest {
   void subscribe_quotes(std::string_view symbol);
 
   std::uint64_t submit(const OrderRequest& request);
-  // False when the order is no longer open; std::invalid_argument for an unknown id.
-  bool cancel(std::uint64_t id);
-  double position(std::string_view symbol, std::string_view strategy) const;
 
   // Runs once over every event, then emits the open bars and marks the account a last time.
   void run(const TradeHandler& on_trade, const QuoteHandler& on_quote,
            const FillHandler& on_fill = {}, const OrderHandler& on_order = {});
 
-  std::int64_t now_ns() const noexcept { return now_; }
   const std::vector<std::string>& symbols() const noexcept { return symbols_; }
   std::optional<std::uint32_t> symbol_id(std::string_view symbol) const;
-  const std::vector<BacktestOrder>& orders() const noexcept { return orders_; }
-  const std::vector<BacktestFill>& fills() const noexcept { return fills_; }
-  const std::vector<EquityPoint>& equity() const noexcept { return equity_; }
-  const ExecutionEngine& engine() const noexcept { return engine_; }
   std::size_t event_count() const noexcept;
 
  private:
@@ -98,7 +89,6 @@ class TickBacktest {
     TickMarket market{false, 0.0, false, 0.0, 0.0};
     bool traded = false;       // a print since the engine's marks were last set
     bool quoted = false;       // a quote since then
-    std::vector<std::uint64_t> pending;  // open order ids, in submission order
   };
 
   std::uint32_t symbol_for(const std::string& symbol);
@@ -107,19 +97,13 @@ class TickBacktest {
   void fill_pending(std::uint32_t symbol, const FillHandler& on_fill,
                     const OrderHandler& on_order);
   void set_marks();
-  void record_equity(std::int64_t label);
 
-  TickBacktestConfig config_;
+  std::int64_t latency_ns_;
+  std::int64_t equity_interval_ns_;
   DataEngine data_;
-  ExecutionEngine engine_;
   std::vector<std::string> symbols_;  // by DataEngine symbol id
   std::vector<SymbolState> states_;
   std::vector<Stream> streams_;
-  std::vector<BacktestOrder> orders_;  // id - 1
-  std::vector<BacktestFill> fills_;
-  std::vector<EquityPoint> equity_;
-  std::vector<std::uint64_t> touched_;
-  std::int64_t now_ = 0;
   std::uint64_t seq_ = 0;        // the event being handled
   bool seen_ = false;            // whether strategies have been handed that event
   bool ran_ = false;

@@ -16,11 +16,6 @@ struct TickMarket {
   double ask;
 };
 
-struct TickFill {
-  double price;
-  Liquidity liquidity;
-};
-
 // Where `order` fills at this event, or nothing. A taker pays the best opposite quote, or the
 // trade price while the symbol has no quote. A market order takes at once. A stop fires when
 // the event reaches its stop (a print at or through it; for a quote, the side the stop would
@@ -30,6 +25,6 @@ struct TickFill {
 // an opposite quote at or beyond it). On arrival an IOC or FOK limit that cannot take, or a
 // POST_ONLY one that would, expires instead (see expire_on_arrival). Updates order.triggered,
 // order.resting and, on expiry, order.status.
-std::optional<TickFill> tick_fill(BacktestOrder& order, const TickMarket& market);
+std::optional<FillAt> tick_fill(BacktestOrder& order, const TickMarket& market);
 
 }  // namespace alphaforge

@@ -629,9 +629,11 @@ void ExecutionEngine::modify(std::uint64_t id, std::optional<double> price,
 }
 
 void ExecutionEngine::update_price(std::string_view symbol, double price) {
+  Market* known = find_market(symbol);  // one lookup on the path every tick takes
   std::optional<Instrument> scratch;
-  const Ticks ticks = grid_for(symbol, scratch).price_to_ticks(price, "price");
-  Market& m = market_for(symbol);
+  const Instrument& grid = known != nullptr ? known->instrument : grid_for(symbol, scratch);
+  const Ticks ticks = grid.price_to_ticks(price, "price");
+  Market& m = known != nullptr ? *known : market_for(symbol);
   m.last = ticks;
   traded_low_ = ticks;
   traded_high_ = ticks;
@@ -645,14 +647,15 @@ void ExecutionEngine::update_price(std::string_view symbol, double price) {
 }
 
 void ExecutionEngine::update_quote(std::string_view symbol, double bid, double ask) {
+  Market* known = find_market(symbol);
   std::optional<Instrument> scratch;
-  const Instrument& grid = grid_for(symbol, scratch);
+  const Instrument& grid = known != nullptr ? known->instrument : grid_for(symbol, scratch);
   const Ticks bid_ticks = grid.price_to_ticks(bid, "bid");
   const Ticks ask_ticks = grid.price_to_ticks(ask, "ask");
   if (bid_ticks > ask_ticks) {
     throw std::invalid_argument("bid " + to_decimal(bid) + " is above ask " + to_decimal(ask));
   }
-  Market& m = market_for(symbol);
+  Market& m = known != nullptr ? *known : market_for(symbol);
   m.bid = bid_ticks;
   m.ask = ask_ticks;
   // An ask at or below a resting buy fills it at the buy's price; a bid likewise for sells.

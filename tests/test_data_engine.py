@@ -324,3 +324,9 @@ def test_streaming_equals_vectorised_on_random_streams(
     ]
     assert streamed == vectorised
     assert sum(b.trade_count for b in bars) == len(ts)
+
+
+def test_one_batch_has_a_rate() -> None:
+    engine = DataEngine(DataEngineConfig(enable_statistics=True))
+    engine.process_trades("X", np.arange(10_000), np.ones(10_000), np.ones(10_000))
+    assert engine.statistics().ticks_per_second > 0.0

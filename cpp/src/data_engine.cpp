@@ -199,6 +199,12 @@ bool DataEngine::unsubscribe(std::uint64_t id) {
   return false;
 }
 
+void DataEngine::start_tick_clock() {
+  if (config_.enable_statistics && first_tick_clock_ns_.load(std::memory_order_relaxed) == 0) {
+    first_tick_clock_ns_.store(clock_ns(), std::memory_order_relaxed);
+  }
+}
+
 void DataEngine::note_ticks(std::uint64_t count, bool sample_clock) {
   bump(ticks_, count);
   if (!config_.enable_statistics) return;
@@ -301,6 +307,7 @@ void DataEngine::process_trades(std::uint32_t symbol_id, const std::int64_t* ts_
       }
     }
   }
+  start_tick_clock();
   TradeTick trade{};
   trade.symbol_id = symbol_id;
   for (std::size_t i = 0; i < count; ++i) {
@@ -458,6 +465,7 @@ std::size_t DataEngine::drain_all(std::vector<MarketEvent>& buffer) {
   for (auto& ch : channels_) {
     const std::size_t got = ch->drain(buffer.data(), buffer.size());
     if (got == 0) continue;
+    start_tick_clock();
     std::uint64_t trades = 0;
     for (std::size_t i = 0; i < got; ++i) {
       try {

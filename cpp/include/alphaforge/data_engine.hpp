@@ -130,6 +130,8 @@ class DataEngine final : public PriceSource {
   void apply_trade(SymbolState& s, const TradeTick& trade);
   void apply_quote(SymbolState& s, const QuoteTick& quote);
   void apply_event(const MarketEvent& event, std::uint64_t& trades);
+  // The rate's clock starts when the first batch starts, so one batch has a rate too.
+  void start_tick_clock();
   void note_ticks(std::uint64_t count, bool sample_clock);
   void run_engine();
   std::size_t drain_all(std::vector<MarketEvent>& buffer);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "alphaforge/bar_aggregator.hpp"
+#include "alphaforge/batch_aggregate.hpp"
 #include "alphaforge/data_engine.hpp"
 #include "alphaforge/market_data_validation.hpp"
 #include "data_workloads.hpp"

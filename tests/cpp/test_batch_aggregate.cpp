@@ -172,6 +172,27 @@ TEST(BatchAggregate, EveryLevelRefusesEveryBadValueAtEveryRow) {
   }
 }
 
+TEST(BatchAggregate, EveryLevelCatchesATimestampJumpingPastItsBucketAndBack) {
+  const Trades clean = random_trades(300, 99);
+  for (SimdLevel level : supported_levels()) {
+    for (std::size_t row = 0; row + 1 < clean.ts.size(); row += 5) {
+      Trades t = clean;
+      t.ts[row] += 100 * kSecond;
+      std::vector<Bar> bars;
+      EXPECT_FALSE(alphaforge::aggregate_time_bars_fast(t.ts.data(), t.price.data(),
+                                                        t.size.data(), t.ts.size(), kSecond,
+                                                        false, bars, level))
+          << "level " << static_cast<int>(level) << " row " << row;
+      const auto violation = alphaforge::aggregate_bars_checked(
+          t.ts.data(), t.price.data(), t.size.data(), t.ts.size(), BarSpec::time(kSecond), false,
+          bars);
+      ASSERT_TRUE(violation);
+      EXPECT_EQ(violation->field, "ts_ns");
+      EXPECT_EQ(violation->row, row + 1);
+    }
+  }
+}
+
 TEST(BatchAggregate, TheSmallestPositiveNumbersAreValid) {
   const double tiny = std::numeric_limits<double>::denorm_min();
   const double max = std::numeric_limits<double>::max();

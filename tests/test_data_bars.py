@@ -248,7 +248,8 @@ def test_a_timestamp_going_back_inside_a_bucket_names_its_row(row: int) -> None:
     ts = np.arange(1000, dtype=np.int64) * 10_000_000
     ts[row] = ts[row - 1] - 1
     ones = np.ones(1000)
-    with pytest.raises(ValueError, match=rf"^ts_ns\[{row}\] = {ts[row]}: earlier than row {row - 1}"):
+    expected = rf"^ts_ns\[{row}\] = {ts[row]}: earlier than row {row - 1}"
+    with pytest.raises(ValueError, match=expected):
         aggregate_bars(ts, ones, ones, "1s")
 
 

@@ -246,12 +246,13 @@ bool aggregate_time_bars_fast(const std::int64_t* ts, const double* price, const
   for (std::size_t i = 0; i < count;) {
     if (ts[i] <= lowest || ts[i] >= highest) return false;
     const std::int64_t open = floor_to_step(ts[i], step);
-    if (fill_gaps && out.size() > first_bar) append_gap_bars(open, step, out);
     // The pair across the previous bucket's end here, the pairs inside it in the kernel.
     if ((i > 0 && ts[i] < ts[i - 1]) ||
         !summarise(ts + i, price + i, size + i, count - i, open + step, run)) {
       return false;
     }
+    // Only after the run passed: a stray timestamp far ahead must not fill gaps up to it.
+    if (fill_gaps && out.size() > first_bar) append_gap_bars(open, step, out);
     const std::size_t end = i + run.rows;
     out.push_back(Bar{open, open + step, price[i], run.high, run.low, price[end - 1],
                       combine_volume_lanes(run.lanes), static_cast<std::int64_t>(end - i), 0});

@@ -193,6 +193,22 @@ TEST(BatchAggregate, EveryLevelCatchesATimestampJumpingPastItsBucketAndBack) {
   }
 }
 
+TEST(BatchAggregate, AStrayTimestampFillsNoGapsBeforeItIsRefused) {
+  Trades t = random_trades(300, 5);
+  t.ts[150] += 1'000'000 * kSecond;  // a million empty seconds ahead, then back
+  for (SimdLevel level : supported_levels()) {
+    std::vector<Bar> bars;
+    EXPECT_FALSE(alphaforge::aggregate_time_bars_fast(t.ts.data(), t.price.data(), t.size.data(),
+                                                      t.ts.size(), kSecond, true, bars, level));
+    EXPECT_LT(bars.capacity(), 1000u) << "level " << static_cast<int>(level);
+  }
+  std::vector<Bar> bars;
+  const auto violation = alphaforge::aggregate_bars_checked(
+      t.ts.data(), t.price.data(), t.size.data(), t.ts.size(), BarSpec::time(kSecond), true, bars);
+  ASSERT_TRUE(violation);
+  EXPECT_EQ(violation->row, 151u);
+}
+
 TEST(BatchAggregate, TheSmallestPositiveNumbersAreValid) {
   const double tiny = std::numeric_limits<double>::denorm_min();
   const double max = std::numeric_limits<double>::max();

@@ -45,10 +45,30 @@ def test_trade_bars_equal_pandas_resample(trades: pd.DataFrame, spec: str, rule:
     pd.testing.assert_index_equal(ours.index, ref.index, check_freq=False)
     for column in ("open", "high", "low", "close"):
         np.testing.assert_array_equal(ours[column].to_numpy(), ref[column].to_numpy())
-    # pandas sums with compensated summation; ours adds in order: equal to rounding.
-    np.testing.assert_allclose(ours["volume"].to_numpy(), ref["volume"].to_numpy(), rtol=1e-12)
+    # pandas sums with compensated summation, ours in eight lanes: equal to a few ulps.
+    np.testing.assert_allclose(ours["volume"].to_numpy(), ref["volume"].to_numpy(), rtol=2e-15)
     np.testing.assert_array_equal(ours["trade_count"].to_numpy(), ref["trade_count"].to_numpy())
     assert int(ours["trade_count"].sum()) == len(trades)
+
+
+def lane_volume(sizes: np.ndarray) -> float:
+    """The documented order: trade j into lane j % 8, each lane in trade order, lanes pairwise."""
+    lanes = [0.0] * 8
+    for j, s in enumerate(sizes.tolist()):
+        lanes[j % 8] += s
+    return ((lanes[0] + lanes[4]) + (lanes[2] + lanes[6])) + (
+        (lanes[1] + lanes[5]) + (lanes[3] + lanes[7])
+    )
+
+
+@pytest.mark.parametrize("spec", ["1s", "5s", "1min", "17tick"])
+def test_volume_is_summed_in_the_documented_lanes(trades: pd.DataFrame, spec: str) -> None:
+    ts, price, size = (trades[c].to_numpy() for c in ("ts_ns", "price", "size"))
+    ours = aggregate_bars(ts, price, size, spec)
+    ends = np.cumsum(ours["trade_count"].to_numpy())
+    starts = np.r_[0, ends[:-1]]
+    expected = [lane_volume(size[a:b]) for a, b in zip(starts, ends, strict=True)]
+    assert ours["volume"].tolist() == expected
 
 
 @pytest.mark.parametrize("rule", ["1min", "5min", "1h"])
@@ -198,3 +218,45 @@ def test_bad_input_is_rejected_naming_row_and_column() -> None:
         aggregate_bars(ts.astype(float), ok, ok, "1s")
     with pytest.raises(TypeError, match="price must hold numbers"):
         aggregate_bars(ts, np.array(["a", "b", "c"]), ok, "1s")
+
+
+@pytest.mark.parametrize("row", [0, 1, 7, 8, 9, 333, 998, 999])
+@pytest.mark.parametrize(
+    ("column", "value", "shown"),
+    [
+        ("price", np.nan, "nan"),
+        ("price", -2.5, "-2.5"),
+        ("price", 0.0, "0"),
+        ("price", np.inf, "inf"),
+        ("size", np.nan, "nan"),
+        ("size", -np.inf, "-inf"),
+        ("size", 0.0, "0"),
+    ],
+)
+def test_bad_values_inside_long_buckets_name_their_row(
+    row: int, column: str, value: float, shown: str
+) -> None:
+    ts = np.arange(1000, dtype=np.int64) * 10_000_000  # 100 trades per 1s bucket
+    columns = {"price": np.linspace(10.0, 20.0, 1000), "size": np.full(1000, 0.5)}
+    columns[column][row] = value
+    with pytest.raises(ValueError, match=rf"^{column}\[{row}\] = {shown}: "):
+        aggregate_bars(ts, columns["price"], columns["size"], "1s")
+
+
+@pytest.mark.parametrize("row", [1, 7, 8, 9, 100, 101, 555, 999])
+def test_a_timestamp_going_back_inside_a_bucket_names_its_row(row: int) -> None:
+    ts = np.arange(1000, dtype=np.int64) * 10_000_000
+    ts[row] = ts[row - 1] - 1
+    ones = np.ones(1000)
+    expected = rf"^ts_ns\[{row}\] = {ts[row]}: earlier than row {row - 1}"
+    with pytest.raises(ValueError, match=expected):
+        aggregate_bars(ts, ones, ones, "1s")
+
+
+def test_a_timestamp_jumping_ahead_then_back_is_caught() -> None:
+    # Row 50 lies past its bucket; row 51 goes back into it.
+    ts = np.arange(1000, dtype=np.int64) * 10_000_000
+    ts[50] = 5_000_000_000
+    ones = np.ones(1000)
+    with pytest.raises(ValueError, match=r"^ts_ns\[51\] = 510000000: earlier than row 50"):
+        aggregate_bars(ts, ones, ones, "1s")

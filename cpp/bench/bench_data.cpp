@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "alphaforge/bar_aggregator.hpp"
+#include "alphaforge/batch_aggregate.hpp"
 #include "alphaforge/data_engine.hpp"
 #include "alphaforge/market_data_validation.hpp"
 #include "data_workloads.hpp"
@@ -39,7 +40,7 @@ void BM_AggregateBars(benchmark::State& state, const char* spec_text) {
   state.counters["bars"] = static_cast<double>(bars.size());
 }
 
-// What the Python aggregate_bars runs: the validation pass, then the aggregation.
+// What the Python aggregate_bars runs: validation fused into the aggregation pass.
 void BM_AggregateBarsChecked(benchmark::State& state, const char* spec_text) {
   const auto& t = trades();
   const BarSpec spec = BarSpec::parse(spec_text);
@@ -50,6 +51,26 @@ void BM_AggregateBarsChecked(benchmark::State& state, const char* spec_text) {
                                                               t.size.data(), kTicks, spec, false,
                                                               bars);
     if (violation) state.SkipWithError("synthetic data rejected");
+    benchmark::DoNotOptimize(bars.data());
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(kTicks));
+}
+
+// The time-bar kernel at each instruction set this CPU runs (validating, as in the checked path).
+void BM_TimeBarsAtLevel(benchmark::State& state, alphaforge::SimdLevel level) {
+  if (!alphaforge::simd_level_supported(level)) {
+    state.SkipWithError("instruction set not supported by this CPU");
+    return;
+  }
+  const auto& t = trades();
+  const std::int64_t step = BarSpec::parse("1min").step_ns();
+  std::vector<Bar> bars;
+  for (auto _ : state) {
+    bars.clear();
+    if (!alphaforge::aggregate_time_bars_fast(t.ts.data(), t.price.data(), t.size.data(), kTicks,
+                                              step, false, bars, level)) {
+      state.SkipWithError("synthetic data rejected");
+    }
     benchmark::DoNotOptimize(bars.data());
   }
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(kTicks));
@@ -121,7 +142,14 @@ void BM_ProducerThroughRings(benchmark::State& state) {
 BENCHMARK_CAPTURE(BM_AggregateBars, 1min, "1min")->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_AggregateBarsChecked, 1min, "1min")->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_HashGroupByBaseline, 1min, "1min")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_TimeBarsAtLevel, portable, alphaforge::SimdLevel::kPortable)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_TimeBarsAtLevel, sse2, alphaforge::SimdLevel::kSse2)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_TimeBarsAtLevel, avx2, alphaforge::SimdLevel::kAvx2)
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_AggregateBars, 1s, "1s")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_AggregateBarsChecked, 1s, "1s")->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_HashGroupByBaseline, 1s, "1s")->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_EngineProcessTrade)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ProducerThroughRings)

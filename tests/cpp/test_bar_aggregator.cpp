@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "alphaforge/bar_aggregator.hpp"
+#include "alphaforge/batch_aggregate.hpp"
 #include "alphaforge/bar_spec.hpp"
 #include "alphaforge/market_data_validation.hpp"
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "alphaforge/bar_aggregator.hpp"
+#include "alphaforge/batch_aggregate.hpp"
 #include "arguments.hpp"
 #include "data_records.hpp"
 #include "market_dtypes.hpp"

@@ -13,6 +13,7 @@ from alphaforge._core.data import BarSpec
 from alphaforge.data.timestamps import to_epoch_ns
 
 BAR_COLUMNS = ("open", "high", "low", "close", "volume", "trade_count", "ts_close")
+_UTC = pd.DatetimeTZDtype("ns", "UTC")
 
 
 def aggregate_bars(
@@ -40,7 +41,6 @@ def aggregate_bars(
 
 def bars_to_frame(bars: npt.NDArray[Any]) -> pd.DataFrame:
     """A BAR_DTYPE array as a DataFrame indexed by the bar's opening time (UTC)."""
-    index = pd.DatetimeIndex(bars["ts_open_ns"].astype("datetime64[ns]"), name="ts_open")
     return pd.DataFrame(
         {
             "open": bars["open"],
@@ -49,12 +49,16 @@ def bars_to_frame(bars: npt.NDArray[Any]) -> pd.DataFrame:
             "close": bars["close"],
             "volume": bars["volume"],
             "trade_count": bars["trade_count"],
-            "ts_close": pd.DatetimeIndex(bars["ts_close_ns"].astype("datetime64[ns]")).tz_localize(
-                "UTC"
-            ),
+            "ts_close": _utc_index(bars["ts_close_ns"]),
         },
-        index=index.tz_localize("UTC"),
+        index=_utc_index(bars["ts_open_ns"], "ts_open"),
+        copy=False,
     )
+
+
+def _utc_index(epoch_ns: npt.NDArray[Any], name: str | None = None) -> pd.DatetimeIndex:
+    # Straight from int64 nanoseconds: no parsing, no time zone arithmetic (UTC is the epoch's).
+    return pd.DatetimeIndex(epoch_ns.view("datetime64[ns]"), dtype=_UTC, name=name)
 
 
 def empty_bars() -> pd.DataFrame:

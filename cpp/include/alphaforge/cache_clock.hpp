@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <ctime>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -33,8 +34,17 @@ class ManualClock {
 };
 
 // Monotonic nanoseconds for TTLs: std::chrono::steady_clock, or a shared ManualClock.
+//
+// Two readings of the same timeline. now_ns() is exact. coarse_ns() is the kernel's
+// CLOCK_MONOTONIC_COARSE: the monotonic time of the last timer tick, a few nanoseconds to read
+// where now_ns() costs a serialising TSC read (tens of nanoseconds, and it stalls the loads in
+// flight). Contract: coarse_ns() is never ahead of now_ns(), and trails it by less than
+// coarse_slack_ns() (the kernel updates it every tick, 1-10 ms; the slack allows for many
+// missed ticks). A ManualClock has no lag: both readings are the manual time, slack 0.
 class CacheClock {
  public:
+  static constexpr std::int64_t kCoarseSlackNs = 100'000'000;
+
   CacheClock() = default;
   explicit CacheClock(std::shared_ptr<const ManualClock> manual) : manual_(std::move(manual)) {}
 
@@ -43,6 +53,21 @@ class CacheClock {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(
                std::chrono::steady_clock::now().time_since_epoch())
         .count();
+  }
+
+  [[nodiscard]] std::int64_t coarse_ns() const noexcept {
+    if (manual_) return manual_->now_ns();
+#if defined(CLOCK_MONOTONIC_COARSE)
+    timespec reading{};
+    if (clock_gettime(CLOCK_MONOTONIC_COARSE, &reading) == 0) {
+      return static_cast<std::int64_t>(reading.tv_sec) * 1'000'000'000 + reading.tv_nsec;
+    }
+#endif
+    return now_ns();
+  }
+
+  [[nodiscard]] std::int64_t coarse_slack_ns() const noexcept {
+    return manual_ ? 0 : kCoarseSlackNs;
   }
 
   [[nodiscard]] const std::shared_ptr<const ManualClock>& manual() const noexcept {

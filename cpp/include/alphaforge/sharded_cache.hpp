@@ -653,7 +653,7 @@ class ShardedCache {
       ttl_in_use_.store(true, std::memory_order_relaxed);
     }
     const std::int64_t now = clock_.coarse_ns();
-    return ttl_ns >= kNever - now ? kNever : now + ttl_ns;
+    return now > 0 && ttl_ns >= kNever - now ? kNever : now + ttl_ns;  // clock may be < 0
   }
 
   Shard& shard_of(std::uint64_t hash) noexcept {

@@ -142,6 +142,17 @@ def test_replacing_an_entry_restarts_its_ttl() -> None:
     assert cache.get("k") == "new"
 
 
+def test_ttl_on_a_clock_below_zero() -> None:
+    clock = ManualClock(-30.0)
+    cache = GenericCache(10, ttl_seconds=10, clock=clock)
+    cache.put("k", "v")
+    clock.advance(9.5)
+    assert cache.get("k") == "v"
+    clock.advance(0.5)
+    assert cache.get("k") is None
+    assert cache.statistics().expirations == 1
+
+
 def test_expired_tail_is_counted_as_expiration() -> None:
     clock = ManualClock()
     cache = GenericCache(2, shards=1, clock=clock)

@@ -99,10 +99,11 @@ struct RetiredEntries {
 // entries. get() refreshes recency; contains() does not.
 //
 // TTL guarantee: an entry is never returned once its TTL has run out, measured from its put on
-// the monotonic clock. The start of the TTL is the clock's coarse reading (CacheClock), which
-// may trail the put by up to one kernel tick, so an entry can expire that much early, never
-// late. An expired entry is reclaimed when a call finds it, when it reaches the LRU tail, or by
-// purge_expired(); until then it is still counted by size().
+// the monotonic clock (given CacheClock's contract: the coarse reading trails by less than the
+// slack). The TTL starts at the clock's coarse reading, which trails the put by about a kernel
+// tick at most, so an entry can expire that much early, never late. An expired entry is
+// reclaimed when a call finds it, when it reaches the LRU tail, or by purge_expired(); until
+// then it is still counted by size().
 //
 // Each shard is an open-addressing table (linear probing, backward-shift deletion, load <= 1/2)
 // of entries that hold the key's hash tag, a recency stamp, the expiry, the key and the value in
@@ -665,7 +666,8 @@ class ShardedCache {
 
   // Exact: the coarse reading settles it unless the expiry is within the clock's slack of it
   // (coarse <= now < coarse + slack); then the exact clock decides. `coarse` caches the coarse
-  // reading for a call (kUnread until an entry with a TTL needs it).
+  // reading for a call or a batch chunk (kUnread until an entry with a TTL needs it); a reading
+  // taken microseconds earlier only narrows the slack by that much.
   [[nodiscard]] bool expired(std::int64_t expires, std::int64_t& coarse) const noexcept {
     if (expires == kNever) return false;
     if (coarse == kUnread) coarse = clock_.coarse_ns();

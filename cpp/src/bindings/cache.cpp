@@ -510,7 +510,8 @@ py::object FloatCache::get_many(py::handle keys, bool with_mask) {
         using Cache = std::decay_t<decltype(*cache)>;
         auto lookup = [&](std::size_t count, auto&& key_at) -> py::object {
           py::array_t<double> out(static_cast<py::ssize_t>(count));
-          py::array_t<bool> found(static_cast<py::ssize_t>(count));
+          // The mask only when asked for: NaN marks a miss otherwise.
+          py::array_t<bool> found(static_cast<py::ssize_t>(with_mask ? count : 0));
           double* values = out.mutable_data();
           bool* mask = found.mutable_data();
           {
@@ -520,11 +521,11 @@ py::object FloatCache::get_many(py::handle keys, bool with_mask) {
                 count, key_at,
                 [&](std::size_t i, const double& value) {
                   values[i] = value;
-                  mask[i] = true;
+                  if (with_mask) mask[i] = true;
                 },
                 [&](std::size_t i) {
                   values[i] = std::numeric_limits<double>::quiet_NaN();
-                  mask[i] = false;
+                  if (with_mask) mask[i] = false;
                 },
                 retired);
           }

@@ -26,10 +26,11 @@ struct ObjectKey {
 
 // Python's own str hash, cached in the str object (str's hash even for a subclass that
 // overrides __hash__, since keys compare by content); ints are mixed, as hash(n) == n.
+// parse_object_key has computed it, so it is read from the object's cache.
 struct ObjectKeyHash {
   std::uint64_t operator()(const ObjectKey& key) const noexcept {
     if (key.text == nullptr) return mix64(static_cast<std::uint64_t>(key.number));
-    return static_cast<std::uint64_t>(PyUnicode_Type.tp_hash(key.text));
+    return static_cast<std::uint64_t>(reinterpret_cast<const PyASCIIObject*>(key.text)->hash);
   }
 };
 
@@ -58,7 +59,10 @@ inline bool parse_object_key(PyObject* value, ObjectKey& key) noexcept {
 #if PY_VERSION_HEX < 0x030C0000
     if (PyUnicode_READY(value) != 0) return false;  // legacy strings are gone from 3.12 on
 #endif
-    if (PyUnicode_Type.tp_hash(value) == -1 && PyErr_Occurred()) return false;
+    if (reinterpret_cast<const PyASCIIObject*>(value)->hash == -1 &&
+        PyUnicode_Type.tp_hash(value) == -1 && PyErr_Occurred()) {
+      return false;
+    }
     key.text = value;
     return true;
   }

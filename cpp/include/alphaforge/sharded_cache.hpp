@@ -26,7 +26,7 @@
 namespace alphaforge {
 
 // splitmix64's finalizer: spreads keys such as consecutive integers over every bit, since the
-// shard comes from the high half of the hash and the bucket from the low half.
+// shard comes from the high half of the hash and the position from the low half.
 inline constexpr std::uint64_t mix64(std::uint64_t x) noexcept {
   x ^= x >> 30;
   x *= 0xbf58476d1ce4e5b9ULL;
@@ -406,7 +406,7 @@ class ShardedCache {
   static constexpr std::size_t kInitialPositions = 16;
   // Log records per position, so per entry at least 2 / (max load 1/2) = 4: a compaction scans
   // the whole log and frees all but `count` records, so each access pays log / (log - count)
-  // <= 4/3 record checks, amortised, and a check reads only the compact tag array.
+  // <= 4/3 record checks (each reads an entry's stamp), amortised.
   static constexpr std::size_t kLogPerPosition = 2;
   static constexpr std::size_t kChunk = 1024;
   static constexpr std::size_t kPrefetchDistance = 8;
@@ -439,14 +439,14 @@ class ShardedCache {
   using Log = std::vector<std::uint32_t, HugePageAllocator<std::uint32_t>>;
 
   // Recency is an access log rather than a linked list: every put or hit appends the entry's
-  // position to a ring and stamps the entry's tag with that record's sequence number. A record
-  // is live while it is its position's latest; the least recently used entry is at the position
-  // of the oldest live record. A hit thus writes to its own tag and the hot end of the ring,
+  // position to a ring and stamps the entry with that record's sequence number. A record is
+  // live while it is its position's latest; the least recently used entry is at the position
+  // of the oldest live record. A hit thus writes to its own line and the hot end of the ring,
   // where a list would also write to two random neighbours (two more cache misses). When an
   // entry moves (deletion shifts its neighbours back, growth rehashes), its one live record is
   // found from its stamp (sequence number mod ring size) and repointed. Stale records are
   // skipped at the tail and squeezed out when the ring fills. A stamp keeps 32 bits of the
-  // sequence number: the live window is at most the ring's size (< 2^32), so it is exact.
+  // sequence number: the live window is at most the ring's size (<= 2^32), so it is exact.
   struct alignas(kCacheLineSize) Shard {
     mutable SpinLock lock;
     std::uint32_t quota = 0;

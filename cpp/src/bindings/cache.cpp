@@ -99,7 +99,7 @@ class GenericCache {
     }
     const std::vector<ObjectKey> parsed = parse_keys(keys);
     const std::int64_t ttl_ns = cache.ttl_argument(ttl);
-    for (const ObjectKey& key : parsed) Py_XINCREF(key.text);
+    for (const ObjectKey& key : parsed) Py_XINCREF(key.object());
     for (std::size_t i = 0; i < parsed.size(); ++i) Py_INCREF(PyTuple_GET_ITEM(values.ptr(), i));
     ReleasedReferencesAndKeys released;
     cache.put_many_retiring(
@@ -225,7 +225,7 @@ PyObject* generic_put(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
     ReleasedReferences released;
     // The key is only kept when it is new; the caller's reference covers it until then.
     if (owner->cache.put_retiring(key, value, ttl_ns, released) == PutOutcome::kInserted) {
-      Py_XINCREF(key.text);
+      Py_XINCREF(key.object());
     }
   } catch (const std::bad_alloc&) {
     Py_DECREF(value);
@@ -270,7 +270,7 @@ int generic_traverse(PyObject* self, visitproc visit, void* arg) {
   if (owner == nullptr) return 0;
   int result = 0;
   owner->cache.visit([&](const ObjectKey& key, PyObject* const& value) {
-    if (result == 0 && key.text != nullptr) result = visit(key.text, arg);
+    if (result == 0 && key.object() != nullptr) result = visit(key.object(), arg);
     if (result == 0) result = visit(value, arg);
   });
   return result;
@@ -331,7 +331,7 @@ std::int64_t int_key(py::handle key) {
     throw py::type_error("key must be int for a FloatCache with key_type=int, got str");
   }
   if (!parse_object_key(key.ptr(), parsed)) throw py::error_already_set();
-  return parsed.number;
+  return parsed.number();
 }
 
 double float_value(py::handle value) {

@@ -302,7 +302,8 @@ class ShardedCache {
     shard.prefetch(static_cast<std::uint32_t>(hash));
     // Once TTLs are in use the clock is read before the lock, while the prefetches are in
     // flight, rather than after the entry's expiry arrives.
-    std::int64_t coarse = ttl_in_use_.load(std::memory_order_relaxed) ? clock_.coarse_ns() : kUnread;
+    std::int64_t coarse =
+        ttl_in_use_.load(std::memory_order_relaxed) ? clock_.coarse_ns() : kUnread;
     std::lock_guard guard(shard.lock);
     return get_locked(shard, static_cast<std::uint32_t>(hash), key, coarse, on_hit, retire);
   }

@@ -81,13 +81,20 @@ struct RetiredEntry {
   void retire_value(V&& value_in) { value.emplace(std::move(value_in)); }
 };
 
+// Keys and values whose destruction does nothing (numbers) are not kept at all.
 template <typename K, typename V>
 struct RetiredEntries {
   std::vector<std::pair<K, V>> entries;
   std::vector<V> values;
 
-  void retire_entry(K&& key, V&& value) { entries.emplace_back(std::move(key), std::move(value)); }
-  void retire_value(V&& value) { values.push_back(std::move(value)); }
+  void retire_entry([[maybe_unused]] K&& key, [[maybe_unused]] V&& value) {
+    if constexpr (!std::is_trivially_destructible_v<K> || !std::is_trivially_destructible_v<V>) {
+      entries.emplace_back(std::move(key), std::move(value));
+    }
+  }
+  void retire_value([[maybe_unused]] V&& value) {
+    if constexpr (!std::is_trivially_destructible_v<V>) values.push_back(std::move(value));
+  }
 };
 
 // A thread-safe LRU cache with per-entry TTL, split into a power-of-two number of shards.

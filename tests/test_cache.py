@@ -46,6 +46,44 @@ def test_int_and_str_keys_are_distinct() -> None:
     assert cache.get(2**63 - 1) == "max"
 
 
+@pytest.mark.parametrize(
+    "number",
+    [0, -1, 2**61 - 1, -(2**61), 2**61, -(2**61) - 1, 2**62 + 12345, -(2**63), 2**63 - 1],
+)
+def test_int_keys_across_the_int64_range_compare_by_value(number: int) -> None:
+    cache = GenericCache(10)
+    cache.put(number, "first")
+    # A fresh int object of the same value finds the entry, and replaces it.
+    twin = int(str(number))
+    assert cache.get(twin) == "first"
+    cache.put(twin, "second")
+    assert len(cache) == 1
+    assert cache.get(number) == "second"
+    assert cache.get(number + 1 if number < 2**63 - 1 else number - 1) is None
+    assert cache.get(str(number)) is None
+    assert cache.get_many([int(str(number)), number]) == ["second", "second"]
+    assert cache.remove(int(str(number))) is True
+    assert len(cache) == 0
+
+
+def test_large_int_keys_are_held_and_released() -> None:
+    cache = GenericCache(2, shards=1)
+    key = 2**62 + int("7")  # a fresh object beyond the inline range
+    before = _refcount(key)
+    cache.put(key, 1)
+    assert _refcount(key) == before + 1
+    cache.put(int(str(key)), 2)  # replaced: the held key stays, the new one is not kept
+    assert _refcount(key) == before + 1
+    cache.put_many([int(str(key)), 5], [3, 4])
+    assert _refcount(key) == before + 1
+    assert cache.get(key) == 3  # key is now the most recent, 5 the least
+    cache.put(6, 6)  # evicts 5
+    assert _refcount(key) == before + 1
+    cache.put(7, 7)  # evicts key
+    assert key not in cache
+    assert _refcount(key) == before
+
+
 def test_str_keys_compare_by_content() -> None:
     cache = GenericCache(10)
     cache.put("".join(["BTC", "USDT"]), 1)
@@ -140,6 +178,17 @@ def test_replacing_an_entry_restarts_its_ttl() -> None:
     cache.put("k", "new")
     clock.advance(8)
     assert cache.get("k") == "new"
+
+
+def test_ttl_on_a_clock_below_zero() -> None:
+    clock = ManualClock(-30.0)
+    cache = GenericCache(10, ttl_seconds=10, clock=clock)
+    cache.put("k", "v")
+    clock.advance(9.5)
+    assert cache.get("k") == "v"
+    clock.advance(0.5)
+    assert cache.get("k") is None
+    assert cache.statistics().expirations == 1
 
 
 def test_expired_tail_is_counted_as_expiration() -> None:

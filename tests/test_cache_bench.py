@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+
 import pytest
 
 from alphaforge.cli import main
@@ -13,5 +15,7 @@ def test_bench_cache_prints_the_tables(capsys: pytest.CaptureFixture[str]) -> No
     out = capsys.readouterr().out
     assert "Single-key put / get" in out
     assert "GenericCache + TTL" in out
+    if importlib.util.find_spec("cachetools") is not None:
+        assert "With TTL, against the TTL peer" in out
     assert "Batches of 300 keys" in out
     assert "get_many" in out

@@ -25,6 +25,8 @@ TEST(ShardedCache, RejectsBadConfiguration) {
   EXPECT_THROW(U64Cache(4, 8), std::invalid_argument);
   EXPECT_THROW(U64Cache(100, 1, nanoseconds(0)), std::invalid_argument);
   EXPECT_THROW(U64Cache(100, 1, nanoseconds(-5)), std::invalid_argument);
+  EXPECT_THROW(U64Cache(U64Cache::kMaxEntriesPerShard + 1, 1), std::invalid_argument);
+  EXPECT_EQ(U64Cache(U64Cache::kMaxEntriesPerShard, 1).max_size(), std::size_t{1} << 30);
   U64Cache cache(10, 1);
   EXPECT_THROW(cache.put(1, 1, nanoseconds(0)), std::invalid_argument);
   EXPECT_EQ(cache.size(), 0u);

@@ -19,6 +19,17 @@ using alphaforge::ShardedCache;
 using std::chrono::nanoseconds;
 using Cache = ShardedCache<std::uint64_t, std::uint64_t>;
 
+// Five home positions per shard, straddling the end of the table, and equal hash tags for many
+// keys: long probe runs that wrap around, so deletion shifts entries (and repoints their
+// recency records) across the table's end, and lookups meet tags of other keys.
+struct ClusteringHash {
+  std::uint64_t operator()(std::uint64_t key) const noexcept {
+    const auto low = static_cast<std::uint32_t>(0xFFFF'FFFDU + static_cast<std::uint32_t>(key % 5));
+    return (alphaforge::mix64(key) & 0xFFFF'FFFF'0000'0000ULL) | low;
+  }
+};
+using ClusteredCache = ShardedCache<std::uint64_t, std::uint64_t, ClusteringHash>;
+
 constexpr std::int64_t kNever = INT64_MAX;
 
 struct RefEntry {
@@ -27,9 +38,10 @@ struct RefEntry {
   std::int64_t expires;
 };
 
+template <typename CacheType>
 class ReferenceCache {
  public:
-  ReferenceCache(const Cache& shape, std::size_t max_size, std::size_t shards,
+  ReferenceCache(const CacheType& shape, std::size_t max_size, std::size_t shards,
                  std::int64_t default_ttl)
       : shape_(shape), lists_(shards), default_ttl_(default_ttl) {
     for (std::size_t i = 0; i < shards; ++i) {
@@ -118,19 +130,20 @@ class ReferenceCache {
     return std::find_if(list.begin(), list.end(), [&](const RefEntry& e) { return e.key == key; });
   }
 
-  const Cache& shape_;
+  const CacheType& shape_;
   std::vector<std::vector<RefEntry>> lists_;
   std::vector<std::size_t> quotas_;
   std::int64_t default_ttl_;
 };
 
+template <typename CacheType = Cache>
 void run_model(std::uint64_t seed, std::size_t max_size, std::size_t shards,
                std::int64_t default_ttl, std::uint64_t key_space) {
   auto clock = std::make_shared<ManualClock>(1'000'000);
-  Cache cache(max_size, shards,
-              default_ttl == 0 ? std::nullopt : std::optional<nanoseconds>(default_ttl),
-              CacheClock(clock));
-  ReferenceCache ref(cache, max_size, shards, default_ttl);
+  CacheType cache(max_size, shards,
+                  default_ttl == 0 ? std::nullopt : std::optional<nanoseconds>(default_ttl),
+                  CacheClock(clock));
+  ReferenceCache<CacheType> ref(cache, max_size, shards, default_ttl);
   std::uint64_t state = seed;
   auto next = [&] {
     state = alphaforge::mix64(state + 0x9e3779b97f4a7c15ULL);
@@ -206,4 +219,11 @@ TEST(ShardedCacheModel, ShardedWithTtl) {
 
 TEST(ShardedCacheModel, TinyShardsChurn) {
   for (std::uint64_t seed = 1; seed <= 5; ++seed) run_model(seed, 9, 8, 0, 30);
+}
+
+TEST(ShardedCacheModel, ClusteredKeysWrapAroundTheTable) {
+  for (std::uint64_t seed = 1; seed <= 5; ++seed) {
+    run_model<ClusteredCache>(seed, 40, 2, 0, 90);
+    run_model<ClusteredCache>(seed, 300, 1, 25, 500);  // grows through several sizes
+  }
 }

@@ -26,7 +26,7 @@
 namespace alphaforge {
 
 // splitmix64's finalizer: spreads keys such as consecutive integers over every bit, since the
-// shard comes from the high half of the hash and the bucket from the low half.
+// shard comes from the high half of the hash and the position from the low half.
 inline constexpr std::uint64_t mix64(std::uint64_t x) noexcept {
   x ^= x >> 30;
   x *= 0xbf58476d1ce4e5b9ULL;
@@ -81,13 +81,20 @@ struct RetiredEntry {
   void retire_value(V&& value_in) { value.emplace(std::move(value_in)); }
 };
 
+// Keys and values whose destruction does nothing (numbers) are not kept at all.
 template <typename K, typename V>
 struct RetiredEntries {
   std::vector<std::pair<K, V>> entries;
   std::vector<V> values;
 
-  void retire_entry(K&& key, V&& value) { entries.emplace_back(std::move(key), std::move(value)); }
-  void retire_value(V&& value) { values.push_back(std::move(value)); }
+  void retire_entry([[maybe_unused]] K&& key, [[maybe_unused]] V&& value) {
+    if constexpr (!std::is_trivially_destructible_v<K> || !std::is_trivially_destructible_v<V>) {
+      entries.emplace_back(std::move(key), std::move(value));
+    }
+  }
+  void retire_value([[maybe_unused]] V&& value) {
+    if constexpr (!std::is_trivially_destructible_v<V>) values.push_back(std::move(value));
+  }
 };
 
 // A thread-safe LRU cache with per-entry TTL, split into a power-of-two number of shards.
@@ -96,21 +103,29 @@ struct RetiredEntries {
 // one apiece to the first shards), so size() <= max_size always. A put of a new key into a full
 // shard evicts that shard's least recently used entry: LRU order is exact within a shard and
 // approximate across shards, and with one shard the whole cache is an exact LRU of max_size
-// entries. get() refreshes recency; contains() does not. An entry whose TTL has passed is never
-// returned; it is reclaimed when a call finds it, when it reaches the LRU tail, or by
-// purge_expired(). Until then it is still counted by size().
+// entries. get() refreshes recency; contains() does not.
 //
-// Each shard is an open-addressing index (linear probing, backward-shift deletion, load <= 1/2)
-// over a dense array of slots holding key, value and expiry, recycled through a free list, with
-// recency kept as a log of slot indices (see Shard): no allocation per entry.
+// TTL guarantee: an entry is never returned once its TTL has run out, measured from its put on
+// the monotonic clock (given CacheClock's contract: the coarse reading trails by less than the
+// slack). The TTL starts at the clock's coarse reading, which trails the put by about a kernel
+// tick at most, so an entry can expire that much early, never late. An expired entry is
+// reclaimed when a call finds it, when it reaches the LRU tail, or by purge_expired(); until
+// then it is still counted by size().
+//
+// Each shard is an open-addressing table (linear probing, backward-shift deletion, load <= 1/2)
+// of entries that hold the key's hash tag, a recency stamp, the expiry, the key and the value in
+// one cache line. A key's home position comes from its hash alone, so a call prefetches that
+// line before it takes the shard lock, and a lookup costs one memory miss rather than a chain
+// of them (index, then node, then list neighbours). Recency is a log of positions (see Shard):
+// no allocation per entry.
 template <typename K, typename V, typename Hash = CacheHash<K>, typename KeyEqual = std::equal_to<>>
 class ShardedCache {
   static_assert(std::is_nothrow_move_constructible_v<K> && std::is_nothrow_move_assignable_v<K>,
-                "keys are moved between slots and retire sinks, which must not fail halfway");
+                "keys are moved between positions and retire sinks, which must not fail halfway");
   static_assert(std::is_nothrow_move_constructible_v<V> && std::is_nothrow_move_assignable_v<V>,
-                "values are moved between slots and retire sinks, which must not fail halfway");
+                "values are moved between positions and retire sinks, which must not fail halfway");
   static_assert(std::is_default_constructible_v<K> && std::is_default_constructible_v<V>,
-                "slots are value-initialised when the slot array grows");
+                "entries are value-initialised when a table grows");
 
  public:
   using key_type = K;
@@ -119,6 +134,7 @@ class ShardedCache {
 
   static constexpr std::size_t kMaxAutoShards = 16;
   static constexpr std::size_t kMinEntriesPerAutoShard = 256;
+  static constexpr std::size_t kMaxEntriesPerShard = std::size_t{1} << 30;
 
   // shards = 0 picks a count: the largest power of two <= 16 leaving each shard >= 256 entries,
   // so caches under 512 entries are a single exact LRU.
@@ -136,8 +152,9 @@ class ShardedCache {
         shards_(std::make_unique<Shard[]>(shard_count_)) {
     for (std::size_t i = 0; i < shard_count_; ++i) {
       const std::size_t quota = max_size / shard_count_ + (i < max_size % shard_count_ ? 1 : 0);
-      if (quota >= kNil) {
-        throw std::invalid_argument("max_size allows at most " + std::to_string(kNil - 1) +
+      if (quota > kMaxEntriesPerShard) {
+        throw std::invalid_argument("max_size allows at most " +
+                                    std::to_string(kMaxEntriesPerShard) +
                                     " entries per shard, got " + std::to_string(quota));
       }
       shards_[i].quota = static_cast<std::uint32_t>(quota);
@@ -189,10 +206,10 @@ class ShardedCache {
     const std::uint64_t hash = hash_(key);
     const Shard& shard = shard_of(hash);
     std::lock_guard guard(shard.lock);
-    const std::uint32_t bucket = shard.find(static_cast<std::uint32_t>(hash), key, equal_);
-    if (bucket == kNil) return false;
-    const std::int64_t expires = shard.slots[shard.buckets[bucket].slot].expires_ns;
-    return expires == kNever || clock_.now_ns() < expires;
+    const std::uint32_t at = shard.find(static_cast<std::uint32_t>(hash), key, equal_);
+    if (at == kNil) return false;
+    std::int64_t coarse = kUnread;
+    return !expired(shard.entries[at].expires_ns, coarse);
   }
 
   // True when a live entry was removed (an expired one is reclaimed and counted as expired).
@@ -209,7 +226,7 @@ class ShardedCache {
     }
   }
 
-  // Reclaims every expired entry now; returns how many.
+  // Reclaims every expired entry now (on the exact clock); returns how many.
   std::size_t purge_expired() {
     std::size_t purged = 0;
     for (std::size_t i = 0; i < shard_count_; ++i) {
@@ -276,9 +293,9 @@ class ShardedCache {
   template <typename Retire>
   PutOutcome put_retiring(K key, V value, std::int64_t ttl_ns, Retire& retire) {
     const std::uint64_t hash = hash_(key);
-    const std::int64_t expires = expiry_for(ttl_ns);
     Shard& shard = shard_of(hash);
-    shard.prefetch_bucket(static_cast<std::uint32_t>(hash));
+    shard.prefetch(static_cast<std::uint32_t>(hash));
+    const std::int64_t expires = expiry_for(ttl_ns);
     std::lock_guard guard(shard.lock);
     return put_locked(shard, static_cast<std::uint32_t>(hash), std::move(key), std::move(value),
                       expires, retire);
@@ -289,12 +306,13 @@ class ShardedCache {
   bool get_retiring(const Q& key, OnHit&& on_hit, Retire& retire) {
     const std::uint64_t hash = hash_(key);
     Shard& shard = shard_of(hash);
-    shard.prefetch_bucket(static_cast<std::uint32_t>(hash));
-    // Once TTLs are in use the clock is read before the lock: the ordered TSC read inside the
-    // clock waits for every load in flight, and under the lock those are the probe's misses.
-    std::int64_t now = ttl_in_use_.load(std::memory_order_relaxed) ? clock_.now_ns() : kUnread;
+    shard.prefetch(static_cast<std::uint32_t>(hash));
+    // Once TTLs are in use the clock is read before the lock, while the prefetches are in
+    // flight, rather than after the entry's expiry arrives.
+    std::int64_t coarse =
+        ttl_in_use_.load(std::memory_order_relaxed) ? clock_.coarse_ns() : kUnread;
     std::lock_guard guard(shard.lock);
-    return get_locked(shard, static_cast<std::uint32_t>(hash), key, now, on_hit, retire);
+    return get_locked(shard, static_cast<std::uint32_t>(hash), key, coarse, on_hit, retire);
   }
 
   template <typename Q, typename Retire>
@@ -302,12 +320,12 @@ class ShardedCache {
     const std::uint64_t hash = hash_(key);
     Shard& shard = shard_of(hash);
     std::lock_guard guard(shard.lock);
-    const std::uint32_t bucket = shard.find(static_cast<std::uint32_t>(hash), key, equal_);
-    if (bucket == kNil) return false;
-    const std::int64_t expires = shard.slots[shard.buckets[bucket].slot].expires_ns;
-    const bool live = expires == kNever || clock_.now_ns() < expires;
+    const std::uint32_t at = shard.find(static_cast<std::uint32_t>(hash), key, equal_);
+    if (at == kNil) return false;
+    std::int64_t coarse = kUnread;
+    const bool live = !expired(shard.entries[at].expires_ns, coarse);
     if (!live) ++shard.expirations;
-    shard.remove(bucket, retire);
+    shard.remove(at, retire);
     return live;
   }
 
@@ -324,9 +342,9 @@ class ShardedCache {
   }
 
   // Batches go a chunk at a time: keys are grouped by shard so each shard is locked once per
-  // chunk, and the index bucket and slot of keys a few places ahead are prefetched, so the
-  // cache misses of neighbouring keys overlap. The result is the same as one call per key in
-  // order (keys of one shard keep their order; shards are independent).
+  // chunk, and the lines of keys a few places ahead are prefetched, so the cache misses of
+  // neighbouring keys overlap. The result is the same as one call per key in order (keys of one
+  // shard keep their order; shards are independent).
   template <typename KeyAt, typename ValueAt, typename Retire>
   void put_many_retiring(std::size_t count, KeyAt&& key_at, ValueAt&& value_at,
                          std::int64_t ttl_ns, Retire& retire) {
@@ -340,15 +358,15 @@ class ShardedCache {
   template <typename KeyAt, typename OnHit, typename OnMiss, typename Retire>
   void get_many_retiring(std::size_t count, KeyAt&& key_at, OnHit&& on_hit, OnMiss&& on_miss,
                          Retire& retire) {
-    std::int64_t now = kUnread;
+    std::int64_t coarse = kUnread;
     std::size_t chunk = 0;
     for_each_chunk(count, key_at, [&](Shard& shard, std::uint32_t hash32, std::size_t i) {
       if (i / kChunk != chunk) {  // the clock is read at most once per chunk, not per batch
         chunk = i / kChunk;
-        now = kUnread;
+        coarse = kUnread;
       }
       const bool hit = get_locked(
-          shard, hash32, key_at(i), now, [&](const V& value) { on_hit(i, value); }, retire);
+          shard, hash32, key_at(i), coarse, [&](const V& value) { on_hit(i, value); }, retire);
       if (!hit) on_miss(i);
     });
   }
@@ -360,8 +378,10 @@ class ShardedCache {
     for (std::size_t s = 0; s < shard_count_; ++s) {
       const Shard& shard = shards_[s];
       std::lock_guard guard(shard.lock);
-      for (std::uint32_t i = 0; i < shard.slots.size(); ++i) {
-        if (shard.in_use(i)) visit_entry(shard.slots[i].key, shard.slots[i].value);
+      for (std::size_t i = 0; i < shard.entries.size(); ++i) {
+        if (shard.entries[i].tag != kEmptyTag) {
+          visit_entry(shard.entries[i].key, shard.entries[i].value);
+        }
       }
     }
   }
@@ -373,7 +393,7 @@ class ShardedCache {
     std::vector<K> keys;
     for (std::uint64_t seq = shard.log_head; seq != shard.log_tail; --seq) {
       if (shard.live_record(seq - 1)) {
-        keys.push_back(shard.slots[shard.log[(seq - 1) & shard.log_mask()]].key);
+        keys.push_back(shard.entries[shard.log[(seq - 1) & shard.log_mask()]].key);
       }
     }
     return keys;
@@ -386,55 +406,68 @@ class ShardedCache {
 
  private:
   static constexpr std::uint32_t kNil = std::numeric_limits<std::uint32_t>::max();
+  static constexpr std::uint32_t kEmptyTag = 0;
+  static constexpr std::uint32_t kOccupied = 0x8000'0000U;  // positions stay below 2^31
   static constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::max();
-  static constexpr std::uint64_t kFreeSeq = std::numeric_limits<std::uint64_t>::max();
   static constexpr std::int64_t kNoTtl = 0;
   static constexpr std::int64_t kUnread = std::numeric_limits<std::int64_t>::min();
-  static constexpr std::size_t kInitialBuckets = 16;
-  static constexpr std::size_t kInitialSlots = 8;
-  // Log records per slot: a compaction scans the whole log and frees all but `count` records,
-  // so each access pays log / (log - count) <= 4/3 record checks, amortised.
-  static constexpr std::size_t kLogPerSlot = 4;
+  static constexpr std::size_t kInitialPositions = 16;
+  // Log records per position, so per entry at least 2 / (max load 1/2) = 4: a compaction scans
+  // the whole log and frees all but `count` records, so each access pays log / (log - count)
+  // <= 4/3 record checks (each reads an entry's stamp), amortised.
+  static constexpr std::size_t kLogPerPosition = 2;
   static constexpr std::size_t kChunk = 1024;
   static constexpr std::size_t kPrefetchDistance = 8;
-  static constexpr std::size_t kBucketLookahead = 32;
-  static constexpr std::size_t kSlotLookahead = 12;
+  static constexpr std::size_t kBatchLookahead = 16;
 
-  struct Slot {
+  struct EntryLayout {
+    std::uint32_t tag;
+    std::uint32_t seq;
+    std::int64_t expires_ns;
+    K key;
+    V value;
+  };
+  // Entries of 16, 32 or 64 bytes sit whole in one cache line, so a lookup costs one line.
+  static constexpr std::size_t kEntryAlign =
+      sizeof(EntryLayout) <= kCacheLineSize
+          ? std::max(alignof(EntryLayout), std::bit_ceil(sizeof(EntryLayout)))
+          : alignof(EntryLayout);
+
+  // A position of the table. The tag and stamp come first: they are what a probe and a
+  // recency check read.
+  struct alignas(kEntryAlign) Entry {
+    std::uint32_t tag = kEmptyTag;  // kEmptyTag, or the low half of the key's hash | kOccupied
+    std::uint32_t seq = 0;  // low half of the sequence number of the latest access record
+    std::int64_t expires_ns = kNever;
     K key{};
     V value{};
-    std::int64_t expires_ns = kNever;
-    std::uint64_t seq = kFreeSeq;  // sequence number of the slot's latest access record
-    std::uint32_t hash32 = 0;
   };
 
-  struct Bucket {
-    std::uint32_t hash32;
-    std::uint32_t slot;  // kNil when empty
-  };
+  using EntryArray = std::vector<Entry, HugePageAllocator<Entry>>;
+  using Log = std::vector<std::uint32_t, HugePageAllocator<std::uint32_t>>;
 
-  // Recency is an access log rather than a linked list: every put or hit appends the slot index
-  // to a ring and stamps the slot with that record's sequence number. A record is live while it
-  // is its slot's latest; the least recently used entry is the slot of the oldest live record.
-  // A hit thus writes to its own slot and the hot end of the ring, where a list would also
-  // write to two random neighbours (two more cache misses). Stale records are skipped at the
-  // tail and squeezed out when the ring fills; the ring holds kLogPerSlot records per slot, so
-  // that costs O(1) per access amortised, with prefetching.
+  // Recency is an access log rather than a linked list: every put or hit appends the entry's
+  // position to a ring and stamps the entry with that record's sequence number. A record is
+  // live while it is its position's latest; the least recently used entry is at the position
+  // of the oldest live record. A hit thus writes to its own line and the hot end of the ring,
+  // where a list would also write to two random neighbours (two more cache misses). When an
+  // entry moves (deletion shifts its neighbours back, growth rehashes), its one live record is
+  // found from its stamp (sequence number mod ring size) and repointed. Stale records are
+  // skipped at the tail and squeezed out when the ring fills. A stamp keeps 32 bits of the
+  // sequence number: the live window is at most the ring's size (<= 2^32), so it is exact.
   struct alignas(kCacheLineSize) Shard {
     mutable SpinLock lock;
     std::uint32_t quota = 0;
     std::uint32_t mask = 0;
     std::atomic<std::size_t> count{0};
-    // The bucket array and mask, readable without the lock so a call can prefetch its bucket
-    // while it waits for the lock; a stale pair only prefetches the wrong line.
-    std::atomic<const Bucket*> bucket_hint{nullptr};
+    // The table and mask, readable without the lock so a call can prefetch its line while it
+    // waits for the lock; a stale pair only prefetches the wrong line.
+    std::atomic<const Entry*> entry_hint{nullptr};
     std::atomic<std::uint32_t> mask_hint{0};
     std::uint64_t log_head = 0;  // sequence number of the next record
     std::uint64_t log_tail = 0;  // oldest record that may be live
-    std::vector<Bucket, HugePageAllocator<Bucket>> buckets;
-    std::vector<Slot, HugePageAllocator<Slot>> slots;
-    std::vector<std::uint32_t> free_slots;  // capacity kept equal to slots' capacity
-    std::vector<std::uint32_t, HugePageAllocator<std::uint32_t>> log;
+    EntryArray entries;
+    Log log;
     std::uint64_t hits = 0;
     std::uint64_t misses = 0;
     std::uint64_t puts = 0;
@@ -447,21 +480,22 @@ class ShardedCache {
 
     void publish_hint() noexcept {
       mask_hint.store(mask, std::memory_order_relaxed);
-      bucket_hint.store(buckets.data(), std::memory_order_relaxed);
+      entry_hint.store(entries.data(), std::memory_order_relaxed);
     }
 
-    void prefetch_bucket(std::uint32_t hash32) const noexcept {
-      const Bucket* base = bucket_hint.load(std::memory_order_relaxed);
-      __builtin_prefetch(base + (hash32 & mask_hint.load(std::memory_order_relaxed)));
+    // The line of a hash's home position. Gets write there too (the recency stamp).
+    void prefetch(std::uint32_t hash32) const noexcept {
+      const std::uint32_t home = hash32 & mask_hint.load(std::memory_order_relaxed);
+      __builtin_prefetch(entry_hint.load(std::memory_order_relaxed) + home, 1);
     }
 
     void reset() {
-      buckets.assign(kInitialBuckets, Bucket{0, kNil});
-      mask = static_cast<std::uint32_t>(kInitialBuckets - 1);
+      EntryArray fresh_entries(kInitialPositions);
+      Log fresh_log(kInitialPositions * kLogPerPosition, 0);
+      entries.swap(fresh_entries);
+      log.swap(fresh_log);
+      mask = static_cast<std::uint32_t>(kInitialPositions - 1);
       publish_hint();
-      decltype(slots)().swap(slots);
-      decltype(free_slots)().swap(free_slots);
-      log.assign(kInitialSlots * kLogPerSlot, kNil);
       log_head = log_tail = 0;
       count.store(0, std::memory_order_relaxed);
     }
@@ -469,142 +503,130 @@ class ShardedCache {
     template <typename Q>
     [[nodiscard]] std::uint32_t find(std::uint32_t hash32, const Q& key,
                                      const KeyEqual& equal) const {
-      for (std::uint32_t b = hash32 & mask;; b = (b + 1) & mask) {
-        const Bucket& bucket = buckets[b];
-        if (bucket.slot == kNil) return kNil;
-        if (bucket.hash32 == hash32 && equal(slots[bucket.slot].key, key)) return b;
+      const std::uint32_t wanted = hash32 | kOccupied;
+      for (std::uint32_t at = hash32 & mask;; at = (at + 1) & mask) {
+        const std::uint32_t tag = entries[at].tag;
+        if (tag == kEmptyTag) return kNil;
+        if (tag == wanted && equal(entries[at].key, key)) return at;
       }
     }
 
-    [[nodiscard]] std::uint32_t bucket_of_slot(std::uint32_t slot) const noexcept {
-      std::uint32_t b = slots[slot].hash32 & mask;
-      while (buckets[b].slot != slot) b = (b + 1) & mask;
-      return b;
-    }
-
-    [[nodiscard]] bool in_use(std::uint32_t slot) const noexcept {
-      return slots[slot].seq != kFreeSeq;
-    }
-
-    void place(std::uint32_t hash32, std::uint32_t slot) noexcept {
-      std::uint32_t b = hash32 & mask;
-      while (buckets[b].slot != kNil) b = (b + 1) & mask;
-      buckets[b] = Bucket{hash32, slot};
-    }
-
-    // Backward-shift deletion keeps probe runs unbroken without tombstones.
-    void erase_bucket(std::uint32_t bucket) noexcept {
-      std::uint32_t hole = bucket;
-      for (std::uint32_t j = (bucket + 1) & mask;; j = (j + 1) & mask) {
-        const Bucket moving = buckets[j];
-        if (moving.slot == kNil) break;
-        const std::uint32_t home = moving.hash32 & mask;
-        const bool stays = hole <= j ? (hole < home && home <= j) : (hole < home || home <= j);
-        if (!stays) {
-          buckets[hole] = moving;
-          hole = j;
-        }
-      }
-      buckets[hole] = Bucket{0, kNil};
-    }
-
-    void grow_buckets() {
-      decltype(buckets) larger(buckets.size() * 2, Bucket{0, kNil});
-      buckets.swap(larger);
-      mask = static_cast<std::uint32_t>(buckets.size() - 1);
-      publish_hint();
-      for (std::uint32_t i = 0; i < slots.size(); ++i) {
-        if (in_use(i)) place(slots[i].hash32, i);
-      }
+    [[nodiscard]] std::uint32_t free_position(std::uint32_t hash32) const noexcept {
+      std::uint32_t at = hash32 & mask;
+      while (entries[at].tag != kEmptyTag) at = (at + 1) & mask;
+      return at;
     }
 
     [[nodiscard]] std::size_t log_mask() const noexcept { return log.size() - 1; }
 
     [[nodiscard]] bool live_record(std::uint64_t seq) const noexcept {
-      return slots[log[seq & log_mask()]].seq == seq;
+      const Entry& entry = entries[log[seq & log_mask()]];
+      return entry.tag != kEmptyTag && entry.seq == static_cast<std::uint32_t>(seq);
     }
 
     // Rewrites the live records, oldest first, into `into` (the log itself or a larger one).
-    template <typename Log>
     void compact_into(Log& into) noexcept {
       const std::size_t from_mask = log_mask();
       const std::size_t to_mask = into.size() - 1;
       std::uint64_t write = log_tail;
       for (std::uint64_t seq = log_tail; seq != log_head; ++seq) {
         if (seq + kPrefetchDistance < log_head) {
-          __builtin_prefetch(&slots[log[(seq + kPrefetchDistance) & from_mask]]);
+          __builtin_prefetch(&entries[log[(seq + kPrefetchDistance) & from_mask]]);
         }
-        const std::uint32_t slot = log[seq & from_mask];
-        if (slots[slot].seq != seq) continue;
-        into[write & to_mask] = slot;
-        slots[slot].seq = write++;
+        const std::uint32_t at = log[seq & from_mask];
+        Entry& entry = entries[at];
+        if (entry.tag == kEmptyTag || entry.seq != static_cast<std::uint32_t>(seq)) continue;
+        into[write & to_mask] = at;
+        entry.seq = static_cast<std::uint32_t>(write++);
       }
       log_head = write;
     }
 
-    void record(std::uint32_t slot) noexcept {
+    void make_room_in_log() noexcept {
       if (log_head - log_tail == log.size()) compact_into(log);
-      log[log_head & log_mask()] = slot;
-      slots[slot].seq = log_head++;
     }
 
-    void touch(std::uint32_t slot) noexcept {
-      if (slots[slot].seq + 1 != log_head) record(slot);
+    void record(std::uint32_t at) noexcept {
+      make_room_in_log();
+      log[log_head & log_mask()] = at;
+      entries[at].seq = static_cast<std::uint32_t>(log_head++);
+    }
+
+    void touch(std::uint32_t at) noexcept {
+      if (static_cast<std::uint32_t>(entries[at].seq + 1) != static_cast<std::uint32_t>(log_head)) {
+        record(at);
+      }
     }
 
     [[nodiscard]] std::uint32_t least_recent() noexcept {
       while (!live_record(log_tail)) {
         if (log_tail + kPrefetchDistance < log_head) {
-          __builtin_prefetch(&slots[log[(log_tail + kPrefetchDistance) & log_mask()]]);
+          __builtin_prefetch(&entries[log[(log_tail + kPrefetchDistance) & log_mask()]]);
         }
         ++log_tail;
       }
       return log[log_tail & log_mask()];
     }
 
+    // Moves the entry at `from` to the free position `to`, repointing its live record.
+    void move_entry(std::uint32_t from, std::uint32_t to) noexcept {
+      entries[to] = std::move(entries[from]);
+      log[entries[to].seq & log_mask()] = to;
+    }
+
+    // Backward-shift deletion keeps probe runs unbroken without tombstones.
     template <typename Retire>
-    void remove(std::uint32_t bucket, Retire& retire) {
-      const std::uint32_t i = buckets[bucket].slot;
-      erase_bucket(bucket);
-      Slot& slot = slots[i];
-      retire.retire_entry(std::move(slot.key), std::move(slot.value));
-      slot.seq = kFreeSeq;
-      free_slots.push_back(i);  // never reallocates: its capacity matches the slots'
+    void remove(std::uint32_t at, Retire& retire) {
+      retire.retire_entry(std::move(entries[at].key), std::move(entries[at].value));
+      std::uint32_t hole = at;
+      for (std::uint32_t j = (at + 1) & mask;; j = (j + 1) & mask) {
+        const std::uint32_t tag = entries[j].tag;
+        if (tag == kEmptyTag) break;
+        const std::uint32_t home = tag & mask;
+        const bool stays = hole <= j ? (hole < home && home <= j) : (hole < home || home <= j);
+        if (!stays) {
+          move_entry(j, hole);
+          hole = j;
+        }
+      }
+      entries[hole].tag = kEmptyTag;
       count.store(held() - 1, std::memory_order_relaxed);
     }
 
-    // Room for one more entry; throws (bad_alloc) before anything changes.
-    void reserve_one() {
-      if ((held() + 1) * 2 > buckets.size()) grow_buckets();
-      if (!free_slots.empty() || slots.size() < slots.capacity()) return;
-      const std::size_t capacity =
-          std::min<std::size_t>(quota, std::max(kInitialSlots, slots.size() * 2));
-      const std::size_t wanted = std::bit_ceil(capacity * kLogPerSlot);
-      decltype(log) larger_log(log.size() < wanted ? wanted : 0);
-      slots.reserve(capacity);
-      free_slots.reserve(slots.capacity());
-      if (!larger_log.empty()) {
-        compact_into(larger_log);
-        log.swap(larger_log);
+    // Doubles the table (and the log with it); throws (bad_alloc) before anything changes.
+    void grow() {
+      const std::size_t positions = entries.size() * 2;
+      EntryArray larger_entries(positions);
+      Log larger_log(positions * kLogPerPosition, 0);
+      compact_into(larger_log);
+      log.swap(larger_log);
+      const auto larger_mask = static_cast<std::uint32_t>(positions - 1);
+      for (Entry& entry : entries) {
+        if (entry.tag == kEmptyTag) continue;
+        std::uint32_t to = entry.tag & larger_mask;
+        while (larger_entries[to].tag != kEmptyTag) to = (to + 1) & larger_mask;
+        log[entry.seq & log_mask()] = to;
+        larger_entries[to] = std::move(entry);
       }
+      entries.swap(larger_entries);
+      mask = larger_mask;
+      publish_hint();
+    }
+
+    // Room for one more entry at load <= 1/2; throws (bad_alloc) before anything changes.
+    void reserve_one() {
+      if ((held() + 1) * 2 > entries.size()) grow();
     }
 
     void insert(std::uint32_t hash32, K&& key, V&& value, std::int64_t expires) noexcept {
-      std::uint32_t i;
-      if (!free_slots.empty()) {
-        i = free_slots.back();
-        free_slots.pop_back();
-        Slot& slot = slots[i];
-        slot.key = std::move(key);
-        slot.value = std::move(value);
-        slot.expires_ns = expires;
-        slot.hash32 = hash32;
-      } else {
-        i = static_cast<std::uint32_t>(slots.size());
-        slots.push_back(Slot{std::move(key), std::move(value), expires, kFreeSeq, hash32});
-      }
-      place(hash32, i);
-      record(i);
+      make_room_in_log();  // before the new tag exists, so a compaction cannot misread it
+      const std::uint32_t at = free_position(hash32);
+      Entry& entry = entries[at];
+      entry.tag = hash32 | kOccupied;
+      entry.key = std::move(key);
+      entry.value = std::move(value);
+      entry.expires_ns = expires;
+      record(at);
       count.store(held() + 1, std::memory_order_relaxed);
     }
   };
@@ -633,13 +655,14 @@ class ShardedCache {
     return ttl.count();
   }
 
+  // The TTL runs from the coarse reading, which is never ahead of the put: never late.
   [[nodiscard]] std::int64_t expiry_for(std::int64_t ttl_ns) noexcept {
     if (ttl_ns == kNoTtl) return kNever;
     if (!ttl_in_use_.load(std::memory_order_relaxed)) {
       ttl_in_use_.store(true, std::memory_order_relaxed);
     }
-    const std::int64_t now = clock_.now_ns();
-    return ttl_ns >= kNever - now ? kNever : now + ttl_ns;
+    const std::int64_t now = clock_.coarse_ns();
+    return now > 0 && ttl_ns >= kNever - now ? kNever : now + ttl_ns;  // clock may be < 0
   }
 
   Shard& shard_of(std::uint64_t hash) noexcept {
@@ -649,34 +672,39 @@ class ShardedCache {
     return shards_[static_cast<std::size_t>(hash >> 32) & shard_mask_];
   }
 
-  [[nodiscard]] bool expired(std::int64_t expires, std::int64_t& now) const noexcept {
+  // Exact: the coarse reading settles it unless the expiry is within the clock's slack of it
+  // (coarse <= now < coarse + slack); then the exact clock decides. `coarse` caches the coarse
+  // reading for a call or a batch chunk (kUnread until an entry with a TTL needs it); a reading
+  // taken microseconds earlier only narrows the slack by that much.
+  [[nodiscard]] bool expired(std::int64_t expires, std::int64_t& coarse) const noexcept {
     if (expires == kNever) return false;
-    if (now == kUnread) now = clock_.now_ns();
-    return now >= expires;
+    if (coarse == kUnread) coarse = clock_.coarse_ns();
+    if (coarse >= expires) return true;
+    if (expires - coarse > clock_.coarse_slack_ns()) return false;
+    return clock_.now_ns() >= expires;
   }
 
   template <typename Retire>
   PutOutcome put_locked(Shard& shard, std::uint32_t hash32, K&& key, V&& value,
                         std::int64_t expires, Retire& retire) {
-    const std::uint32_t bucket = shard.find(hash32, key, equal_);
-    if (bucket != kNil) {
-      const std::uint32_t i = shard.buckets[bucket].slot;
-      Slot& slot = shard.slots[i];
+    const std::uint32_t at = shard.find(hash32, key, equal_);
+    if (at != kNil) {
+      Entry& entry = shard.entries[at];
       if constexpr (requires { retire.retire_key(std::move(key)); }) {
         retire.retire_key(std::move(key));  // the held key stays; the sink may want the new one
       }
-      retire.retire_value(std::move(slot.value));
-      slot.value = std::move(value);
-      slot.expires_ns = expires;
-      shard.touch(i);
+      retire.retire_value(std::move(entry.value));
+      entry.value = std::move(value);
+      entry.expires_ns = expires;
+      shard.touch(at);
       ++shard.puts;
       return PutOutcome::kReplaced;
     }
     if (shard.held() == shard.quota) {
-      std::int64_t now = kUnread;
+      std::int64_t coarse = kUnread;
       const std::uint32_t victim = shard.least_recent();
-      ++(expired(shard.slots[victim].expires_ns, now) ? shard.expirations : shard.evictions);
-      shard.remove(shard.bucket_of_slot(victim), retire);
+      ++(expired(shard.entries[victim].expires_ns, coarse) ? shard.expirations : shard.evictions);
+      shard.remove(victim, retire);
     }
     shard.reserve_one();
     shard.insert(hash32, std::move(key), std::move(value), expires);
@@ -685,47 +713,50 @@ class ShardedCache {
   }
 
   template <typename Q, typename OnHit, typename Retire>
-  bool get_locked(Shard& shard, std::uint32_t hash32, const Q& key, std::int64_t& now,
+  bool get_locked(Shard& shard, std::uint32_t hash32, const Q& key, std::int64_t& coarse,
                   OnHit&& on_hit, Retire& retire) {
-    const std::uint32_t bucket = shard.find(hash32, key, equal_);
-    if (bucket == kNil) {
+    const std::uint32_t at = shard.find(hash32, key, equal_);
+    if (at == kNil) {
       ++shard.misses;
       return false;
     }
-    const std::uint32_t i = shard.buckets[bucket].slot;
-    if (expired(shard.slots[i].expires_ns, now)) {
+    if (expired(shard.entries[at].expires_ns, coarse)) {
       ++shard.expirations;
       ++shard.misses;
-      shard.remove(bucket, retire);
+      shard.remove(at, retire);
       return false;
     }
     ++shard.hits;
-    shard.touch(i);
-    on_hit(std::as_const(shard.slots[i].value));
+    shard.touch(at);
+    on_hit(std::as_const(shard.entries[at].value));
     return true;
   }
 
   template <typename Retire>
   void clear_shard(Shard& shard, Retire& retire) {
     std::lock_guard guard(shard.lock);
-    for (std::uint32_t i = 0; i < shard.slots.size(); ++i) {
-      if (shard.in_use(i)) {
-        retire.retire_entry(std::move(shard.slots[i].key), std::move(shard.slots[i].value));
+    for (std::size_t i = 0; i < shard.entries.size(); ++i) {
+      if (shard.entries[i].tag != kEmptyTag) {
+        retire.retire_entry(std::move(shard.entries[i].key), std::move(shard.entries[i].value));
       }
     }
     shard.reset();
   }
 
+  // A removal may shift a later entry back into the position just checked, so the scan stays
+  // there after one; entries only move backwards, into positions still to be checked.
   template <typename Retire>
   std::size_t purge_shard(Shard& shard, Retire& retire) {
     std::lock_guard guard(shard.lock);
-    std::int64_t now = kUnread;
+    const std::int64_t now = clock_.now_ns();
     std::size_t purged = 0;
-    for (std::uint32_t i = 0; i < shard.slots.size(); ++i) {
-      if (shard.in_use(i) && expired(shard.slots[i].expires_ns, now)) {
-        shard.remove(shard.bucket_of_slot(i), retire);
+    for (std::size_t i = 0; i < shard.entries.size();) {
+      if (shard.entries[i].tag != kEmptyTag && shard.entries[i].expires_ns <= now) {
+        shard.remove(static_cast<std::uint32_t>(i), retire);
         ++shard.expirations;
         ++purged;
+      } else {
+        ++i;
       }
     }
     return purged;
@@ -741,6 +772,10 @@ class ShardedCache {
       const std::size_t n = std::min(kChunk, count - base);
       for (std::size_t j = 0; j < n; ++j) hashes[j] = hash_(key_at(base + j));
       group_by_shard(hashes.data(), n, order.data(), starts, cursor);
+      for (std::size_t k = 0; k < std::min(kBatchLookahead, n); ++k) {
+        const std::uint64_t ahead = hashes[order[k]];
+        shard_of(ahead).prefetch(static_cast<std::uint32_t>(ahead));
+      }
       for (std::size_t s = 0; s < shard_count_; ++s) {
         const std::uint32_t first = starts[s];
         const std::uint32_t last = starts[s + 1];
@@ -748,15 +783,10 @@ class ShardedCache {
         Shard& shard = shards_[s];
         std::lock_guard guard(shard.lock);
         for (std::uint32_t k = first; k < last; ++k) {
-          if (k + kBucketLookahead < n) {
-            // Possibly another shard's bucket: through its lock-free hint.
-            const std::uint64_t ahead = hashes[order[k + kBucketLookahead]];
-            shard_of(ahead).prefetch_bucket(static_cast<std::uint32_t>(ahead));
-          }
-          if (k + kSlotLookahead < last) {
-            const auto near = static_cast<std::uint32_t>(hashes[order[k + kSlotLookahead]]);
-            const std::uint32_t slot = shard.buckets[near & shard.mask].slot;
-            if (slot != kNil) __builtin_prefetch(&shard.slots[slot]);
+          if (k + kBatchLookahead < n) {
+            // Possibly another shard's lines: through its lock-free hint.
+            const std::uint64_t ahead = hashes[order[k + kBatchLookahead]];
+            shard_of(ahead).prefetch(static_cast<std::uint32_t>(ahead));
           }
           const std::size_t j = order[k];
           apply(shard, static_cast<std::uint32_t>(hashes[j]), base + j);
@@ -785,7 +815,7 @@ class ShardedCache {
   std::size_t shard_count_;
   std::size_t shard_mask_;
   std::int64_t default_ttl_ns_;
-  std::atomic<bool> ttl_in_use_;  // some entry was given a TTL: expiry checks will need the clock
+  std::atomic<bool> ttl_in_use_;  // some entry was given a TTL: gets will need the clock
   CacheClock clock_;
   Hash hash_;
   KeyEqual equal_;

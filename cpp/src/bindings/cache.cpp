@@ -99,7 +99,7 @@ class GenericCache {
     }
     const std::vector<ObjectKey> parsed = parse_keys(keys);
     const std::int64_t ttl_ns = cache.ttl_argument(ttl);
-    for (const ObjectKey& key : parsed) Py_XINCREF(key.text);
+    for (const ObjectKey& key : parsed) Py_XINCREF(key.object());
     for (std::size_t i = 0; i < parsed.size(); ++i) Py_INCREF(PyTuple_GET_ITEM(values.ptr(), i));
     ReleasedReferencesAndKeys released;
     cache.put_many_retiring(
@@ -225,7 +225,7 @@ PyObject* generic_put(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
     ReleasedReferences released;
     // The key is only kept when it is new; the caller's reference covers it until then.
     if (owner->cache.put_retiring(key, value, ttl_ns, released) == PutOutcome::kInserted) {
-      Py_XINCREF(key.text);
+      Py_XINCREF(key.object());
     }
   } catch (const std::bad_alloc&) {
     Py_DECREF(value);
@@ -270,7 +270,7 @@ int generic_traverse(PyObject* self, visitproc visit, void* arg) {
   if (owner == nullptr) return 0;
   int result = 0;
   owner->cache.visit([&](const ObjectKey& key, PyObject* const& value) {
-    if (result == 0 && key.text != nullptr) result = visit(key.text, arg);
+    if (result == 0 && key.object() != nullptr) result = visit(key.object(), arg);
     if (result == 0) result = visit(value, arg);
   });
   return result;
@@ -331,7 +331,7 @@ std::int64_t int_key(py::handle key) {
     throw py::type_error("key must be int for a FloatCache with key_type=int, got str");
   }
   if (!parse_object_key(key.ptr(), parsed)) throw py::error_already_set();
-  return parsed.number;
+  return parsed.number();
 }
 
 double float_value(py::handle value) {
@@ -510,7 +510,8 @@ py::object FloatCache::get_many(py::handle keys, bool with_mask) {
         using Cache = std::decay_t<decltype(*cache)>;
         auto lookup = [&](std::size_t count, auto&& key_at) -> py::object {
           py::array_t<double> out(static_cast<py::ssize_t>(count));
-          py::array_t<bool> found(static_cast<py::ssize_t>(count));
+          // The mask only when asked for: NaN marks a miss otherwise.
+          py::array_t<bool> found(static_cast<py::ssize_t>(with_mask ? count : 0));
           double* values = out.mutable_data();
           bool* mask = found.mutable_data();
           {
@@ -520,11 +521,11 @@ py::object FloatCache::get_many(py::handle keys, bool with_mask) {
                 count, key_at,
                 [&](std::size_t i, const double& value) {
                   values[i] = value;
-                  mask[i] = true;
+                  if (with_mask) mask[i] = true;
                 },
                 [&](std::size_t i) {
                   values[i] = std::numeric_limits<double>::quiet_NaN();
-                  mask[i] = false;
+                  if (with_mask) mask[i] = false;
                 },
                 retired);
           }

@@ -18,31 +18,58 @@
 
 namespace alphaforge::bindings {
 
-// A str or an int64. Inside the cache `text` is a strong reference; a lookup key borrows it.
+// A str or an int64 in one word, so a cache entry fits in 32 bytes. A str is its pointer; an
+// int is (n << 1) | 1 when it fits in 62 bits and otherwise a pointer to the int object, so
+// each number has one form. Inside the cache a pointer is a strong reference; a lookup key
+// borrows it.
 struct ObjectKey {
-  PyObject* text = nullptr;
-  std::int64_t number = 0;
+  static constexpr std::int64_t kInlineLimit = std::int64_t{1} << 61;
+
+  std::uintptr_t bits = 0;
+
+  [[nodiscard]] bool is_inline_int() const noexcept { return (bits & 1U) != 0; }
+  // The str or int object held, or null for an inline int.
+  [[nodiscard]] PyObject* object() const noexcept {
+    return is_inline_int() ? nullptr : reinterpret_cast<PyObject*>(bits);
+  }
+  [[nodiscard]] bool is_text() const noexcept {
+    return !is_inline_int() && PyUnicode_Check(object());
+  }
+  // The number of an int key (an int object's was range-checked when it was parsed).
+  [[nodiscard]] std::int64_t number() const noexcept {
+    if (is_inline_int()) return static_cast<std::int64_t>(bits) >> 1;
+    return PyLong_AsLongLong(object());
+  }
 };
 
 // Python's own str hash, cached in the str object (str's hash even for a subclass that
 // overrides __hash__, since keys compare by content); ints are mixed, as hash(n) == n.
+// parse_object_key has computed a str's hash, so it is read from the object's cache.
 struct ObjectKeyHash {
   std::uint64_t operator()(const ObjectKey& key) const noexcept {
-    if (key.text == nullptr) return mix64(static_cast<std::uint64_t>(key.number));
-    return static_cast<std::uint64_t>(PyUnicode_Type.tp_hash(key.text));
+    if (key.is_text()) {
+      return static_cast<std::uint64_t>(reinterpret_cast<const PyASCIIObject*>(key.bits)->hash);
+    }
+    return mix64(static_cast<std::uint64_t>(key.number()));
   }
 };
 
 // Content equality without calling into Python: equal str have the same kind (PEP 393), so
-// their code units compare byte for byte.
+// their code units compare byte for byte. A number has one form, so an inline int equals only
+// its own bits.
 struct ObjectKeyEqual {
   bool operator()(const ObjectKey& a, const ObjectKey& b) const noexcept {
-    if (a.text == nullptr || b.text == nullptr) return a.text == b.text && a.number == b.number;
-    if (a.text == b.text) return true;
-    const Py_ssize_t length = PyUnicode_GET_LENGTH(a.text);
-    const int kind = PyUnicode_KIND(a.text);
-    return length == PyUnicode_GET_LENGTH(b.text) && kind == PyUnicode_KIND(b.text) &&
-           std::memcmp(PyUnicode_DATA(a.text), PyUnicode_DATA(b.text),
+    if (a.bits == b.bits) return true;
+    if (a.is_inline_int() || b.is_inline_int()) return false;
+    PyObject* x = a.object();
+    PyObject* y = b.object();
+    const bool x_text = PyUnicode_Check(x);
+    if (x_text != static_cast<bool>(PyUnicode_Check(y))) return false;
+    if (!x_text) return PyLong_AsLongLong(x) == PyLong_AsLongLong(y);
+    const Py_ssize_t length = PyUnicode_GET_LENGTH(x);
+    const int kind = PyUnicode_KIND(x);
+    return length == PyUnicode_GET_LENGTH(y) && kind == PyUnicode_KIND(y) &&
+           std::memcmp(PyUnicode_DATA(x), PyUnicode_DATA(y),
                        static_cast<std::size_t>(length) * static_cast<std::size_t>(kind)) == 0;
   }
 };
@@ -58,8 +85,11 @@ inline bool parse_object_key(PyObject* value, ObjectKey& key) noexcept {
 #if PY_VERSION_HEX < 0x030C0000
     if (PyUnicode_READY(value) != 0) return false;  // legacy strings are gone from 3.12 on
 #endif
-    if (PyUnicode_Type.tp_hash(value) == -1 && PyErr_Occurred()) return false;
-    key.text = value;
+    if (reinterpret_cast<const PyASCIIObject*>(value)->hash == -1 &&
+        PyUnicode_Type.tp_hash(value) == -1 && PyErr_Occurred()) {
+      return false;
+    }
+    key.bits = reinterpret_cast<std::uintptr_t>(value);
     return true;
   }
   if (PyLong_Check(value) && !PyBool_Check(value)) {
@@ -70,8 +100,11 @@ inline bool parse_object_key(PyObject* value, ObjectKey& key) noexcept {
       return false;
     }
     if (number == -1 && PyErr_Occurred()) return false;
-    key.text = nullptr;
-    key.number = number;
+    if (number >= -ObjectKey::kInlineLimit && number < ObjectKey::kInlineLimit) {
+      key.bits = (static_cast<std::uintptr_t>(number) << 1) | 1U;
+    } else {
+      key.bits = reinterpret_cast<std::uintptr_t>(value);
+    }
     return true;
   }
   PyErr_Format(PyExc_TypeError, "key must be str or int, got %s", python_type_name(value));
@@ -115,7 +148,7 @@ class ReleasedReferences {
   }
 
   void retire_entry(ObjectKey&& key, PyObject*&& value) {
-    add(key.text);
+    add(key.object());
     add(value);
   }
   void retire_value(PyObject*&& value) { add(value); }
@@ -141,7 +174,7 @@ class ReleasedReferences {
 // an equal held key is released too.
 class ReleasedReferencesAndKeys : public ReleasedReferences {
  public:
-  void retire_key(ObjectKey&& key) { add(key.text); }
+  void retire_key(ObjectKey&& key) { add(key.object()); }
 };
 
 }  // namespace alphaforge::bindings

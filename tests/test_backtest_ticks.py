@@ -421,6 +421,15 @@ def test_misuse_is_refused_with_a_reason() -> None:
     with pytest.raises(ValueError, match="no quotes of X"):
         engine.run()
 
+    class BarsFromQuotes(af.Strategy):
+        def on_start(self) -> None:
+            self.subscribe_bars("X", "1min")
+
+    engine = engine_with(quote_rows=[(1, 99.5, 100.5)])
+    engine.add_strategy(BarsFromQuotes())
+    with pytest.raises(ValueError, match="bars are built from trades"):
+        engine.run()
+
     for options, field in [
         ({"latency": -1.0}, "latency"),
         ({"equity_interval": "100tick"}, "equity_interval"),

@@ -45,21 +45,28 @@ class SmaCross(Strategy):
     def on_price(self, close: float) -> None:
         """Update both means and trade on a cross."""
         closes = self._closes
-        if len(closes) == self.slow:
-            self._slow_sum -= closes[0]
-        if len(closes) >= self.fast:
-            self._fast_sum -= closes[-self.fast]
+        fast, slow = self.fast, self.slow
+        if len(closes) == slow:  # the steady state: one price leaves each window
+            fast_sum = self._fast_sum - closes[-fast] + close
+            slow_sum = self._slow_sum - closes[0] + close
+        else:
+            fast_sum = self._fast_sum
+            if len(closes) >= fast:
+                fast_sum -= closes[-fast]
+            fast_sum += close
+            slow_sum = self._slow_sum + close
         closes.append(close)
-        self._fast_sum += close
-        self._slow_sum += close
-        if len(closes) < self.slow:
+        self._fast_sum = fast_sum
+        self._slow_sum = slow_sum
+        if len(closes) < slow:
             return
         # Rolling sums drift by ~1e-13 relative: an exact tie must not read as a cross.
-        gap = self._fast_sum * self.slow - self._slow_sum * self.fast
-        above = gap > 1e-10 * self._slow_sum * self.fast
-        crossed = self._above is not None and above != self._above
+        above = fast_sum * slow - slow_sum * fast > 1e-10 * slow_sum * fast
+        previous = self._above
+        if above == previous:
+            return
         self._above = above
-        if not crossed:
+        if previous is None:  # the first full window sets the side; it is not a cross
             return
         held = self.position(self.symbol)
         if above and held == 0:

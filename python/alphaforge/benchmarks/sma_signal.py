@@ -18,19 +18,26 @@ class RollingCross:
     def update(self, price: float) -> int:
         """+1 when the fast mean crosses above the slow one, -1 when below, else 0."""
         prices = self.prices
-        if len(prices) == self.slow:
-            self.slow_sum -= prices[0]
-        if len(prices) >= self.fast:
-            self.fast_sum -= prices[-self.fast]
+        fast, slow = self.fast, self.slow
+        if len(prices) == slow:
+            fast_sum = self.fast_sum - prices[-fast] + price
+            slow_sum = self.slow_sum - prices[0] + price
+        else:
+            fast_sum = self.fast_sum
+            if len(prices) >= fast:
+                fast_sum -= prices[-fast]
+            fast_sum += price
+            slow_sum = self.slow_sum + price
         prices.append(price)
-        self.fast_sum += price
-        self.slow_sum += price
-        if len(prices) < self.slow:
+        self.fast_sum = fast_sum
+        self.slow_sum = slow_sum
+        if len(prices) < slow:
             return 0
-        gap = self.fast_sum * self.slow - self.slow_sum * self.fast
-        above = gap > 1e-10 * self.slow_sum * self.fast
-        crossed = self.above is not None and above != self.above
+        above = fast_sum * slow - slow_sum * fast > 1e-10 * slow_sum * fast
+        previous = self.above
+        if above == previous:
+            return 0
         self.above = above
-        if not crossed:
+        if previous is None:
             return 0
         return 1 if above else -1

@@ -12,7 +12,12 @@ import pandas as pd
 
 from alphaforge._core.backtest import BarBacktest, TickBacktest
 from alphaforge._core.data import BarSpec
-from alphaforge.backtest.result import FILL_COLUMNS, POSITION_COLUMNS, BacktestResult
+from alphaforge.backtest.result import (
+    FILL_COLUMNS,
+    ORDER_COLUMNS,
+    POSITION_COLUMNS,
+    BacktestResult,
+)
 from alphaforge.backtest.tick_data import catalog_frames, tick_columns
 from alphaforge.data.catalog import DataCatalog
 from alphaforge.data.timestamps import TimeLike
@@ -22,21 +27,9 @@ _BAR_COLUMNS = ("open", "high", "low", "close", "volume")
 # The engine's fills carry who provided liquidity, beyond the columns a result requires.
 _FILL_FIELDS = (*FILL_COLUMNS, "liquidity")
 Mode = Literal["bars", "ticks"]
-_ORDER_COLUMNS = [
-    "order_id",
-    "ts",
-    "symbol",
-    "side",
-    "type",
-    "qty",
-    "price",
-    "stop_price",
-    "status",
-    "filled_qty",
-    "avg_fill_price",
-    "strategy",
-    "reject_reason",
-]
+# The engine's orders carry their stop price too, beside the limit price.
+_AFTER_PRICE = ORDER_COLUMNS.index("price") + 1
+_ORDER_FIELDS = (*ORDER_COLUMNS[:_AFTER_PRICE], "stop_price", *ORDER_COLUMNS[_AFTER_PRICE:])
 
 
 def _number(value: object, field: str) -> float:
@@ -219,7 +212,7 @@ class BacktestEngine:
         core = self._core()
         fills = pd.DataFrame(core.fills(), columns=list(_FILL_FIELDS))
         fills["ts"] = _utc_times(fills["ts"])
-        orders = pd.DataFrame(core.orders(), columns=_ORDER_COLUMNS)
+        orders = pd.DataFrame(core.orders(), columns=list(_ORDER_FIELDS))
         orders["ts"] = _utc_times(orders["ts"])
         positions = pd.DataFrame(core.positions(), columns=list(POSITION_COLUMNS))
         ts, cash, equity = core.equity()
@@ -267,5 +260,5 @@ class BacktestEngine:
         self._strategies[record["strategy"]].on_fill(record)
 
     def _dispatch_order(self, order: tuple[Any, ...]) -> None:
-        record = dict(zip(_ORDER_COLUMNS, order, strict=True))
+        record = dict(zip(_ORDER_FIELDS, order, strict=True))
         self._strategies[record["strategy"]].on_order_update(record)

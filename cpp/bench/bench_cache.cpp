@@ -107,8 +107,8 @@ class UnlockedUnorderedMap {
 };
 
 // ShardedCache's table layout alone: one open-addressing array (linear probing, load <= 1/2,
-// an entry within one cache line, on huge pages), no lock, recency, expiry or statistics. The
-// floor for any design that reads the line its key hashes to.
+// an entry within one cache line, on huge pages), no lock, recency, expiry or statistics: a
+// lookup that reads the line its key hashes to and does nothing else.
 template <typename K, typename V>
 class UnlockedOpenAddressing {
  public:

@@ -1,5 +1,6 @@
 // ShardedCache against the textbook thread-safe LRU (one mutex, std::list + std::unordered_map),
-// both measured in this binary on the same keys: 1M keys, u64 and string.
+// both measured in this binary on the same keys: 1M keys, u64 and string. Two unlocked maps
+// without eviction run alongside on one thread, as the reference for what a lookup costs.
 #include <benchmark/benchmark.h>
 
 #include <bit>
@@ -11,7 +12,6 @@
 #include <optional>
 #include <string>
 #include <thread>
-#include <type_traits>
 #include <unordered_map>
 #include <utility>
 #include <vector>

@@ -19,6 +19,15 @@ namespace alphaforge::bindings {
 using F64 = pybind11::array_t<double, pybind11::array::c_style | pybind11::array::forcecast>;
 using I64 = pybind11::array_t<std::int64_t, pybind11::array::c_style | pybind11::array::forcecast>;
 
+// A data column must be one-dimensional and as long as its timestamps.
+inline void require_length(const char* name, const F64& column, std::size_t n) {
+  if (column.ndim() != 1 || static_cast<std::size_t>(column.size()) != n) {
+    throw pybind11::value_error(std::string(name) + " must be one-dimensional with " +
+                                std::to_string(n) + " values like ts, got size " +
+                                std::to_string(column.size()));
+  }
+}
+
 inline OrderSide parse_side(const std::string& side) {
   if (side == "BUY") return OrderSide::kBuy;
   if (side == "SELL") return OrderSide::kSell;

@@ -4,13 +4,13 @@
 #include <pybind11/stl.h>
 
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "alphaforge/tick_backtest.hpp"
 #include "backtest_views.hpp"
+#include "ledger_methods.hpp"
 #include "record_views.hpp"
 #include "register.hpp"
 
@@ -18,14 +18,6 @@ namespace py = pybind11;
 
 namespace alphaforge::bindings {
 namespace {
-
-void require_length(const char* name, const F64& column, std::size_t n) {
-  if (column.ndim() != 1 || static_cast<std::size_t>(column.size()) != n) {
-    throw py::value_error(std::string(name) + " must be one-dimensional with " +
-                          std::to_string(n) + " values like ts, got size " +
-                          std::to_string(column.size()));
-  }
-}
 
 TickBacktestConfig tick_config(double cash, double maker_fee, double taker_fee,
                                double slippage_ticks, std::int64_t latency_ns,
@@ -49,10 +41,6 @@ class PyTickBacktest {
                  std::int64_t latency_ns, std::int64_t equity_interval_ns)
       : core_(tick_config(cash, maker_fee, taker_fee, slippage_ticks, latency_ns,
                           equity_interval_ns)) {}
-
-  void add_instrument(const std::string& symbol, double tick_size, double lot_size) {
-    core_.add_instrument(Instrument(symbol, tick_size, lot_size));
-  }
 
   std::uint32_t add_trades(const std::string& symbol, const I64& ts, const F64& price,
                            const F64& size) {
@@ -82,8 +70,8 @@ class PyTickBacktest {
     core_.subscribe_bars(symbol, spec, [this, index](const Bar& bar) {
       const py::object& view = bar_views_[index];
       // The bar is labelled by its open time, as bars given to add_bars usually are.
-      record_of<BacktestBar>(view) = BacktestBar{bar.ts_open_ns, bar.open, bar.high,        bar.low,
-                          bar.close,      bar.volume, bar.symbol_id};
+      record_of<BacktestBar>(view) = BacktestBar{
+          bar.ts_open_ns, bar.open, bar.high, bar.low, bar.close, bar.volume, bar.symbol_id};
       call_each(bar_handlers_[index], view);
     });
     bar_views_.push_back(new_bar_view(py::str(symbol)));
@@ -98,14 +86,6 @@ class PyTickBacktest {
   void subscribe_quotes(const std::string& symbol, py::object handler) {
     core_.subscribe_quotes(symbol);
     quotes_[*core_.symbol_id(symbol)].handlers.push_back(std::move(handler));
-  }
-
-  std::uint64_t submit(const std::string& symbol, const std::string& strategy,
-                       const std::string& side, const std::string& type, double quantity,
-                       std::optional<double> price, std::optional<double> stop_price,
-                       const std::string& time_in_force) {
-    return core_.submit(
-        backtest_request(symbol, strategy, side, type, quantity, price, stop_price, time_in_force));
   }
 
   void run(py::object on_fill, py::object on_order) {
@@ -151,13 +131,11 @@ class PyTickBacktest {
 }  // namespace
 
 void register_tick_backtest(py::module_& m) {
-  py::class_<PyTickBacktest>(m, "TickBacktest",
-                             "The native trade and quote replay behind BacktestEngine.")
-      .def(py::init<double, double, double, double, std::int64_t, std::int64_t>(),
-           py::arg("cash"), py::arg("maker_fee"), py::arg("taker_fee"), py::arg("slippage_ticks"),
-           py::arg("latency_ns"), py::arg("equity_interval_ns"))
-      .def("add_instrument", &PyTickBacktest::add_instrument, py::arg("symbol"),
-           py::arg("tick_size"), py::arg("lot_size"), "Register a symbol's price and size grid.")
+  py::class_<PyTickBacktest> cls(m, "TickBacktest",
+                                 "The native trade and quote replay behind BacktestEngine.");
+  cls.def(py::init<double, double, double, double, std::int64_t, std::int64_t>(),
+          py::arg("cash"), py::arg("maker_fee"), py::arg("taker_fee"), py::arg("slippage_ticks"),
+          py::arg("latency_ns"), py::arg("equity_interval_ns"))
       .def("add_trades", &PyTickBacktest::add_trades, py::arg("symbol"), py::arg("ts"),
            py::arg("price"), py::arg("size"), "Add one symbol's trades as columns.")
       .def("add_quotes", &PyTickBacktest::add_quotes, py::arg("symbol"), py::arg("ts"),
@@ -169,38 +147,12 @@ void register_tick_backtest(py::module_& m) {
            py::arg("handler"), "Call handler(trade) for every trade of symbol.")
       .def("subscribe_quotes", &PyTickBacktest::subscribe_quotes, py::arg("symbol"),
            py::arg("handler"), "Call handler(quote) for every quote of symbol.")
-      .def("submit", &PyTickBacktest::submit, py::arg("symbol"), py::arg("strategy"),
-           py::arg("side"), py::arg("type"), py::arg("quantity"), py::arg("price") = py::none(),
-           py::arg("stop_price") = py::none(), py::arg("time_in_force") = "GTC",
-           "Send an order; it reaches the market after the latency.")
-      .def("cancel", [](PyTickBacktest& b, std::uint64_t id) { return b.core().cancel(id); },
-           py::arg("order_id"), "Cancel an open order; False when it is no longer open.")
-      .def(
-          "position",
-          [](const PyTickBacktest& b, const std::string& symbol, const std::string& strategy) {
-            return b.core().position(symbol, strategy);
-          },
-          py::arg("symbol"), py::arg("strategy"), "Signed quantity held by a strategy.")
-      .def_property_readonly("now", [](const PyTickBacktest& b) { return b.core().now_ns(); },
-                             "The current timestamp, nanoseconds since the epoch.")
       .def_property_readonly("event_count",
                              [](const PyTickBacktest& b) { return b.core().event_count(); })
       .def("run", &PyTickBacktest::run, py::arg("on_fill") = py::none(),
-           py::arg("on_order") = py::none(), "Replay every trade and quote once.")
-      .def(
-          "fills",
-          [](const PyTickBacktest& b) { return fill_list(b.core().fills(), b.core().symbols()); },
-          "Fills as tuples.")
-      .def(
-          "orders",
-          [](const PyTickBacktest& b) { return order_list(b.core().orders(), b.core().symbols()); },
-          "Orders as tuples.")
-      .def(
-          "positions", [](const PyTickBacktest& b) { return position_list(b.core().engine()); },
-          "Final positions as tuples.")
-      .def(
-          "equity", [](const PyTickBacktest& b) { return equity_arrays(b.core().equity()); },
-          "(ts, cash, equity) arrays, one row per equity interval.");
+           py::arg("on_order") = py::none(), "Replay every trade and quote once.");
+  def_ledger_methods(cls, "Send an order; it reaches the market after the latency.",
+                     "(ts, cash, equity) arrays, one row per equity interval.");
 }
 
 }  // namespace alphaforge::bindings

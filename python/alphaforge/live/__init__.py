@@ -1,0 +1,1 @@
+"""Live and paper trading: the asyncio TradingNode, its journal, and the venue interface."""

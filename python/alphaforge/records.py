@@ -1,0 +1,88 @@
+"""The records a strategy receives and reads, identical in a backtest and live."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRecord:
+    """One of a strategy's orders as it stands after a change of status or fill."""
+
+    order_id: int
+    ts: pd.Timestamp
+    symbol: str
+    side: str
+    type: str
+    qty: float
+    price: float | None
+    stop_price: float | None
+    status: str
+    filled_qty: float
+    avg_fill_price: float | None
+    strategy: str
+    reject_reason: str
+    time_in_force: str = "GTC"
+    reduce_only: bool = False
+    client_order_id: str = ""
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the order may still fill."""
+        return self.status in OPEN_STATUSES
+
+
+@dataclass(frozen=True, slots=True)
+class FillRecord:
+    """One execution of a strategy's order; `trade_id` is unique per symbol."""
+
+    ts: pd.Timestamp
+    symbol: str
+    side: str
+    qty: float
+    price: float
+    fee: float
+    order_id: int
+    strategy: str
+    liquidity: str
+    trade_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class PositionRecord:
+    """A strategy's position in one symbol, marked at the last known price."""
+
+    symbol: str
+    qty: float
+    avg_price: float
+    unrealized_pnl: float
+    realized_pnl: float
+    fees: float
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRecord:
+    """The account the strategies trade: cash, equity and what may still be bought."""
+
+    cash: float
+    equity: float
+    buying_power: float
+    margin_used: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    """One asset's balance: `free` may be used by new orders, `locked` is held by open ones."""
+
+    free: float
+    locked: float
+
+    @property
+    def total(self) -> float:
+        """Free and locked together."""
+        return self.free + self.locked
+
+
+OPEN_STATUSES = frozenset({"NEW", "SUBMITTED", "ACCEPTED", "PARTIALLY_FILLED"})

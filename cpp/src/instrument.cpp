@@ -28,21 +28,31 @@ int decimals_of(double step) {
   return kMaxPrecision;
 }
 
-// Whole steps in `value`, or an error when `value` is between two steps. The tolerance covers
-// the rounding of a decimal written as a double (100.01 is 100.010000000000005...), never a
-// real fraction of a step.
-std::int64_t to_steps(double value, double step, const char* field, const char* unit) {
+// The nearest whole number of steps to `value`.
+std::int64_t steps_near(double value, double step, const char* field) {
   const double steps = std::round(value / step);
   if (steps > 9.0e18) {
-    throw std::invalid_argument(std::string(field) + " " + to_decimal(value) + " is too large for " +
-                                unit + " of " + to_decimal(step));
+    throw std::invalid_argument(std::string(field) + " " + to_decimal(value) +
+                                " is too large for the step " + to_decimal(step));
   }
+  return static_cast<std::int64_t>(steps);
+}
+
+// Whether `steps` whole steps write `value`. The tolerance covers the rounding of a decimal
+// written as a double (100.01 is 100.010000000000005...), never a real fraction of a step.
+bool on_step(double value, std::int64_t steps, double step) {
   const double tolerance = std::max(step * 1e-9, std::abs(value) * 1e-14);
-  if (std::abs(steps * step - value) > tolerance) {
+  return std::abs(static_cast<double>(steps) * step - value) <= tolerance;
+}
+
+// Whole steps in `value`, or an error when `value` is between two steps.
+std::int64_t to_steps(double value, double step, const char* field, const char* unit) {
+  const std::int64_t steps = steps_near(value, step, field);
+  if (!on_step(value, steps, step)) {
     throw std::invalid_argument(std::string(field) + " " + to_decimal(value) +
                                 " is not a multiple of the " + unit + " " + to_decimal(step));
   }
-  return static_cast<std::int64_t>(steps);
+  return steps;
 }
 
 }  // namespace
@@ -89,6 +99,19 @@ Instrument Instrument::fine_grid(std::string symbol) {
 Ticks Instrument::price_to_ticks(double price, const char* field) const {
   require_positive(price, field);
   return to_steps(price, tick_size_, field, "tick_size");
+}
+
+Ticks Instrument::nearest_ticks(double price, const char* field) const {
+  require_positive(price, field);
+  return steps_near(price, tick_size_, field);
+}
+
+Ticks Instrument::passive_ticks(double price, OrderSide side, const char* field) const {
+  require_positive(price, field);
+  const Ticks near = steps_near(price, tick_size_, field);
+  if (on_step(price, near, tick_size_)) return near;
+  const double steps = price / tick_size_;
+  return static_cast<Ticks>(side == OrderSide::kBuy ? std::floor(steps) : std::ceil(steps));
 }
 
 Lots Instrument::qty_to_lots(double qty, const char* field) const {

@@ -28,6 +28,12 @@ class Instrument {
   // `field` names the argument in the error message.
   Ticks price_to_ticks(double price, const char* field = "price") const;
   Lots qty_to_lots(double qty, const char* field = "qty") const;
+  // The nearest tick to a price recorded by a venue or vendor, which may sit off the grid
+  // (adjusted closes, computed prices). std::invalid_argument when not finite and positive.
+  Ticks nearest_ticks(double price, const char* field = "price") const;
+  // A price brought onto the grid on the side that never overpays: down for a buy, up for a
+  // sell (the helper behind Instrument.round_price).
+  Ticks passive_ticks(double price, OrderSide side, const char* field = "price") const;
   double ticks_to_price(Ticks ticks) const noexcept;
   double lots_to_qty(Lots lots) const noexcept;
   double notional(Ticks price, Lots qty) const noexcept {

@@ -11,6 +11,7 @@ PYBIND11_MODULE(_core, m) {
 
   auto data = m.def_submodule("data", "Market data records, bar aggregation and the data engine");
   alphaforge::bindings::register_data(data);
+  alphaforge::bindings::register_depth_book(data);
   auto execution = m.def_submodule("execution", "Orders, order book, risk, positions");
   alphaforge::bindings::register_execution(execution);
   auto cache = m.def_submodule("cache", "Sharded LRU caches with per-entry TTL");

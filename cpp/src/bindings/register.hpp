@@ -8,6 +8,7 @@ namespace alphaforge::bindings {
 void register_ring(pybind11::module_& m);
 void register_bench(pybind11::module_& m);
 void register_data(pybind11::module_& m);
+void register_depth_book(pybind11::module_& m);
 void register_data_bench(pybind11::module_& m);
 void register_execution(pybind11::module_& m);
 void register_cache(pybind11::module_& m);

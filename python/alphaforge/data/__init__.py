@@ -3,7 +3,8 @@
 ``DataEngine`` ingests trades and quotes one at a time or in numpy batches (applied before the
 call returns), or drains lock-free rings fed by producer threads on its own engine thread. It
 keeps the last trade and best quote per symbol, builds bars per subscription and calls Python
-handlers. ``aggregate_bars`` is the vectorised path from arrays to a DataFrame of bars.
+handlers. ``DepthBook`` is the L2 book venue adapters keep. ``aggregate_bars`` is the
+vectorised path from arrays to a DataFrame of bars.
 """
 
 from alphaforge._core.data import (
@@ -16,6 +17,7 @@ from alphaforge._core.data import (
     DataEngine,
     DataEngineConfig,
     DataEngineStatistics,
+    DepthBook,
     Publisher,
     QuoteTick,
     TradeTick,
@@ -35,6 +37,7 @@ __all__ = [
     "DataEngine",
     "DataEngineConfig",
     "DataEngineStatistics",
+    "DepthBook",
     "Publisher",
     "QuoteTick",
     "TradeTick",

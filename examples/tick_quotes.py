@@ -38,7 +38,7 @@ class DipBuyer(af.Strategy):
             self.working = self.sell(SYMBOL, held)
 
     def on_order_update(self, order: dict[str, Any]) -> None:
-        if order["order_id"] == self.working and order["status"] in ("FILLED", "REJECTED"):
+        if order.order_id == self.working and order.status in ("FILLED", "REJECTED"):
             self.working = None
 
     def on_bar(self, bar: Any) -> None:

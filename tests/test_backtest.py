@@ -10,6 +10,8 @@ import pandas as pd
 import pytest
 
 import alphaforge as af
+from alphaforge.execution import OrderSide
+from alphaforge.records import FillRecord, OrderRecord
 
 # open, high, low, close of five daily bars
 ROWS = [
@@ -36,8 +38,8 @@ class Script(af.Strategy):
         self.actions = actions
         self.index = -1
         self.seen: list[tuple[int, float]] = []
-        self.fills: list[dict[str, Any]] = []
-        self.updates: list[dict[str, Any]] = []
+        self.fills: list[FillRecord] = []
+        self.updates: list[OrderRecord] = []
 
     def on_start(self) -> None:
         self.subscribe_bars("X")
@@ -48,10 +50,10 @@ class Script(af.Strategy):
         for action in self.actions.get(self.index, []):
             action(self)
 
-    def on_fill(self, fill: dict[str, Any]) -> None:
+    def on_fill(self, fill: FillRecord) -> None:
         self.fills.append(fill)
 
-    def on_order_update(self, order: dict[str, Any]) -> None:
+    def on_order_update(self, order: OrderRecord) -> None:
         self.updates.append(order)
 
 
@@ -92,8 +94,8 @@ def test_market_order_fills_at_next_open_with_fees_cash_and_equity() -> None:
     assert position.avg_price == pytest.approx(103.0)
     assert position.unrealized_pnl == pytest.approx(10 * (99.0 - 103.0))
     assert position.fees == pytest.approx(1.03)
-    assert s.fills[0]["price"] == 103.0
-    assert s.updates[0]["status"] == "FILLED"
+    assert s.fills[0].price == 103.0
+    assert s.updates[0].status == "FILLED"
 
 
 def test_round_trip_realizes_pnl() -> None:
@@ -251,19 +253,19 @@ def rejected(
 def test_bad_bars_are_refused_and_leave_no_symbol() -> None:
     engine = af.BacktestEngine()
     frame = bars()
-    rejected(engine, frame.iloc[::-1], ValueError, "strictly increasing")
+    rejected(engine, frame.iloc[::-1], ValueError, r"bars of X: ts_ns\[1\].*earlier than row 0")
     rejected(engine, frame.iloc[:0], ValueError, "empty")
     nan = frame.copy()
     nan.iloc[2, 1] = np.nan
-    rejected(engine, nan, ValueError, "high of X at row 2")
+    rejected(engine, nan, ValueError, r"high\[2\] = nan")
     rejected(engine, frame.drop(columns="volume"), ValueError, "volume")
-    rejected(engine, frame.reset_index(drop=True), TypeError, "DatetimeIndex")
+    rejected(engine, frame.reset_index(drop=True), ValueError, "DatetimeIndex")
     broken = frame.copy()
     broken.iloc[1, 1] = 100.0  # high below open 103
-    rejected(engine, broken, ValueError, "row 1")
+    rejected(engine, broken, ValueError, r"high\[1\] = 100.0: below the open")
     negative = frame.copy()
     negative.iloc[0, 0] = -1.0
-    rejected(engine, negative, ValueError, "open at row 0")
+    rejected(engine, negative, ValueError, r"open\[0\] = -1.0")
     with pytest.raises(TypeError, match="DataFrame"):
         engine.add_bars("X", frame.to_numpy())  # type: ignore[arg-type]
     engine.add_bars("X", frame)  # nothing of the refused calls stayed behind
@@ -279,8 +281,10 @@ def test_bad_settings_are_refused() -> None:
         af.BacktestEngine(cash="100")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="fee"):
         af.BacktestEngine(fees=1.5)
-    with pytest.raises(ValueError, match="slippage"):
-        af.BacktestEngine(slippage=-1.0)
+    with pytest.raises(ValueError, match="slippage_price"):
+        af.BacktestEngine(slippage_price=-1.0)
+    with pytest.raises(ValueError, match="slippage_bps"):
+        af.BacktestEngine(slippage_bps=10_000)
 
 
 def test_bad_orders_are_refused_and_change_nothing() -> None:
@@ -320,12 +324,12 @@ def test_engine_refuses_a_second_run_and_unsubscribed_symbol() -> None:
 
 
 def test_slippage_moves_market_and_stop_fills_not_limits() -> None:
-    engine = af.BacktestEngine(cash=100_000.0, slippage=2)
+    engine = af.BacktestEngine(cash=100_000.0, slippage_price=1.0)
     engine.add_instrument("X", tick_size=0.5)
     engine.add_bars("X", bars())
     actions = {
         0: [
-            lambda st: st.buy("X", 1),  # open 103 + 2 ticks of 0.5
+            lambda st: st.buy("X", 1),  # open 103 + 1.0 (two ticks of 0.5)
             lambda st: st.submit_order("X", "BUY", 1, stop=104.0),  # stop 104 + 1
             lambda st: st.sell("X", 1, limit=105.0),  # limits fill at their price
         ],
@@ -336,14 +340,27 @@ def test_slippage_moves_market_and_stop_fills_not_limits() -> None:
     assert fills["price"].tolist() == [104.0, 105.0, 105.0, 98.0]
 
 
-def test_prices_off_the_instrument_grid_are_refused() -> None:
+def test_recorded_prices_off_the_grid_are_accepted_order_prices_are_not() -> None:
     engine = af.BacktestEngine()
-    engine.add_instrument("X", tick_size=0.25)
-    off = bars()
-    off.iloc[0, 3] = 101.1
-    with pytest.raises(ValueError, match=r"101\.1"):
-        engine.add_bars("X", off)
-    engine.add_bars("X", bars())
+    instrument = engine.add_instrument("X", tick_size=0.25)
+    adjusted = bars()
+    adjusted.iloc[1, 0] = 103.1  # an adjusted open, between two ticks
+    engine.add_bars("X", adjusted)
+    refused: list[str] = []
+
+    def off_grid(st: af.Strategy) -> None:
+        with pytest.raises(ValueError, match=r"101\.1 is not a multiple of the tick_size 0\.25"):
+            st.buy("X", 1, limit=101.1)
+        refused.append("limit")
+        st.buy("X", 1, limit=instrument.round_price(101.1, OrderSide.Buy))
+        st.buy("X", 1)  # fills at the open 103.1, rounded to the nearest tick
+
+    engine.add_strategy(Script({0: [off_grid]}, "s"))
+    fills = engine.run_frames()["fills"]
+    assert refused == ["limit"]
+    assert fills["price"].tolist() == [101.0, 103.0]
+    assert instrument.round_price(101.1, OrderSide.Sell) == 101.25
+    assert instrument.round_price(101.0, OrderSide.Sell) == 101.0
 
 
 def test_clock_log_and_cache_of_a_strategy() -> None:

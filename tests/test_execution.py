@@ -243,7 +243,7 @@ class FakeDataEngine:
 
 def test_prices_from_a_data_engine() -> None:
     data = FakeDataEngine()
-    engine = ExecutionEngine(data_engine=data)
+    engine = ExecutionEngine(data_engine=data, cash=1e9)
     oid = engine.submit_order(Order.market("ETH", BUY, 1.5))
     assert engine.order(oid).status == OrderStatus.Rejected
     data.last["ETH"] = 2000.5
@@ -258,7 +258,7 @@ def test_statistics_and_deterministic_clock() -> None:
     engine.update_price("ES", 4500.0)
     engine.submit_order(Order.market("ES", BUY, 1))
     engine.submit_order(Order.limit("ES", BUY, 1, 4400.0))
-    engine.submit_order(Order.market("ES", BUY, 1000, time_in_force=TimeInForce.IOC))
+    engine.submit_order(Order.market("ES", BUY, 10, time_in_force=TimeInForce.IOC))
     engine.cancel_all()
     stats = engine.statistics()
     assert stats.orders_submitted == 3
@@ -272,7 +272,7 @@ def test_statistics_and_deterministic_clock() -> None:
 
 
 def test_prices_come_back_as_the_decimals_that_went_in() -> None:
-    engine = ExecutionEngine(instruments=[Instrument("X", tick_size=0.01, lot_size=1)])
+    engine = ExecutionEngine(instruments=[Instrument("X", tick_size=0.01, lot_size=1)], cash=1e9)
     for cents in range(1, 2_000, 7):
         price = cents / 100
         engine.update_price("X", price)
@@ -285,7 +285,7 @@ def test_prices_from_the_native_data_engine() -> None:
     from alphaforge.data import DataEngine
 
     data = DataEngine()
-    engine = ExecutionEngine(data_engine=data)
+    engine = ExecutionEngine(data_engine=data, cash=1e9)
     assert engine.data_engine is data
     oid = engine.submit_order(Order.market("BTCUSDT", BUY, 0.5))
     assert engine.order(oid).status == OrderStatus.Rejected  # no price known yet

@@ -8,18 +8,6 @@
 namespace alphaforge {
 namespace {
 
-std::optional<double> limit_price(OrderSide side, double open, const BacktestBar& bar,
-                                  double limit) {
-  if (side == OrderSide::kBuy) {
-    if (open <= limit) return open;
-    if (bar.low <= limit) return limit;
-  } else {
-    if (open >= limit) return open;
-    if (bar.high >= limit) return limit;
-  }
-  return std::nullopt;
-}
-
 void check_positive(double value, const std::string& field, std::size_t row) {
   if (!std::isfinite(value) || value <= 0.0) {
     throw std::invalid_argument(field + " at row " + std::to_string(row) +
@@ -27,45 +15,80 @@ void check_positive(double value, const std::string& field, std::size_t row) {
   }
 }
 
-// A limit order's fill from `start` (the open, or a stop's trigger price) on: the first bar
-// that sees it is where it reaches the market, and where its time in force may expire it.
-std::optional<double> limit_fill(BacktestOrder& o, double start, const BacktestBar& bar) {
+bool at_or_better(OrderSide side, double price, double limit) {
+  return side == OrderSide::kBuy ? price <= limit : price >= limit;
+}
+
+// Whether the bar's range reaches `limit` for an order of `side`.
+bool reaches(OrderSide side, const BacktestBar& bar, double limit) {
+  return side == OrderSide::kBuy ? bar.low <= limit : bar.high >= limit;
+}
+
+// A limit order from `start` on (the open, or where its stop fired at the open). The first bar
+// that sees it is its arrival: marketable there, it takes at `start`, unless its time in force
+// expires it; otherwise it rests, and from then on fills as a maker at its limit, or at the
+// open of a bar that gaps through it.
+FillDecision limit_decision(BacktestOrder& o, double start, const BacktestBar& bar) {
   const double limit = *o.price;
   if (!o.resting) {
-    const bool marketable = o.side == OrderSide::kBuy ? start <= limit : start >= limit;
-    if (expire_on_arrival(o, marketable)) return std::nullopt;
+    const bool marketable = at_or_better(o.side, start, limit);
+    if (const auto reason = expiry_on_arrival(o.tif, marketable)) {
+      return FillDecision::expire(*reason);
+    }
     o.resting = true;
+    if (marketable) return FillDecision::fill(start, Liquidity::kTaker);
+    if (reaches(o.side, bar, limit)) return FillDecision::fill(limit, Liquidity::kMaker);
+    return FillDecision::wait();
   }
-  return limit_price(o.side, start, bar, limit);
+  if (at_or_better(o.side, bar.open, limit)) return FillDecision::fill(bar.open, Liquidity::kMaker);
+  if (reaches(o.side, bar, limit)) return FillDecision::fill(limit, Liquidity::kMaker);
+  return FillDecision::wait();
+}
+
+// A stop-limit whose stop fires inside the bar, at the stop. As backtrader, the bar's path is
+// read from its direction: one that closes below its open went to its high first (open, high,
+// low, close), one that closes at or above it went to its low first (open, low, high, close).
+// A limit at or through the stop takes at the stop; a buy limit below it is still reached when
+// the bar falls after the trigger and closes at or below the limit (a sell: mirrored).
+FillDecision stop_limit_inside(BacktestOrder& o, const BacktestBar& bar) {
+  const double stop = *o.stop_price;
+  const double limit = *o.price;
+  const bool buy = o.side == OrderSide::kBuy;
+  const bool marketable = at_or_better(o.side, stop, limit);
+  if (const auto reason = expiry_on_arrival(o.tif, marketable)) return FillDecision::expire(*reason);
+  o.resting = true;
+  if (marketable) return FillDecision::fill(stop, Liquidity::kTaker);
+  const bool falls_after_trigger = buy ? bar.open > bar.close : bar.open <= bar.close;
+  if (falls_after_trigger && at_or_better(o.side, bar.close, limit)) {
+    return FillDecision::fill(limit, Liquidity::kMaker);
+  }
+  return FillDecision::wait();
 }
 
 }  // namespace
 
-std::optional<double> fill_price(BacktestOrder& o, const BacktestBar& bar) {
+FillDecision fill_decision(BacktestOrder& o, const BacktestBar& bar) {
   const bool buy = o.side == OrderSide::kBuy;
   switch (o.type) {
     case OrderType::kMarket:
-      return bar.open;
+      return FillDecision::fill(bar.open, Liquidity::kTaker);
     case OrderType::kLimit:
-      return limit_fill(o, bar.open, bar);
+      return limit_decision(o, bar.open, bar);
     case OrderType::kStop:
     case OrderType::kStopLimit: {
+      if (o.triggered) return limit_decision(o, bar.open, bar);  // only a stop-limit waits
       const double stop = *o.stop_price;
-      // The price the order starts from once triggered: the open when the bar opens through
-      // the stop, else the stop itself, reached during the bar.
-      double start = bar.open;
-      if (!o.triggered) {
-        const bool at_open = buy ? bar.open >= stop : bar.open <= stop;
-        const bool inside = buy ? bar.high >= stop : bar.low <= stop;
-        if (!at_open && !inside) return std::nullopt;
-        o.triggered = true;
-        if (!at_open) start = stop;
+      const bool at_open = buy ? bar.open >= stop : bar.open <= stop;
+      const bool inside = buy ? bar.high >= stop : bar.low <= stop;
+      if (!at_open && !inside) return FillDecision::wait();
+      o.triggered = true;
+      if (o.type == OrderType::kStop) {
+        return FillDecision::fill(at_open ? bar.open : stop, Liquidity::kTaker);
       }
-      if (o.type == OrderType::kStop) return start;
-      return limit_fill(o, start, bar);
+      return at_open ? limit_decision(o, bar.open, bar) : stop_limit_inside(o, bar);
     }
   }
-  return std::nullopt;
+  return FillDecision::wait();
 }
 
 BarBacktest::BarBacktest(BacktestConfig config) : BacktestLedger(config) {}
@@ -98,8 +121,8 @@ std::uint32_t BarBacktest::add_bars(const std::string& symbol, const std::int64_
   if (symbol.empty()) throw std::invalid_argument("symbol must not be empty");
   if (symbol_id(symbol)) throw std::invalid_argument("bars of " + symbol + " were already added");
   if (n == 0) throw std::invalid_argument("bars of " + symbol + " are empty");
-  const Instrument grid = engine_.trading_grid(symbol);
-  const Instrument* inst = &grid;
+  engine_.trading_grid(symbol);  // refuses a symbol without an instrument when others have one
+  std::size_t lowest = 0;
   for (std::size_t i = 0; i < n; ++i) {
     if (i > 0 && ts[i] <= ts[i - 1]) {
       throw std::invalid_argument("timestamps of " + symbol + " must be strictly increasing: row " +
@@ -120,8 +143,9 @@ std::uint32_t BarBacktest::add_bars(const std::string& symbol, const std::int64_
                                   to_decimal(low[i]) + " that do not contain open " +
                                   to_decimal(open[i]) + " and close " + to_decimal(close[i]));
     }
-    for (const double p : {open[i], high[i], low[i], close[i]}) inst->price_to_ticks(p, "price");
+    if (low[i] < low[lowest]) lowest = i;
   }
+  check_slippage(symbol, low[lowest], lowest);
   Series s;
   s.ts.assign(ts, ts + n);
   s.open.assign(open, open + n);
@@ -130,31 +154,26 @@ std::uint32_t BarBacktest::add_bars(const std::string& symbol, const std::int64_
   s.close.assign(close, close + n);
   s.volume.assign(volume, volume + n);
   series_.push_back(std::move(s));
-  symbols_.push_back(symbol);
-  pending_.resize(symbols_.size());
-  return static_cast<std::uint32_t>(symbols_.size() - 1);
+  return add_symbol(symbol);
 }
 
 std::uint64_t BarBacktest::submit(const OrderRequest& r) {
   const auto sym = symbol_id(r.symbol);
   if (!sym) throw std::invalid_argument("unknown symbol " + r.symbol + ": add its bars first");
-  return accept(r, *sym).id;
+  return accept(r, *sym);
 }
 
 void BarBacktest::fill_pending(const BacktestBar& bar, const FillHandler& on_fill,
                                const OrderHandler& on_order) {
-  const std::string& symbol = symbols_[bar.symbol];
-  const auto decide = [&](BacktestOrder& o) -> std::optional<FillAt> {
-    // An order sent at this very timestamp (from a fill handler) waits for the next bar.
-    if (o.ts_ns >= bar.ts_ns) return std::nullopt;
-    const std::optional<double> price = fill_price(o, bar);
-    if (!price) return std::nullopt;
-    // A limit filled at its own price rested on the book; anything else took liquidity.
-    const bool maker = o.price && *price == *o.price;
-    return FillAt{*price, maker ? Liquidity::kMaker : Liquidity::kTaker};
-  };
-  settle_pending(bar.symbol, symbol, decide, on_fill, on_order);
-  engine_.update_price(symbol, bar.close);
+  if (!pending_[bar.symbol].empty()) {
+    const auto decide = [&](BacktestOrder& o) {
+      // An order sent at this very timestamp (from a fill handler) waits for the next bar.
+      if (o.ts_ns >= bar.ts_ns) return FillDecision::wait();
+      return fill_decision(o, bar);
+    };
+    settle_pending(bar.symbol, decide, on_fill, on_order);
+  }
+  mark_trade(bar.symbol, bar.close, on_fill, on_order);
 }
 
 void BarBacktest::run(const BarHandler& on_bar, const FillHandler& on_fill,
@@ -186,6 +205,7 @@ void BarBacktest::run(const BarHandler& on_bar, const FillHandler& on_fill,
     for (const BacktestBar& bar : step) fill_pending(bar, on_fill, on_order);
     record_equity(ts);
     for (const BacktestBar& bar : step) on_bar(bar);
+    deliver_notices(on_fill, on_order);
   }
 }
 

@@ -7,10 +7,11 @@
 #include <stdexcept>
 #include <utility>
 
+#include "execution_market.hpp"
+
 namespace alphaforge {
 namespace {
 
-constexpr std::uint32_t kNotOpen = UINT32_MAX;
 // Taker id of the fills that market data (a trade or a quote elsewhere) makes against the book.
 constexpr std::uint64_t kMarketTaker = 0;
 
@@ -31,28 +32,24 @@ std::int64_t system_now_ns() {
 
 }  // namespace
 
-struct ExecutionEngine::Market {
-  Market(Instrument inst, std::uint32_t i)
-      : instrument(std::move(inst)), net(instrument.lot_size()), index(i) {}
-
-  Instrument instrument;
-  OrderBook book;
-  StopBook stops;
-  Position net;  // the account's position over all strategies
-  std::optional<Ticks> last;
-  std::optional<Ticks> bid;
-  std::optional<Ticks> ask;
-  Lots open_buy = 0;  // unfilled lots of open orders, for the position limit
-  Lots open_sell = 0;
-  std::uint32_t index;
-};
-
 ExecutionEngine::ExecutionEngine(EngineConfig config, const PriceSource* prices)
-    : risk_(config.risk), fees_(config.fees), starting_cash_(config.starting_cash),
-      cash_(config.starting_cash), prices_(prices) {
+    : risk_(config.risk),
+      fees_(config.fees),
+      account_(std::move(config.account)),
+      stp_(config.self_trade_prevention),
+      starting_cash_(config.starting_cash),
+      cash_(config.starting_cash),
+      prices_(prices) {
   fees_.validate();
+  account_.validate();
   if (!std::isfinite(starting_cash_)) {
     throw std::invalid_argument("cash must be finite, got " + to_decimal(starting_cash_));
+  }
+  if (account_.type == AccountType::kSpot) {
+    for (const auto& [name, amount] : account_.balances) asset(name).total += amount;
+    asset(account_.currency).total += starting_cash_;
+    cash_ = asset(account_.currency).total;
+    starting_cash_ = equity();
   }
 }
 
@@ -133,11 +130,11 @@ void ExecutionEngine::refresh(Market& m) {
   if (prices_ == nullptr) return;
   const std::string& symbol = m.instrument.symbol();
   if (const auto last = prices_->last_trade(symbol)) {
-    m.last = m.instrument.price_to_ticks(last->price, "last price from the data engine");
+    m.last = m.instrument.nearest_ticks(last->price, "last price from the data engine");
   }
   if (const auto quote = prices_->best_quote(symbol)) {
-    m.bid = m.instrument.price_to_ticks(quote->bid, "bid from the data engine");
-    m.ask = m.instrument.price_to_ticks(quote->ask, "ask from the data engine");
+    m.bid = m.instrument.nearest_ticks(quote->bid, "bid from the data engine");
+    m.ask = m.instrument.nearest_ticks(quote->ask, "ask from the data engine");
   }
 }
 
@@ -147,7 +144,7 @@ std::optional<Ticks> ExecutionEngine::taker_price(const Market& m, OrderSide sid
 }
 
 std::uint64_t ExecutionEngine::submit(const OrderRequest& request) {
-  return submit_order(request, std::nullopt);
+  return submit_order(request, SubmitMode{});
 }
 
 std::uint64_t ExecutionEngine::submit_filled(const OrderRequest& request, double price,
@@ -155,11 +152,13 @@ std::uint64_t ExecutionEngine::submit_filled(const OrderRequest& request, double
   std::optional<Instrument> scratch;
   const Ticks ticks = grid_for(request.symbol, scratch).price_to_ticks(price, "fill price");
   if (ticks <= 0) throw std::invalid_argument("fill price must be positive, got " + to_decimal(price));
-  return submit_order(request, ExternalFill{ticks, liquidity});
+  SubmitMode mode;
+  mode.fill = ExternalFill{ticks, liquidity};
+  return submit_order(request, mode);
 }
 
-std::uint64_t ExecutionEngine::submit_order(const OrderRequest& request,
-                                            std::optional<ExternalFill> external) {
+std::uint64_t ExecutionEngine::submit_order(const OrderRequest& request, const SubmitMode& mode) {
+  const std::optional<ExternalFill>& external = mode.fill;
   const auto started = std::chrono::steady_clock::now();
   std::optional<Instrument> scratch;
   const Instrument& grid = grid_for(request.symbol, scratch);
@@ -195,12 +194,14 @@ std::uint64_t ExecutionEngine::submit_order(const OrderRequest& request,
   refresh(m);
   const std::int64_t now = now_ns();
   const std::uint64_t id = orders_.size() + 1;
+  const std::uint32_t strategy = strategy_index(request.strategy_id);
   orders_.emplace_back();
   open_slot_.push_back(kNotOpen);
+  reserved_.push_back(0.0);
   Order& o = orders_.back();
   o.id = id;
   o.client_order_id = request.client_order_id;
-  o.strategy = strategy_index(request.strategy_id);
+  o.strategy = strategy;
   o.symbol = m.index;
   o.side = request.side;
   o.type = request.type;
@@ -208,6 +209,8 @@ std::uint64_t ExecutionEngine::submit_order(const OrderRequest& request,
   o.price = price;
   o.stop_price = stop;
   o.quantity = qty;
+  o.reduce_only = request.reduce_only;
+  o.external = mode.external;
   o.ts_created_ns = now;
   o.ts_updated_ns = now;
   if (!o.client_order_id.empty()) client_ids_.emplace(o.client_order_id, id);
@@ -223,6 +226,7 @@ std::uint64_t ExecutionEngine::submit_order(const OrderRequest& request,
   if (!reference) {
     if (const auto inside = m.book.best(opposite(o.side))) reference = inside->price;
   }
+  o.reference_price = reference.value_or(0);
   const Lots open_same = o.side == OrderSide::kBuy ? m.open_buy : m.open_sell;
   const RiskCheck check{
       inst.lots_to_qty(qty),
@@ -232,18 +236,29 @@ std::uint64_t ExecutionEngine::submit_order(const OrderRequest& request,
       open_ids_.size(),
       now,
       true};
-  std::optional<std::string> refusal = risk_.check(check);
-  if (!refusal) refusal = venue_refusal(m, o, external ? &external->price : nullptr);
+  std::optional<std::string> refusal;
+  if (!mode.forced) {
+    refusal = risk_.check(check);
+    if (!refusal) refusal = reduce_only_refusal(m, o);
+    if (!refusal && reference) refusal = account_refusal(m, o, *reference);
+    if (!refusal && !mode.external) {
+      refusal = venue_refusal(m, o, external ? &external->price : nullptr);
+    }
+  }
   if (refusal) {
     update(o, [&] { o.reject(std::move(*refusal), now); });
     ++stats_.orders_rejected;
   } else {
-    risk_.record(now);
-    update(o, [&] { o.accept(now); });
-    ++stats_.orders_accepted;
+    if (!mode.forced) risk_.record(now);
+    if (mode.external && !mode.acknowledged) {
+      update(o, [&] { o.transition(OrderStatus::kSubmitted, now); });
+    } else {
+      update(o, [&] { o.accept(now); });
+      ++stats_.orders_accepted;
+    }
     if (external) {
       apply_fill(m, o, external->price, o.quantity, external->liquidity);
-    } else {
+    } else if (!mode.external) {
       execute(m, o);
       fire_stops(m, traded_low_, traded_high_);
     }
@@ -314,21 +329,61 @@ void ExecutionEngine::execute(Market& m, Order& o) {
 void ExecutionEngine::execute_market(Market& m, Order& o) {
   const auto market = taker_price(m, o.side);
   const Lots leaves = o.quantity - o.filled;
+  const SelfTrade self{owner_of(o), stp_};
   book_fills_.clear();
   // Our resting orders priced at or better than the market trade first; the market takes the
   // rest at its own price.
+  BookResult result = BookResult::kCanceled;
   if (market) {
     const auto inside = m.book.best(opposite(o.side));
     if (inside && crosses(o.side, *market, inside->price)) {
-      m.book.add_limit(o.id, o.side, *market, leaves, TimeInForce::kIoc, book_fills_);
+      result =
+          m.book.add_limit(o.id, o.side, *market, leaves, TimeInForce::kIoc, book_fills_, self)
+              .result;
     }
   } else {
     const TimeInForce tif = o.tif == TimeInForce::kFok ? TimeInForce::kFok : TimeInForce::kIoc;
-    m.book.add_market(o.id, o.side, leaves, book_fills_, tif);
+    result = m.book.add_market(o.id, o.side, leaves, book_fills_, tif, self).result;
   }
   apply_book_fills(m);
+  expire_self_trades(m);
+  if (result == BookResult::kSelfTrade) {
+    expire_self_trade_taker(o);
+    return;
+  }
   if (o.is_open() && market) fill_external(m, o, *market);
   finish_taker(o);
+}
+
+std::uint16_t ExecutionEngine::owner_of(const Order& o) const {
+  if (stp_ == SelfTradePrevention::kNone) return 0;
+  if (o.strategy >= UINT16_MAX) {
+    throw std::invalid_argument("self-trade prevention tells at most 65534 strategies apart");
+  }
+  return static_cast<std::uint16_t>(o.strategy + 1);
+}
+
+void ExecutionEngine::expire_self_trades(Market& m) {
+  for (const ExpiredMaker& maker : m.book.expired_makers()) {
+    Order& resting = order_ref(maker.order_id);
+    update(resting, [&] {
+      resting.reject_reason = "self-trade prevention: an order of the same strategy crossed it";
+      resting.expire(now_ns());
+    });
+    ++stats_.orders_expired;
+    ++stats_.self_trades_prevented;
+  }
+}
+
+void ExecutionEngine::expire_self_trade_taker(Order& o) {
+  if (!o.is_open()) return;
+  update(o, [&] {
+    o.reject_reason = "self-trade prevention: it would have traded with an order of the same "
+                      "strategy";
+    o.expire(now_ns());
+  });
+  ++stats_.orders_expired;
+  ++stats_.self_trades_prevented;
 }
 
 void ExecutionEngine::execute_limit(Market& m, Order& o, Ticks limit) {
@@ -346,16 +401,28 @@ void ExecutionEngine::execute_limit(Market& m, Order& o, Ticks limit) {
       return;
     }
     const auto inside = m.book.best(opposite(o.side));
+    BookResult result = BookResult::kCanceled;
     if (inside && crosses(o.side, *market, inside->price)) {
-      m.book.add_limit(o.id, o.side, *market, leaves, TimeInForce::kIoc, book_fills_);
+      result = m.book.add_limit(o.id, o.side, *market, leaves, TimeInForce::kIoc, book_fills_,
+                                SelfTrade{owner_of(o), stp_})
+                   .result;
     }
     apply_book_fills(m);
+    expire_self_trades(m);
+    if (result == BookResult::kSelfTrade) {
+      expire_self_trade_taker(o);
+      return;
+    }
     if (o.is_open()) fill_external(m, o, *market);
     return;
   }
-  const AddOutcome outcome = m.book.add_limit(o.id, o.side, limit, leaves, o.tif, book_fills_);
+  const AddOutcome outcome = m.book.add_limit(o.id, o.side, limit, leaves, o.tif, book_fills_,
+                                              SelfTrade{owner_of(o), stp_});
   apply_book_fills(m);
-  if (outcome.result == BookResult::kWouldCross) {
+  expire_self_trades(m);
+  if (outcome.result == BookResult::kSelfTrade) {
+    expire_self_trade_taker(o);
+  } else if (outcome.result == BookResult::kWouldCross) {
     update(o, [&] {
       o.reject_reason = "post-only order would take liquidity when its stop fired";
       o.expire(now_ns());
@@ -386,25 +453,38 @@ void ExecutionEngine::apply_book_fills(Market& m) {
   book_fills_.clear();
 }
 
-void ExecutionEngine::apply_fill(Market& m, Order& o, Ticks price, Lots qty, Liquidity liquidity) {
+void ExecutionEngine::apply_fill(Market& m, Order& o, Ticks price, Lots qty, Liquidity liquidity,
+                                 std::optional<double> venue_fee, std::uint64_t trade_id) {
   const std::int64_t now = now_ns();
   const Instrument& inst = m.instrument;
   const double px = inst.ticks_to_price(price);
-  const double notional = px * inst.lots_to_qty(qty);
-  const double fee =
-      (liquidity == Liquidity::kMaker ? fees_.maker_rate : fees_.taker_rate) * notional;
-  cash_ += (o.side == OrderSide::kBuy ? -notional : notional) - fee;
+  const double rate = liquidity == Liquidity::kMaker ? fees_for(m).maker_rate
+                                                     : fees_for(m).taker_rate;
+  const double fee = venue_fee ? *venue_fee : rate * inst.notional(price, qty);
+  book_cash(m, o.side, qty, px, fee);
   const std::uint64_t key = (std::uint64_t{o.strategy} << 32) | m.index;
-  positions_.try_emplace(key, inst.lot_size()).first->second.apply_fill(o.side, qty, px, fee);
+  positions_.try_emplace(key, inst.lot_size(), inst.multiplier())
+      .first->second.apply_fill(o.side, qty, px, fee);
   m.net.apply_fill(o.side, qty, px, fee);
-  fills_.push_back(Fill{fills_.size() + 1, o.id, o.strategy, m.index, o.side, price, qty, fee,
-                        liquidity, now});
+  const std::uint64_t fill_id = fills_.size() + 1;
+  fills_.push_back(Fill{fill_id, o.id, o.strategy, m.index, o.side, price, qty, fee, liquidity,
+                        now, trade_id != 0 ? trade_id : fill_id});
   ++stats_.fills;
   traded_low_ = std::min(traded_low_, price);
   traded_high_ = std::max(traded_high_, price);
   if (listener_ != nullptr) events_.push_back(Event{true, fills_.size() - 1});
-  update(o, [&] { o.fill(price, qty, now); });
-  if (o.status == OrderStatus::kFilled) ++stats_.orders_filled;
+  if (is_terminal(o.status)) {
+    // A venue's fill that arrives after the order's end (the trade came first): booked, and
+    // the order keeps its final status with the quantity it really filled.
+    o.filled += qty;
+    o.fill_notional_ticks += static_cast<WideTicks>(price) * qty;
+    o.ts_updated_ns = now;
+    emit_order(o);
+  } else {
+    update(o, [&] { o.fill(price, qty, now); });
+    if (o.status == OrderStatus::kFilled) ++stats_.orders_filled;
+  }
+  clip_reduce_only(m, o.strategy);
 }
 
 void ExecutionEngine::fire_stops(Market& m, Ticks low, Ticks high) {
@@ -427,31 +507,6 @@ void ExecutionEngine::fire_stops(Market& m, Ticks low, Ticks high) {
     low = traded_low_;
     high = traded_high_;
   }
-}
-
-template <typename Change>
-void ExecutionEngine::update(Order& o, Change&& change) {
-  Market& m = *markets_[o.symbol];
-  const bool was_open = o.is_open();
-  const Lots before = was_open ? o.leaves() : 0;
-  change();
-  const bool now_open = o.is_open();
-  const Lots after = now_open ? o.leaves() : 0;
-  (o.side == OrderSide::kBuy ? m.open_buy : m.open_sell) += after - before;
-  if (was_open != now_open) {
-    const std::size_t slot = o.id - 1;
-    if (now_open) {
-      open_slot_[slot] = static_cast<std::uint32_t>(open_ids_.size());
-      open_ids_.push_back(o.id);
-    } else {
-      const std::uint32_t at = open_slot_[slot];
-      open_ids_[at] = open_ids_.back();
-      open_slot_[open_ids_[at] - 1] = at;
-      open_ids_.pop_back();
-      open_slot_[slot] = kNotOpen;
-    }
-  }
-  emit_order(o);
 }
 
 void ExecutionEngine::emit_order(const Order& o) {
@@ -621,8 +676,10 @@ void ExecutionEngine::modify(std::uint64_t id, std::optional<double> price,
   } else {
     update(o, set_fields);
     book_fills_.clear();
-    m.book.modify(id, new_price, new_leaves, book_fills_);
+    const BookResult result = m.book.modify(id, new_price, new_leaves, book_fills_).result;
     apply_book_fills(m);
+    expire_self_trades(m);
+    if (result == BookResult::kSelfTrade) expire_self_trade_taker(o);
   }
   fire_stops(m, traded_low_, traded_high_);
   dispatch();
@@ -632,7 +689,7 @@ void ExecutionEngine::update_price(std::string_view symbol, double price) {
   Market* known = find_market(symbol);  // one lookup on the path every tick takes
   std::optional<Instrument> scratch;
   const Instrument& grid = known != nullptr ? known->instrument : grid_for(symbol, scratch);
-  const Ticks ticks = grid.price_to_ticks(price, "price");
+  const Ticks ticks = grid.nearest_ticks(price, "price");
   Market& m = known != nullptr ? *known : market_for(symbol);
   m.last = ticks;
   traded_low_ = ticks;
@@ -643,6 +700,7 @@ void ExecutionEngine::update_price(std::string_view symbol, double price) {
   m.book.sweep(OrderSide::kSell, ticks, kMarketTaker, book_fills_);
   apply_book_fills(m);
   fire_stops(m, traded_low_, traded_high_);
+  liquidate_if_margin_call();
   dispatch();
 }
 
@@ -650,8 +708,8 @@ void ExecutionEngine::update_quote(std::string_view symbol, double bid, double a
   Market* known = find_market(symbol);
   std::optional<Instrument> scratch;
   const Instrument& grid = known != nullptr ? known->instrument : grid_for(symbol, scratch);
-  const Ticks bid_ticks = grid.price_to_ticks(bid, "bid");
-  const Ticks ask_ticks = grid.price_to_ticks(ask, "ask");
+  const Ticks bid_ticks = grid.nearest_ticks(bid, "bid");
+  const Ticks ask_ticks = grid.nearest_ticks(ask, "ask");
   if (bid_ticks > ask_ticks) {
     throw std::invalid_argument("bid " + to_decimal(bid) + " is above ask " + to_decimal(ask));
   }
@@ -666,6 +724,7 @@ void ExecutionEngine::update_quote(std::string_view symbol, double bid, double a
   traded_high_ = std::numeric_limits<Ticks>::min();
   apply_book_fills(m);
   fire_stops(m, traded_low_, traded_high_);
+  liquidate_if_margin_call();
   dispatch();
 }
 
@@ -720,13 +779,29 @@ std::optional<double> ExecutionEngine::mark_price(std::string_view symbol) const
 }
 
 AccountState ExecutionEngine::account() const {
-  AccountState a{starting_cash_, cash_, cash_, 0.0, 0.0, 0.0};
+  const bool spot = account_.type == AccountType::kSpot;
+  const auto currency = balances_.find(account_.currency);
+  AccountState a{starting_cash_, cash_, equity(), 0.0, 0.0, 0.0, 0.0, margin_used()};
+  if (spot) a.cash = currency == balances_.end() ? 0.0 : currency->second.total;
   for (const auto& m : markets_) {
     const auto mark = mark_price(m->index);
-    a.equity += m->net.quantity() * (mark ? *mark : m->net.avg_price());
     a.realized_pnl += m->net.realized_pnl();
     a.unrealized_pnl += m->net.unrealized_pnl(mark);
     a.fees += m->net.fees();
+  }
+  switch (account_.type) {
+    case AccountType::kCash:
+      a.buying_power = cash_ + reserved_total_;
+      break;
+    case AccountType::kSpot:
+      a.buying_power = currency == balances_.end() ? 0.0 : currency->second.free();
+      break;
+    case AccountType::kMargin:
+      a.buying_power = (a.equity - a.margin_used - reserved_total_) * account_.leverage;
+      break;
+    case AccountType::kUnlimited:
+      a.buying_power = std::numeric_limits<double>::infinity();
+      break;
   }
   return a;
 }

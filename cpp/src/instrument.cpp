@@ -58,12 +58,14 @@ std::int64_t to_steps(double value, double step, const char* field, const char* 
 }  // namespace
 
 Instrument::Instrument(std::string symbol, double tick_size, double lot_size, double min_qty,
-                       double min_notional, int price_precision, int size_precision)
+                       double min_notional, int price_precision, int size_precision,
+                       InstrumentTerms terms)
     : symbol_(std::move(symbol)),
       tick_size_(tick_size),
       lot_size_(lot_size),
       min_qty_(min_qty),
-      min_notional_(min_notional) {
+      min_notional_(min_notional),
+      terms_(std::move(terms)) {
   if (symbol_.empty()) throw std::invalid_argument("symbol must not be empty");
   require_positive(tick_size, "tick_size");
   require_positive(lot_size, "lot_size");
@@ -88,6 +90,8 @@ Instrument::Instrument(std::string symbol, double tick_size, double lot_size, do
                                 " cannot write the lot_size " + to_decimal(lot_size));
   }
   if (min_qty > 0.0) to_steps(min_qty, lot_size, "min_qty", "lot_size");
+  require_positive(terms_.multiplier, "multiplier");
+  if (terms_.fees) terms_.fees->validate();
   price_scale_ = std::pow(10.0, price_precision_);
   size_scale_ = std::pow(10.0, size_precision_);
 }

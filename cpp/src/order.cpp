@@ -8,11 +8,17 @@ namespace alphaforge {
 bool transition_allowed(OrderStatus from, OrderStatus to) noexcept {
   switch (from) {
     case OrderStatus::kNew:
-      return to == OrderStatus::kAccepted || to == OrderStatus::kRejected;
+      return to == OrderStatus::kSubmitted || to == OrderStatus::kAccepted ||
+             to == OrderStatus::kRejected;
+    case OrderStatus::kSubmitted:
+      // A venue may report a fill, or the order's end, before its acknowledgement.
+      return to != OrderStatus::kNew && to != OrderStatus::kSubmitted;
     case OrderStatus::kAccepted:
     case OrderStatus::kPartiallyFilled:
+      // REJECTED here: the account could not pay for the fill when it came.
       return to == OrderStatus::kPartiallyFilled || to == OrderStatus::kFilled ||
-             to == OrderStatus::kCanceled || to == OrderStatus::kExpired;
+             to == OrderStatus::kCanceled || to == OrderStatus::kExpired ||
+             to == OrderStatus::kRejected;
     case OrderStatus::kFilled:
     case OrderStatus::kCanceled:
     case OrderStatus::kRejected:

@@ -43,28 +43,31 @@ void OrderBook::check_new_id(std::uint64_t id) const {
 }
 
 AddOutcome OrderBook::add_limit(std::uint64_t id, OrderSide side, Ticks price, Lots qty,
-                                TimeInForce tif, std::vector<BookFill>& fills) {
+                                TimeInForce tif, std::vector<BookFill>& fills, SelfTrade self) {
   require_positive(price, "price");
   require_positive(qty, "qty");
   check_new_id(id);
   triggered_.clear();
-  return place(id, side, price, qty, tif, true, fills);
+  expired_makers_.clear();
+  return place(id, side, price, qty, tif, true, fills, self);
 }
 
 AddOutcome OrderBook::add_market(std::uint64_t id, OrderSide side, Lots qty,
-                                 std::vector<BookFill>& fills, TimeInForce tif) {
+                                 std::vector<BookFill>& fills, TimeInForce tif, SelfTrade self) {
   require_positive(qty, "qty");
   if (tif == TimeInForce::kPostOnly) {
     throw std::invalid_argument("a market order cannot be post-only: it always takes liquidity");
   }
   check_new_id(id);
   triggered_.clear();
+  expired_makers_.clear();
   return place(id, side, no_limit(side), qty, tif == TimeInForce::kFok ? tif : TimeInForce::kIoc,
-               false, fills);
+               false, fills, self);
 }
 
 AddOutcome OrderBook::add_stop(std::uint64_t id, OrderSide side, Ticks stop_price, Lots qty,
-                               Ticks limit_price, TimeInForce tif, std::vector<BookFill>& fills) {
+                               Ticks limit_price, TimeInForce tif, std::vector<BookFill>& fills,
+                               SelfTrade self) {
   require_positive(stop_price, "stop_price");
   require_positive(qty, "qty");
   if (limit_price < 0) require_positive(limit_price, "limit_price");
@@ -73,8 +76,9 @@ AddOutcome OrderBook::add_stop(std::uint64_t id, OrderSide side, Ticks stop_pric
   }
   check_new_id(id);
   triggered_.clear();
+  expired_makers_.clear();
   stops_.add(id, side, stop_price);
-  stop_orders_.emplace(id, PendingStop{side, qty, limit_price, tif});
+  stop_orders_.emplace(id, PendingStop{side, qty, limit_price, tif, self});
   if (last_trade_) fire_stops(fills.size(), fills, *last_trade_, *last_trade_);
   for (const StopOutcome& fired : triggered_) {
     if (fired.order_id == id) return fired.outcome;
@@ -83,21 +87,25 @@ AddOutcome OrderBook::add_stop(std::uint64_t id, OrderSide side, Ticks stop_pric
 }
 
 AddOutcome OrderBook::place(std::uint64_t id, OrderSide side, Ticks limit, Lots qty,
-                            TimeInForce tif, bool may_rest, std::vector<BookFill>& fills) {
+                            TimeInForce tif, bool may_rest, std::vector<BookFill>& fills,
+                            SelfTrade self) {
   const auto& opposite_side = sides_[index_of(opposite(side))];
   if (tif == TimeInForce::kPostOnly && !opposite_side.empty() &&
       crosses(side, limit, levels_[opposite_side.back().level].price)) {
     return {BookResult::kWouldCross, 0, 0};
   }
-  if (tif == TimeInForce::kFok && available(side, limit, qty) < qty) {
+  if (tif == TimeInForce::kFok && available(side, limit, qty, self) < qty) {
     return {BookResult::kKilled, 0, 0};
   }
   const std::size_t first_fill = fills.size();
-  const Lots filled = match(id, side, limit, qty, fills);
+  bool stopped = false;
+  const Lots filled = match(id, side, limit, qty, fills, self, stopped);
   AddOutcome outcome{BookResult::kFilled, filled, 0};
-  if (filled < qty) {
+  if (stopped) {
+    outcome.result = BookResult::kSelfTrade;
+  } else if (filled < qty) {
     if (may_rest && (tif == TimeInForce::kGtc || tif == TimeInForce::kPostOnly)) {
-      rest(id, side, limit, qty - filled, tif == TimeInForce::kPostOnly);
+      rest(id, side, limit, qty - filled, tif == TimeInForce::kPostOnly, self);
       outcome = {BookResult::kRested, filled, qty - filled};
     } else {
       outcome.result = BookResult::kCanceled;
@@ -111,21 +119,32 @@ AddOutcome OrderBook::place(std::uint64_t id, OrderSide side, Ticks limit, Lots 
 }
 
 Lots OrderBook::match(std::uint64_t taker_id, OrderSide side, Ticks limit, Lots qty,
-                      std::vector<BookFill>& fills) {
+                      std::vector<BookFill>& fills, SelfTrade self, bool& stopped) {
   auto& refs = sides_[index_of(opposite(side))];
+  const bool prevent = self.owner != 0 && self.mode != SelfTradePrevention::kNone;
   Lots remaining = qty;
-  while (remaining > 0 && !refs.empty()) {
+  bool traded_here = false;
+  while (remaining > 0 && !refs.empty() && !stopped) {
     const std::uint32_t li = refs.back().level;
     Level& level = levels_[li];
     if (!crosses(side, limit, level.price)) break;
     std::uint32_t n = level.head;
+    traded_here = false;
     while (n != kNil && remaining > 0) {
       Node& node = nodes_[n];
-      const Lots traded = std::min(remaining, node.qty);
-      fills.push_back({node.id, taker_id, level.price, traded, side});
+      Lots traded = std::min(remaining, node.qty);
+      if (prevent && node.owner == self.owner) {
+        if (self.mode != SelfTradePrevention::kExpireMaker) stopped = true;
+        if (self.mode == SelfTradePrevention::kExpireTaker) break;
+        expired_makers_.push_back({node.id, node.qty});
+        traded = node.qty;  // the maker leaves the queue whole, without a trade
+      } else {
+        fills.push_back({node.id, taker_id, level.price, traded, side});
+        remaining -= traded;
+        traded_here = true;
+      }
       node.qty -= traded;
       level.total -= traded;
-      remaining -= traded;
       const std::uint32_t next = node.next;
       if (node.qty == 0) {
         index_.erase(node.id);
@@ -139,8 +158,9 @@ Lots OrderBook::match(std::uint64_t taker_id, OrderSide side, Ticks limit, Lots 
         free_nodes_.push_back(n);
       }
       n = next;
+      if (stopped) break;
     }
-    last_trade_ = level.price;
+    if (traded_here) last_trade_ = level.price;
     if (level.count == 0) {
       free_levels_.push_back(li);
       refs.pop_back();
@@ -149,13 +169,27 @@ Lots OrderBook::match(std::uint64_t taker_id, OrderSide side, Ticks limit, Lots 
   return qty - remaining;
 }
 
-Lots OrderBook::available(OrderSide taker, Ticks limit, Lots wanted) const noexcept {
+Lots OrderBook::available(OrderSide taker, Ticks limit, Lots wanted,
+                          SelfTrade self) const noexcept {
   const auto& refs = sides_[index_of(opposite(taker))];
+  const bool prevent = self.owner != 0 && self.mode != SelfTradePrevention::kNone;
   Lots total = 0;
   for (auto it = refs.rbegin(); it != refs.rend() && total < wanted; ++it) {
     const Level& level = levels_[it->level];
     if (!crosses(taker, limit, level.price)) break;
-    total += level.total;
+    if (!prevent) {
+      total += level.total;
+      continue;
+    }
+    // Orders of the same owner never trade with the taker; the first one ends it unless the
+    // makers are the ones that expire.
+    for (std::uint32_t n = level.head; n != kNil; n = nodes_[n].next) {
+      if (nodes_[n].owner != self.owner) {
+        total += nodes_[n].qty;
+      } else if (self.mode != SelfTradePrevention::kExpireMaker) {
+        return total;
+      }
+    }
   }
   return total;
 }
@@ -206,11 +240,14 @@ std::uint32_t OrderBook::level_for(OrderSide side, Ticks price) {
   return li;
 }
 
-void OrderBook::rest(std::uint64_t id, OrderSide side, Ticks price, Lots qty, bool post_only) {
+void OrderBook::rest(std::uint64_t id, OrderSide side, Ticks price, Lots qty, bool post_only,
+                     SelfTrade self) {
   const std::uint32_t li = level_for(side, price);
   const std::uint32_t n = new_node();
   Level& level = levels_[li];
-  nodes_[n] = Node{id, qty, level.tail, kNil, li, side, post_only};
+  const auto flags = static_cast<std::uint8_t>((post_only ? 1U : 0U) |
+                                               (static_cast<unsigned>(self.mode) << 1U));
+  nodes_[n] = Node{id, qty, level.tail, kNil, li, side, flags, self.owner};
   if (level.tail != kNil) {
     nodes_[level.tail].next = n;
   } else {
@@ -275,14 +312,16 @@ AddOutcome OrderBook::modify(std::uint64_t id, Ticks new_price, Lots new_qty,
   }
   Node& node = nodes_[n];
   Level& level = levels_[node.level];
+  triggered_.clear();
+  expired_makers_.clear();
   if (new_price == level.price && new_qty <= node.qty) {
     level.total -= node.qty - new_qty;
     node.qty = new_qty;
-    triggered_.clear();
     return {BookResult::kRested, 0, new_qty};
   }
   const OrderSide side = node.side;
-  const bool post_only = node.post_only;
+  const bool post_only = node.post_only();
+  const SelfTrade self{node.owner, node.mode()};
   if (post_only) {
     const auto other = best(opposite(side));
     if (other && crosses(side, new_price, other->price)) {
@@ -291,18 +330,19 @@ AddOutcome OrderBook::modify(std::uint64_t id, Ticks new_price, Lots new_qty,
     }
   }
   unlink(n);
-  triggered_.clear();
   return place(id, side, new_price, new_qty, post_only ? TimeInForce::kPostOnly : TimeInForce::kGtc,
-               true, fills);
+               true, fills, self);
 }
 
 Lots OrderBook::sweep(OrderSide resting_side, Ticks price, std::uint64_t taker_id,
                       std::vector<BookFill>& fills) {
   require_positive(price, "price");
   triggered_.clear();
+  expired_makers_.clear();
   const std::size_t first_fill = fills.size();
-  const Lots traded =
-      match(taker_id, opposite(resting_side), price, std::numeric_limits<Lots>::max(), fills);
+  bool stopped = false;
+  const Lots traded = match(taker_id, opposite(resting_side), price,
+                            std::numeric_limits<Lots>::max(), fills, SelfTrade{}, stopped);
   if (fills.size() > first_fill) {
     fire_stops(first_fill, fills, std::numeric_limits<Ticks>::max(),
                std::numeric_limits<Ticks>::min());
@@ -342,7 +382,7 @@ void OrderBook::fire_stops(std::size_t first_fill, std::vector<BookFill>& fills,
       const AddOutcome outcome =
           place(id, stop.side, is_limit ? stop.limit_price : no_limit(stop.side), stop.qty,
                 is_limit ? stop.tif : (stop.tif == TimeInForce::kFok ? stop.tif : TimeInForce::kIoc),
-                is_limit, fills);
+                is_limit, fills, stop.self);
       triggered_.push_back({id, outcome});
     }
   }

@@ -53,12 +53,28 @@ std::string_view to_string(OrderStatus status) noexcept {
       return "REJECTED";
     case OrderStatus::kExpired:
       return "EXPIRED";
+    case OrderStatus::kSubmitted:
+      return "SUBMITTED";
   }
   return "?";
 }
 
 std::string_view to_string(Liquidity liquidity) noexcept {
   return liquidity == Liquidity::kMaker ? "MAKER" : "TAKER";
+}
+
+std::string_view to_string(SelfTradePrevention mode) noexcept {
+  switch (mode) {
+    case SelfTradePrevention::kNone:
+      return "NONE";
+    case SelfTradePrevention::kExpireTaker:
+      return "EXPIRE_TAKER";
+    case SelfTradePrevention::kExpireMaker:
+      return "EXPIRE_MAKER";
+    case SelfTradePrevention::kExpireBoth:
+      return "EXPIRE_BOTH";
+  }
+  return "?";
 }
 
 std::string to_decimal(double value) {

@@ -17,7 +17,8 @@ void Position::apply_fill(OrderSide side, Lots lots, double price, double fee) n
   const Lots closed = std::min(held, lots);
   const double average = avg_price();
   const double direction = qty_ > 0 ? 1.0 : -1.0;
-  realized_pnl_ += direction * (price - average) * static_cast<double>(closed) * lot_size_;
+  realized_pnl_ +=
+      direction * (price - average) * static_cast<double>(closed) * lot_size_ * multiplier_;
   qty_ += signed_lots;
   if (lots >= held) {
     // Flat, or flipped: what is left was opened by this fill.

@@ -29,6 +29,7 @@ TickBacktest::TickBacktest(TickBacktestConfig config)
       latency_ns_(config.latency_ns),
       equity_interval_ns_(config.equity_interval_ns),
       data_(replay_data_config()) {
+  engine_.set_price_source(&data_);
   if (config.latency_ns < 0) {
     throw std::invalid_argument("latency must be >= 0 ns, got " +
                                 std::to_string(config.latency_ns));
@@ -58,17 +59,14 @@ std::size_t TickBacktest::event_count() const noexcept {
   return n;
 }
 
-void TickBacktest::check_grid(const std::string& symbol, const double* prices, std::size_t n,
-                              const char* field) const {
-  const Instrument inst = engine_.trading_grid(symbol);
-  for (std::size_t i = 0; i < n; ++i) {
-    try {
-      inst.price_to_ticks(prices[i], field);
-    } catch (const std::invalid_argument& e) {
-      throw std::invalid_argument(std::string(field) + "[" + std::to_string(i) + "] of " +
-                                  symbol + ": " + e.what());
-    }
+void TickBacktest::check_prices(const std::string& symbol, const double* prices,
+                                std::size_t n) const {
+  engine_.trading_grid(symbol);  // refuses a symbol without an instrument when others have one
+  std::size_t lowest = 0;
+  for (std::size_t i = 1; i < n; ++i) {
+    if (prices[i] < prices[lowest]) lowest = i;
   }
+  check_slippage(symbol, prices[lowest], lowest);
 }
 
 std::uint32_t TickBacktest::symbol_for(const std::string& symbol) {
@@ -76,10 +74,9 @@ std::uint32_t TickBacktest::symbol_for(const std::string& symbol) {
   if (symbol.empty()) throw std::invalid_argument("symbol must not be empty");
   const std::uint32_t id = data_.intern(symbol);
   if (id >= states_.size()) {
+    // The DataEngine numbers symbols 0, 1, 2, ... as they come, as the ledger does.
     states_.resize(id + 1);
-    pending_.resize(id + 1);
-    symbols_.resize(id + 1);
-    symbols_[id] = symbol;
+    add_symbol(symbol);
   }
   return id;
 }
@@ -91,7 +88,7 @@ std::uint32_t TickBacktest::add_trades(const std::string& symbol, const std::int
     throw std::invalid_argument("trades of " + symbol + " were already added");
   }
   throw_if(check_trades(ts, price, size, n), symbol);
-  check_grid(symbol, price, n, "price");
+  check_prices(symbol, price, n);
   const std::uint32_t id = symbol_for(symbol);
   states_[id].has_trades = true;
   streams_.push_back(Stream{StreamKind::kTrades, id, {ts, ts + n}, {price, price + n},
@@ -108,8 +105,7 @@ std::uint32_t TickBacktest::add_quotes(const std::string& symbol, const std::int
     throw std::invalid_argument("quotes of " + symbol + " were already added");
   }
   throw_if(check_quotes(ts, bid, ask, bid_size, ask_size, n), symbol);
-  check_grid(symbol, bid, n, "bid");
-  check_grid(symbol, ask, n, "ask");
+  check_prices(symbol, bid, n);
   const std::uint32_t id = symbol_for(symbol);
   states_[id].has_quotes = true;
   streams_.push_back(Stream{StreamKind::kQuotes, id, {ts, ts + n}, {bid, bid + n},
@@ -124,7 +120,19 @@ void TickBacktest::subscribe_bars(std::string_view symbol, BarSpec spec, BarHand
     throw std::invalid_argument("bars are built from trades: add the trades of " +
                                 std::string(symbol) + " first");
   }
-  data_.subscribe_bars(symbol, spec, std::move(handler));
+  if (spec.kind() == BarKind::kTime) {
+    data_.subscribe_bars(symbol, spec, std::move(handler));
+    return;
+  }
+  // A tick or volume bar is completed by its own last trade, which the strategy has thus
+  // seen: an order sent from its handler may fill only from the next event on. (A time bar is
+  // completed by the first trade after it, which the strategy has not seen yet.)
+  data_.subscribe_bars(symbol, spec, [this, handler = std::move(handler)](const Bar& bar) {
+    const bool before = seen_;
+    seen_ = true;
+    handler(bar);
+    seen_ = before;
+  });
 }
 
 void TickBacktest::subscribe_trades(std::string_view symbol) {
@@ -146,27 +154,28 @@ void TickBacktest::subscribe_quotes(std::string_view symbol) {
 std::uint64_t TickBacktest::submit(const OrderRequest& r) {
   const auto sym = symbol_id(r.symbol);
   if (!sym) throw std::invalid_argument("unknown symbol " + r.symbol + ": add its data first");
-  BacktestOrder& order = accept(r, *sym);
+  const std::uint64_t id = accept(r, *sym);
+  BacktestOrder& order = orders_[id - 1];
   order.first_seq = seen_ ? seq_ + 1 : seq_;
   order.active_ns = now_ + latency_ns_;
-  return order.id;
+  return id;
 }
 
 void TickBacktest::fill_pending(std::uint32_t symbol, const FillHandler& on_fill,
                                 const OrderHandler& on_order) {
   const TickMarket& market = states_[symbol].market;
-  const auto decide = [&](BacktestOrder& o) -> std::optional<FillAt> {
-    if (seq_ < o.first_seq || now_ < o.active_ns) return std::nullopt;
+  const auto decide = [&](BacktestOrder& o) {
+    if (seq_ < o.first_seq || now_ < o.active_ns) return FillDecision::wait();
     return tick_fill(o, market);
   };
-  settle_pending(symbol, symbols_[symbol], decide, on_fill, on_order);
+  settle_pending(symbol, decide, on_fill, on_order);
 }
 
-void TickBacktest::set_marks() {
+void TickBacktest::set_marks(const FillHandler& on_fill, const OrderHandler& on_order) {
   for (std::uint32_t id = 0; id < states_.size(); ++id) {
     SymbolState& s = states_[id];
-    if (s.quoted) engine_.update_quote(symbols_[id], s.market.bid, s.market.ask);
-    if (s.traded) engine_.update_price(symbols_[id], s.market.trade_price);
+    if (s.quoted) mark_quote(id, s.market.bid, s.market.ask, on_fill, on_order);
+    if (s.traded) mark_trade(id, s.market.trade_price, on_fill, on_order);
     s.quoted = s.traded = false;
   }
 }
@@ -194,7 +203,7 @@ void TickBacktest::run(const TradeHandler& on_trade, const QuoteHandler& on_quot
     const std::size_t i = next[pick]++;
     if (ts >= interval_end) {
       if (seq_ > 0) {
-        set_marks();
+        set_marks(on_fill, on_order);
         record_equity(interval_end);
       }
       interval_end = floor_to_step(ts, interval) + interval;
@@ -213,6 +222,7 @@ void TickBacktest::run(const TradeHandler& on_trade, const QuoteHandler& on_quot
       seen_ = true;
       if (!pending_[stream.symbol].empty()) fill_pending(stream.symbol, on_fill, on_order);
       if (state.wants_trades) on_trade(trade);
+      deliver_notices(on_fill, on_order);
     } else {
       const QuoteTick quote{ts, stream.a[i], stream.b[i], stream.c[i], stream.d[i], stream.symbol};
       market.is_trade = false;
@@ -224,11 +234,13 @@ void TickBacktest::run(const TradeHandler& on_trade, const QuoteHandler& on_quot
       seen_ = true;
       if (!pending_[stream.symbol].empty()) fill_pending(stream.symbol, on_fill, on_order);
       if (state.wants_quotes) on_quote(quote);
+      deliver_notices(on_fill, on_order);
     }
   }
   seen_ = true;
   data_.flush();
-  set_marks();
+  deliver_notices(on_fill, on_order);
+  set_marks(on_fill, on_order);
   record_equity(interval_end);
 }
 

@@ -57,8 +57,8 @@ class PositionRecord:
     symbol: str
     qty: float
     avg_price: float
-    unrealized_pnl: float
     realized_pnl: float
+    unrealized_pnl: float
     fees: float
 
 

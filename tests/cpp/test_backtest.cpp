@@ -42,35 +42,79 @@ af::BacktestOrder order(af::OrderSide side, af::OrderType type, std::optional<do
 
 }  // namespace
 
-TEST(FillPrice, FollowsBacktraderConventions) {
+TEST(FillDecision, FollowsBacktraderConventions) {
   const af::BacktestBar bar{kDay, 103.0, 105.0, 101.0, 104.0, 1.0, 0};
   using S = af::OrderSide;
   using T = af::OrderType;
+  using L = af::Liquidity;
   auto o = order(S::kBuy, T::kMarket, {}, {});
-  EXPECT_EQ(af::fill_price(o, bar), 103.0);
+  expect_fill(af::fill_decision(o, bar), 103.0, L::kTaker);
   o = order(S::kBuy, T::kLimit, 104.0, {});
-  EXPECT_EQ(af::fill_price(o, bar), 103.0);  // opens below the limit
+  expect_fill(af::fill_decision(o, bar), 103.0, L::kTaker);  // opens below the limit
   o = order(S::kBuy, T::kLimit, 102.0, {});
-  EXPECT_EQ(af::fill_price(o, bar), 102.0);  // the low reaches it
+  expect_fill(af::fill_decision(o, bar), 102.0, L::kMaker);  // rests, the low reaches it
   o = order(S::kBuy, T::kLimit, 100.0, {});
-  EXPECT_FALSE(af::fill_price(o, bar).has_value());
+  EXPECT_TRUE(waits(af::fill_decision(o, bar)));
   o = order(S::kSell, T::kLimit, 104.5, {});
-  EXPECT_EQ(af::fill_price(o, bar), 104.5);
+  expect_fill(af::fill_decision(o, bar), 104.5, L::kMaker);
   o = order(S::kSell, T::kLimit, 102.0, {});
-  EXPECT_EQ(af::fill_price(o, bar), 103.0);
+  expect_fill(af::fill_decision(o, bar), 103.0, L::kTaker);
   o = order(S::kBuy, T::kStop, {}, 104.0);
-  EXPECT_EQ(af::fill_price(o, bar), 104.0);
+  expect_fill(af::fill_decision(o, bar), 104.0, L::kTaker);
   EXPECT_TRUE(o.triggered);
   o = order(S::kBuy, T::kStop, {}, 102.0);
-  EXPECT_EQ(af::fill_price(o, bar), 103.0);
+  expect_fill(af::fill_decision(o, bar), 103.0, L::kTaker);
   o = order(S::kSell, T::kStop, {}, 101.5);
-  EXPECT_EQ(af::fill_price(o, bar), 101.5);
+  expect_fill(af::fill_decision(o, bar), 101.5, L::kTaker);
   o = order(S::kSell, T::kStop, {}, 100.0);
-  EXPECT_FALSE(af::fill_price(o, bar).has_value());
+  EXPECT_TRUE(waits(af::fill_decision(o, bar)));
   EXPECT_FALSE(o.triggered);
-  // Triggered at 104 during the bar, then a limit at 103.5 reached by the low.
+}
+
+TEST(FillDecision, AtTheLimitOnArrivalTakesAndRestedLimitsMake) {
+  using S = af::OrderSide;
+  using T = af::OrderType;
+  using L = af::Liquidity;
+  const af::BacktestBar opens_at_limit{kDay, 103.0, 105.0, 101.0, 104.0, 1.0, 0};
+  auto o = order(S::kBuy, T::kLimit, 103.0, {});
+  expect_fill(af::fill_decision(o, opens_at_limit), 103.0, L::kTaker);
+  auto post = test_order(S::kBuy, T::kLimit, 103.0, {}, af::TimeInForce::kPostOnly);
+  EXPECT_EQ(af::fill_decision(post, opens_at_limit).kind, af::FillDecision::Kind::kExpire);
+  // A limit that rested on an earlier bar fills as a maker, at the open of a gap through it.
+  const af::BacktestBar above{0, 106.0, 107.0, 105.0, 106.0, 1.0, 0};
+  o = order(S::kBuy, T::kLimit, 103.0, {});
+  EXPECT_TRUE(waits(af::fill_decision(o, above)));
+  expect_fill(af::fill_decision(o, af::BacktestBar{kDay, 102.0, 104.0, 101.0, 103.0, 1.0, 0}),
+              102.0, L::kMaker);
+}
+
+TEST(FillDecision, StopLimitsFiredInsideTheBarFollowItsDirection) {
+  using S = af::OrderSide;
+  using T = af::OrderType;
+  using L = af::Liquidity;
+  // Closes below its open: read as open, high, low, close. A buy stop at 104 fires on the way
+  // up; a limit below the stop is reached on the way down when the close is at or below it.
+  const af::BacktestBar falls{kDay, 103.0, 105.0, 101.0, 102.0, 1.0, 0};
+  auto o = order(S::kBuy, T::kStopLimit, 103.5, 104.0);
+  expect_fill(af::fill_decision(o, falls), 103.5, L::kMaker);
+  o = order(S::kBuy, T::kStopLimit, 101.5, 104.0);  // the close 102 stays above the limit
+  EXPECT_TRUE(waits(af::fill_decision(o, falls)));
+  EXPECT_TRUE(o.triggered);
+  o = order(S::kBuy, T::kStopLimit, 104.5, 104.0);  // limit through the stop: at the stop
+  expect_fill(af::fill_decision(o, falls), 104.0, L::kTaker);
+  // Closes above its open: read as open, low, high, close. The stop fires on the way to the
+  // high; the bar does not come back down to a limit below the stop.
+  const af::BacktestBar rises{kDay, 103.0, 105.0, 101.0, 104.5, 1.0, 0};
   o = order(S::kBuy, T::kStopLimit, 103.5, 104.0);
-  EXPECT_EQ(af::fill_price(o, bar), 103.5);
+  EXPECT_TRUE(waits(af::fill_decision(o, rises)));
+  // Once triggered it rests as a limit: the next bar fills it by the limit rules.
+  expect_fill(af::fill_decision(o, af::BacktestBar{2 * kDay, 103.8, 104.0, 103.0, 103.5, 1.0, 0}),
+              103.5, L::kMaker);
+  // Sells mirror it: a bar closing at or above its open comes back up after the trigger.
+  o = order(S::kSell, T::kStopLimit, 102.5, 102.0);
+  expect_fill(af::fill_decision(o, rises), 102.5, L::kMaker);
+  o = order(S::kSell, T::kStopLimit, 102.5, 102.0);
+  EXPECT_TRUE(waits(af::fill_decision(o, falls)));
 }
 
 TEST(BarBacktest, MarketOrderFillsAtNextOpenAndAccounts) {
@@ -120,6 +164,6 @@ TEST(BarBacktest, RefusesBadBarsAndOrders) {
   EXPECT_THROW(b.submit(af::OrderRequest{"X", "s", "", af::OrderSide::kBuy, af::OrderType::kLimit,
                                          af::TimeInForce::kGtc, 1.0, {}, {}}),
                std::invalid_argument);
-  EXPECT_TRUE(b.orders().empty());
+  EXPECT_EQ(b.order_count(), 0u);
   EXPECT_THROW(b.cancel(7), std::invalid_argument);
 }

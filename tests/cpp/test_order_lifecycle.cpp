@@ -79,7 +79,7 @@ TEST(Order, LifecycleAllowsOnlyLegalTransitions) {
 
   for (auto from : {OrderStatus::kFilled, OrderStatus::kCanceled, OrderStatus::kRejected,
                     OrderStatus::kExpired}) {
-    for (int to = 0; to <= 6; ++to) {
+    for (int to = 0; to <= 7; ++to) {
       EXPECT_FALSE(transition_allowed(from, static_cast<OrderStatus>(to)));
     }
   }

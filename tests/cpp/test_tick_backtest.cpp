@@ -26,11 +26,6 @@ af::BacktestOrder order(af::OrderSide side, af::OrderType type, std::optional<do
 af::TickMarket print(double price) { return af::TickMarket{true, price, false, 0.0, 0.0}; }
 af::TickMarket quote(double bid, double ask) { return af::TickMarket{false, 0.0, true, bid, ask}; }
 
-void expect_fill(const std::optional<af::FillAt>& fill, double price, L liquidity) {
-  ASSERT_TRUE(fill.has_value());
-  EXPECT_EQ(fill->price, price);
-  EXPECT_EQ(fill->liquidity, liquidity);
-}
 
 }  // namespace
 
@@ -48,31 +43,31 @@ TEST(TickFill, LimitTakesWhenMarketableElseRestsUntilTradedThrough) {
   auto o = order(S::kBuy, T::kLimit, 100.0, {});
   expect_fill(af::tick_fill(o, print(99.5)), 99.5, L::kTaker);
   o = order(S::kBuy, T::kLimit, 100.0, {});
-  EXPECT_FALSE(af::tick_fill(o, print(100.5)).has_value());
+  EXPECT_TRUE(waits(af::tick_fill(o, print(100.5))));
   EXPECT_TRUE(o.resting);
-  EXPECT_FALSE(af::tick_fill(o, print(100.0)).has_value());  // at the limit: not through
+  EXPECT_TRUE(waits(af::tick_fill(o, print(100.0))));  // at the limit: not through
   expect_fill(af::tick_fill(o, print(99.5)), 100.0, L::kMaker);
   o = order(S::kBuy, T::kLimit, 100.0, {});
-  EXPECT_FALSE(af::tick_fill(o, quote(99.5, 100.5)).has_value());
+  EXPECT_TRUE(waits(af::tick_fill(o, quote(99.5, 100.5))));
   expect_fill(af::tick_fill(o, quote(99.0, 100.0)), 100.0, L::kMaker);
   o = order(S::kSell, T::kLimit, 100.0, {});
-  EXPECT_FALSE(af::tick_fill(o, print(99.5)).has_value());
-  EXPECT_FALSE(af::tick_fill(o, print(100.0)).has_value());
+  EXPECT_TRUE(waits(af::tick_fill(o, print(99.5))));
+  EXPECT_TRUE(waits(af::tick_fill(o, print(100.0))));
   expect_fill(af::tick_fill(o, print(100.5)), 100.0, L::kMaker);
   o = order(S::kSell, T::kLimit, 100.0, {});
-  EXPECT_FALSE(af::tick_fill(o, quote(99.5, 100.5)).has_value());
+  EXPECT_TRUE(waits(af::tick_fill(o, quote(99.5, 100.5))));
   expect_fill(af::tick_fill(o, quote(100.0, 100.5)), 100.0, L::kMaker);
 }
 
 TEST(TickFill, StopsFireOnThePrintOrTheSideTheyTake) {
   auto o = order(S::kBuy, T::kStop, {}, 101.0);
-  EXPECT_FALSE(af::tick_fill(o, print(100.5)).has_value());
-  EXPECT_FALSE(af::tick_fill(o, quote(100.5, 100.5)).has_value());
+  EXPECT_TRUE(waits(af::tick_fill(o, print(100.5))));
+  EXPECT_TRUE(waits(af::tick_fill(o, quote(100.5, 100.5))));
   expect_fill(af::tick_fill(o, quote(100.5, 101.0)), 101.0, L::kTaker);
   o = order(S::kSell, T::kStop, {}, 99.0);
   expect_fill(af::tick_fill(o, print(98.5)), 98.5, L::kTaker);
   o = order(S::kBuy, T::kStopLimit, 101.5, 101.0);
-  EXPECT_FALSE(af::tick_fill(o, print(102.0)).has_value());
+  EXPECT_TRUE(waits(af::tick_fill(o, print(102.0))));
   EXPECT_TRUE(o.triggered);
   EXPECT_TRUE(o.resting);
   expect_fill(af::tick_fill(o, print(101.0)), 101.5, L::kMaker);

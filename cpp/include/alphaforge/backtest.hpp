@@ -25,11 +25,14 @@ struct BacktestBar {
   std::uint32_t symbol;
 };
 
-// Where `order` fills within `bar`, by backtrader's default conventions; nothing when it does
-// not. Sets order.triggered when a stop fires; the first bar a limit sees is its arrival,
-// where an IOC or FOK that cannot take at the open, or a POST_ONLY that would, expires (the
-// order's status says so). Slippage is not applied here.
-std::optional<double> fill_price(BacktestOrder& order, const BacktestBar& bar);
+// What `order` does within `bar`, by backtrader's default conventions: a market order fills
+// at the open; a limit at the open when the open is at or better than the limit, else at the
+// limit when the bar reaches it; a stop at the open when the bar opens through it, else at the
+// stop; a stop-limit fired inside the bar follows backtrader's reading of the bar's path (see
+// backtest.cpp). Sets order.triggered and order.resting. The first bar a limit sees is its
+// arrival: it takes (TAKER) when marketable there, where a POST_ONLY expires, and an IOC or
+// FOK expires when it is not; a limit that rested fills as MAKER. Slippage is not applied.
+FillDecision fill_decision(BacktestOrder& order, const BacktestBar& bar);
 
 // Replays bars of several symbols in time order. Orders go through an ExecutionEngine, which
 // keeps cash, positions and fees; this class decides the fill price of each order from the
@@ -39,9 +42,11 @@ class BarBacktest : public BacktestLedger {
   explicit BarBacktest(BacktestConfig config);
 
   void add_instrument(const Instrument& instrument);
-  // Columns of one symbol's bars. std::invalid_argument naming the field for an empty series,
-  // unsorted or repeated timestamps, a non-finite or non-positive price, high below open,
-  // close or low, low above open or close, a negative volume, or a symbol already added.
+  // Columns of one symbol's bars, prices as the vendor recorded them (on the symbol's grid or
+  // not). std::invalid_argument naming the field for an empty series, unsorted or repeated
+  // timestamps, a non-finite or non-positive price, high below open, close or low, low above
+  // open or close, a negative volume, a symbol already added, or a slippage_price that is not
+  // whole ticks of the symbol or would push its lowest low to zero.
   std::uint32_t add_bars(const std::string& symbol, const std::int64_t* ts, const double* open,
                          const double* high, const double* low, const double* close,
                          const double* volume, std::size_t n);
@@ -50,11 +55,11 @@ class BarBacktest : public BacktestLedger {
 
   using BarHandler = std::function<void(const BacktestBar&)>;
   // Runs once: every timestamp fills pending orders of the symbols that have a bar there,
-  // marks them at the close, records equity, then calls on_bar for each of those bars.
+  // marks them at the close (rounded to the grid), records equity, then calls on_bar for each
+  // of those bars.
   void run(const BarHandler& on_bar, const FillHandler& on_fill = {},
            const OrderHandler& on_order = {});
 
-  const std::vector<std::string>& symbols() const noexcept { return symbols_; }
   std::optional<std::uint32_t> symbol_id(std::string_view symbol) const;
   std::size_t bar_count() const noexcept;
 
@@ -66,7 +71,6 @@ class BarBacktest : public BacktestLedger {
   void fill_pending(const BacktestBar& bar, const FillHandler& on_fill,
                     const OrderHandler& on_order);
 
-  std::vector<std::string> symbols_;
   std::vector<Series> series_;
   bool ran_ = false;
 };

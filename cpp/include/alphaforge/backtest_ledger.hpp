@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "alphaforge/backtest_records.hpp"
@@ -12,13 +13,15 @@
 
 namespace alphaforge {
 
-// What the bar and the tick replays share: the ExecutionEngine that keeps cash, positions and
-// fees; the orders the replay holds until its fill model settles them, pending per symbol in
-// submission order; the fills; and the equity curve.
+// What the bar and the tick replays share: the ExecutionEngine that checks and tracks every
+// order (risk limits, buying power, lifecycle) and keeps cash, positions and fees, used in its
+// external-venue mode with the replay's fill model as the venue; the orders the model holds
+// until it settles them, pending per symbol in submission order; the fills; and the equity
+// curve.
 class BacktestLedger {
  public:
   using FillHandler = std::function<void(const BacktestFill&)>;
-  using OrderHandler = std::function<void(const BacktestOrder&)>;
+  using OrderHandler = std::function<void(const OrderRecord&)>;
 
   explicit BacktestLedger(const BacktestConfig& config);
 
@@ -27,61 +30,97 @@ class BacktestLedger {
   double position(std::string_view symbol, std::string_view strategy) const;
 
   std::int64_t now_ns() const noexcept { return now_; }
-  const std::vector<BacktestOrder>& orders() const noexcept { return orders_; }
+  std::size_t order_count() const noexcept { return orders_.size(); }
+  OrderRecord order_record(std::uint64_t id) const;
+  // Ids of the open orders of `strategy` (of every strategy when empty), oldest first.
+  std::vector<std::uint64_t> open_order_ids(std::string_view strategy) const;
   const std::vector<BacktestFill>& fills() const noexcept { return fills_; }
   const std::vector<EquityPoint>& equity() const noexcept { return equity_; }
   const ExecutionEngine& engine() const noexcept { return engine_; }
+  const std::vector<std::string>& symbols() const noexcept { return symbols_; }
 
  protected:
-  // The request checked and kept as an ACCEPTED order of `symbol` sent now, pending.
-  BacktestOrder& accept(const OrderRequest& request, std::uint32_t symbol);
+  // Sends the order to the engine, which checks it against the risk limits and the account;
+  // accepted, it is pending for `symbol` (the replay's index). Returns the engine's id.
+  std::uint64_t accept(const OrderRequest& request, std::uint32_t symbol);
 
-  // Offers each pending order of `symbol` (named `name`) to `decide`, which returns where it
-  // fills, or nothing (the order stays pending unless decide made it terminal). Fills get the
-  // slippage (market and stop orders) and are booked through the engine; then on_order and
-  // on_fill see every order settled, in submission order; they may submit and cancel.
+  // Offers each pending order of `symbol` to `decide`, which returns what the fill model makes
+  // of it. Fills get the slippage (market and stop orders) and go through the engine, whose
+  // account may let only part of them happen; then on_order and on_fill see every order
+  // settled, in submission order; they may submit and cancel.
   template <typename Decide>
-  void settle_pending(std::uint32_t symbol, const std::string& name, Decide&& decide,
-                      const FillHandler& on_fill, const OrderHandler& on_order);
+  void settle_pending(std::uint32_t symbol, Decide&& decide, const FillHandler& on_fill,
+                      const OrderHandler& on_order);
+
+  // Marks `symbol` at a trade price or a quote; a margin call they cause is settled here.
+  void mark_trade(std::uint32_t symbol, double price, const FillHandler& on_fill,
+                  const OrderHandler& on_order);
+  void mark_quote(std::uint32_t symbol, double bid, double ask, const FillHandler& on_fill,
+                  const OrderHandler& on_order);
+  // Hands out what happened outside a settlement: orders refused when they were sent.
+  void deliver_notices(const FillHandler& on_fill, const OrderHandler& on_order) {
+    if (!notices_.empty()) deliver(std::exchange(notices_, {}), fills_.size(), on_fill, on_order);
+  }
 
   void record_equity(std::int64_t ts);
+  // std::invalid_argument when the slippage is not a whole number of ticks of `symbol`'s grid,
+  // or would push `lowest_price` (the lowest price of its data, at `row`) to zero or below.
+  void check_slippage(const std::string& symbol, double lowest_price, std::size_t row) const;
+  std::uint32_t add_symbol(const std::string& symbol);
 
   BacktestConfig config_;
   ExecutionEngine engine_;
-  std::vector<BacktestOrder> orders_;  // id - 1
+  std::vector<std::string> symbols_;  // by the replay's symbol index
+  std::vector<BacktestOrder> orders_;  // id - 1, as the engine numbers them
   std::vector<std::vector<std::uint64_t>> pending_;  // by symbol
   std::vector<BacktestFill> fills_;
   std::vector<EquityPoint> equity_;
   std::int64_t now_ = 0;
 
  private:
-  // Books `fill` of order `id` and notes the order as settled.
-  void book(std::uint64_t id, const std::string& name, FillAt fill);
-  void notify(std::size_t first_fill, const FillHandler& on_fill, const OrderHandler& on_order);
+  // Books the fill model's fill of order `id` at `price` through the engine.
+  void book(BacktestOrder& order, double price, Liquidity liquidity);
+  // Copies the engine's fills from `first_engine_fill` on into the replay's fills.
+  void record_fills(std::size_t first_engine_fill);
+  double slipped(const BacktestOrder& order, double price) const;
+  // Adopts orders the engine made itself (a margin call's closes) and notifies them.
+  void adopt_engine_orders(const FillHandler& on_fill, const OrderHandler& on_order);
+  void deliver(const std::vector<std::uint64_t>& ids, std::size_t first_fill,
+               const FillHandler& on_fill, const OrderHandler& on_order);
+  std::uint32_t replay_symbol(std::uint32_t engine_symbol) const;
 
   std::vector<std::uint64_t> settled_;
+  std::vector<std::uint64_t> notices_;
 };
 
 template <typename Decide>
-void BacktestLedger::settle_pending(std::uint32_t symbol, const std::string& name,
-                                    Decide&& decide, const FillHandler& on_fill,
-                                    const OrderHandler& on_order) {
+void BacktestLedger::settle_pending(std::uint32_t symbol, Decide&& decide,
+                                    const FillHandler& on_fill, const OrderHandler& on_order) {
   std::vector<std::uint64_t>& pending = pending_[symbol];
   const std::size_t first_fill = fills_.size();
   settled_.clear();
+  for (const std::uint64_t id : pending) {
+    // A fill before this one may have ended it (a reduce-only order left with nothing to
+    // reduce); it is settled with the rest.
+    if (!engine_.order(id).is_open()) continue;
+    BacktestOrder& o = orders_[id - 1];
+    const FillDecision decision = decide(o);
+    if (decision.kind == FillDecision::Kind::kFill) {
+      book(o, decision.price, decision.liquidity);
+    } else if (decision.kind == FillDecision::Kind::kExpire) {
+      engine_.apply_status(id, OrderStatus::kExpired, std::string(decision.reason));
+    }
+  }
   std::size_t kept = 0;
   for (const std::uint64_t id : pending) {
-    const std::optional<FillAt> fill = decide(orders_[id - 1]);
-    if (fill) {
-      book(id, name, *fill);
-    } else if (is_terminal(orders_[id - 1].status)) {
-      settled_.push_back(id);  // expired by its time in force
-    } else {
+    if (engine_.order(id).is_open()) {
       pending[kept++] = id;
+    } else {
+      settled_.push_back(id);
     }
   }
   pending.resize(kept);
-  notify(first_fill, on_fill, on_order);
+  if (!settled_.empty()) deliver(std::exchange(settled_, {}), first_fill, on_fill, on_order);
 }
 
 }  // namespace alphaforge

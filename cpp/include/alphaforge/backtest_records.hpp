@@ -3,40 +3,48 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "alphaforge/execution_engine.hpp"
 
 namespace alphaforge {
 
-// An order of a backtest: held by the replay, which decides from the market data that follows
-// whether and where it fills, then books the fill through the ExecutionEngine.
+// A pending order of a backtest as its fill model sees it. The ExecutionEngine holds the order
+// itself (status, fills, the account's reservations) under the same id; this is what the
+// model adds: where the order is on its way to the market.
 struct BacktestOrder {
   std::uint64_t id;
-  std::string strategy;
-  std::uint32_t symbol;
+  std::uint32_t symbol;  // the replay's symbol index
   OrderSide side;
   OrderType type;
   TimeInForce tif = TimeInForce::kGtc;
-  double quantity;
   std::optional<double> price;
   std::optional<double> stop_price;
   std::int64_t ts_ns;
-  OrderStatus status = OrderStatus::kAccepted;
-  bool triggered = false;
-  double filled = 0.0;
-  double fill_value = 0.0;  // sum of price * quantity over fills
-  std::string reject_reason;
+  bool triggered = false;  // a stop whose trigger has fired
+  bool resting = false;    // a limit that reached the market and did not take: a maker now
   // Tick replays: the first event the order may fill on (by sequence number, and by time once
-  // the latency has passed). Both replays: whether a limit has reached the market and rests.
+  // the latency has passed).
   std::uint64_t first_seq = 0;
   std::int64_t active_ns = 0;
-  bool resting = false;
 };
 
-// Where a fill model fills an order: the price, and whether the order rested (maker) or took.
-struct FillAt {
-  double price;
-  Liquidity liquidity;
+// What a fill model makes of a pending order at one bar or event: nothing yet, a whole fill at
+// a price with the liquidity it took or made, or expiry by its time in force.
+struct FillDecision {
+  enum class Kind : std::uint8_t { kWait, kFill, kExpire };
+  Kind kind = Kind::kWait;
+  double price = 0.0;
+  Liquidity liquidity = Liquidity::kTaker;
+  std::string_view reason;  // kExpire: a static text
+
+  static FillDecision wait() noexcept { return {}; }
+  static FillDecision fill(double price, Liquidity liquidity) noexcept {
+    return {Kind::kFill, price, liquidity, {}};
+  }
+  static FillDecision expire(std::string_view reason) noexcept {
+    return {Kind::kExpire, 0.0, Liquidity::kTaker, reason};
+  }
 };
 
 struct BacktestFill {
@@ -49,6 +57,7 @@ struct BacktestFill {
   std::uint64_t order_id;
   std::string strategy;
   Liquidity liquidity;
+  std::uint64_t trade_id;
 };
 
 struct EquityPoint {
@@ -57,26 +66,41 @@ struct EquityPoint {
   double equity;
 };
 
-struct BacktestConfig {
-  EngineConfig engine;
-  // Market and stop fills move this many ticks against the order.
-  double slippage_ticks = 0.0;
+// An order as a backtest reports it, in the replay's terms (its symbol index, doubles).
+struct OrderRecord {
+  std::uint64_t id;
+  std::int64_t ts_ns;
+  std::uint32_t symbol;
+  OrderSide side;
+  OrderType type;
+  TimeInForce tif;
+  double quantity;
+  std::optional<double> price;
+  std::optional<double> stop_price;
+  OrderStatus status;
+  double filled;
+  double avg_fill_price;  // 0 before the first fill
+  std::string strategy;
+  std::string reject_reason;
+  bool reduce_only;
 };
 
-// Checks a strategy's order (price and stop_price as its type needs, a limit price for
-// POST_ONLY; quantity and prices positive and on the symbol's grid) and returns it ACCEPTED as
-// order `id` at `now`. Bad input throws std::invalid_argument naming the field.
-BacktestOrder accept_backtest_order(const OrderRequest& request, const ExecutionEngine& engine,
-                                    std::uint64_t id, std::uint32_t symbol, std::int64_t now);
+struct BacktestConfig {
+  EngineConfig engine;
+  // Market and stop fills move against the order by this price distance (a whole number of
+  // ticks of every instrument) plus this many basis points of the price, the latter rounded
+  // to the tick against the order.
+  double slippage_price = 0.0;
+  double slippage_bps = 0.0;
 
-// Books `order` filled in full at `price` with `liquidity` through `engine`, and records the
-// outcome on the order: FILLED, or REJECTED with the engine's reason. Returns whether it filled.
-// What a limit order does when it reaches the market (`marketable`: it would take there):
-// nothing when it may take or rest; otherwise EXPIRED with the reason, as an IOC or FOK that
-// cannot take, or a POST_ONLY that would. Returns whether it expired.
-bool expire_on_arrival(BacktestOrder& order, bool marketable);
+  // std::invalid_argument naming the field for a negative or non-finite slippage, or
+  // slippage_bps of 10,000 or more (a sell would fill at zero).
+  void validate() const;
+};
 
-bool book_backtest_fill(ExecutionEngine& engine, const std::string& symbol, BacktestOrder& order,
-                        double price, Liquidity liquidity);
+// When a limit order reaches the market (`marketable`: it would take there): the reason it
+// expires, as an IOC or FOK that cannot take or a POST_ONLY that would; nothing when it may
+// take or rest.
+std::optional<std::string_view> expiry_on_arrival(TimeInForce tif, bool marketable) noexcept;
 
 }  // namespace alphaforge

@@ -16,9 +16,11 @@ class IllegalTransition : public std::logic_error {
 };
 
 // True when an order may move from `from` to `to`:
-//   NEW -> ACCEPTED | REJECTED
-//   ACCEPTED -> PARTIALLY_FILLED | FILLED | CANCELED | EXPIRED
-//   PARTIALLY_FILLED -> PARTIALLY_FILLED | FILLED | CANCELED | EXPIRED
+//   NEW -> SUBMITTED | ACCEPTED | REJECTED
+//   SUBMITTED -> ACCEPTED | REJECTED | PARTIALLY_FILLED | FILLED | CANCELED | EXPIRED
+//   ACCEPTED -> PARTIALLY_FILLED | FILLED | CANCELED | EXPIRED | REJECTED
+//   PARTIALLY_FILLED -> PARTIALLY_FILLED | FILLED | CANCELED | EXPIRED | REJECTED
+// (REJECTED after acceptance: the account could not pay for a fill when it came.)
 // FILLED, CANCELED, REJECTED and EXPIRED are final.
 bool transition_allowed(OrderStatus from, OrderStatus to) noexcept;
 
@@ -39,6 +41,11 @@ struct Order {
   WideTicks fill_notional_ticks = 0;
   OrderStatus status = OrderStatus::kNew;
   bool triggered = false;  // a stop order whose trigger has fired
+  bool reduce_only = false;  // may shrink the strategy's position, never grow or flip it
+  bool external = false;     // matched by a venue outside the engine
+  // The price the account reserves an open order at: its limit, its stop, or for a market
+  // order the price the market offered when it was sent.
+  Ticks reference_price = 0;
   std::string reject_reason;
   std::int64_t ts_created_ns = 0;
   std::int64_t ts_updated_ns = 0;

@@ -23,6 +23,19 @@ struct BookFill {
   OrderSide taker_side;
 };
 
+// Who places an order, for self-trade prevention: orders of the same non-zero owner never
+// trade with each other; `mode` says which of the two expires when they would.
+struct SelfTrade {
+  std::uint16_t owner = 0;
+  SelfTradePrevention mode = SelfTradePrevention::kNone;
+};
+
+// A resting order removed by self-trade prevention (EXPIRE_MAKER or EXPIRE_BOTH).
+struct ExpiredMaker {
+  std::uint64_t order_id;
+  Lots qty;
+};
+
 enum class BookResult : std::uint8_t {
   kRested,      // the remainder (possibly all of it) rests in the book
   kFilled,      // filled completely on arrival
@@ -30,6 +43,7 @@ enum class BookResult : std::uint8_t {
   kWouldCross,  // post-only that would have taken liquidity: refused, nothing happened
   kKilled,      // fill-or-kill that could not fill completely: refused, nothing happened
   kStopPending, // a stop waiting for its trigger
+  kSelfTrade,   // the rest expired rather than trade with an order of the same owner
 };
 
 struct AddOutcome {
@@ -66,14 +80,17 @@ class OrderBook {
 
   // Each appends its trades to `fills`. An id already resting or pending raises
   // std::invalid_argument; so do a non-positive quantity or price. A failed call changes nothing.
+  // With an owner, the order never trades with a resting order of the same owner: by `self`'s
+  // mode the incoming order's rest expires, or the resting order does (see expired_makers()).
   AddOutcome add_limit(std::uint64_t id, OrderSide side, Ticks price, Lots qty, TimeInForce tif,
-                       std::vector<BookFill>& fills);
+                       std::vector<BookFill>& fills, SelfTrade self = {});
   // Takes whatever the book offers; the unfilled rest is dropped (FOK: nothing unless all).
   AddOutcome add_market(std::uint64_t id, OrderSide side, Lots qty, std::vector<BookFill>& fills,
-                        TimeInForce tif = TimeInForce::kIoc);
+                        TimeInForce tif = TimeInForce::kIoc, SelfTrade self = {});
   // A stop (limit_price == 0: stop-market) that enters the book when a trade reaches stop_price.
   AddOutcome add_stop(std::uint64_t id, OrderSide side, Ticks stop_price, Lots qty,
-                      Ticks limit_price, TimeInForce tif, std::vector<BookFill>& fills);
+                      Ticks limit_price, TimeInForce tif, std::vector<BookFill>& fills,
+                      SelfTrade self = {});
 
   // Removes a resting or pending order; false when the id is neither.
   bool cancel(std::uint64_t id);
@@ -108,6 +125,8 @@ class OrderBook {
   std::optional<Ticks> last_trade_price() const noexcept { return last_trade_; }
   // Stops fired by the last call, with what became of each.
   const std::vector<StopOutcome>& triggered() const noexcept { return triggered_; }
+  // Resting orders the last call removed by self-trade prevention.
+  const std::vector<ExpiredMaker>& expired_makers() const noexcept { return expired_makers_; }
 
  private:
   static constexpr std::uint32_t kNil = UINT32_MAX;
@@ -119,8 +138,17 @@ class OrderBook {
     std::uint32_t next;
     std::uint32_t level;
     OrderSide side;
-    bool post_only;
+    // Bit 0: post-only; bits 1-2: the SelfTradePrevention mode the order was placed with.
+    // Packed with the owner into what was padding, so a node stays 32 bytes.
+    std::uint8_t flags;
+    std::uint16_t owner;
+
+    bool post_only() const noexcept { return (flags & 1U) != 0; }
+    SelfTradePrevention mode() const noexcept {
+      return static_cast<SelfTradePrevention>((flags >> 1U) & 3U);
+    }
   };
+  static_assert(sizeof(Node) == 32, "a node must fit half a cache line");
   struct Level {
     Ticks price;
     Lots total;
@@ -138,6 +166,7 @@ class OrderBook {
     Lots qty;
     Ticks limit_price;
     TimeInForce tif;
+    SelfTrade self;
   };
 
   static std::size_t index_of(OrderSide side) noexcept { return static_cast<std::size_t>(side); }
@@ -153,11 +182,14 @@ class OrderBook {
 
   void check_new_id(std::uint64_t id) const;
   AddOutcome place(std::uint64_t id, OrderSide side, Ticks limit, Lots qty, TimeInForce tif,
-                   bool may_rest, std::vector<BookFill>& fills);
+                   bool may_rest, std::vector<BookFill>& fills, SelfTrade self);
+  // Trades the taker against the opposite side; `stopped` is set when self-trade prevention
+  // ended the taker before its limit or size did.
   Lots match(std::uint64_t taker_id, OrderSide side, Ticks limit, Lots qty,
-             std::vector<BookFill>& fills);
-  Lots available(OrderSide taker, Ticks limit, Lots wanted) const noexcept;
-  void rest(std::uint64_t id, OrderSide side, Ticks price, Lots qty, bool post_only);
+             std::vector<BookFill>& fills, SelfTrade self, bool& stopped);
+  Lots available(OrderSide taker, Ticks limit, Lots wanted, SelfTrade self) const noexcept;
+  void rest(std::uint64_t id, OrderSide side, Ticks price, Lots qty, bool post_only,
+            SelfTrade self);
   // First position in `refs` whose key is not below `key`.
   static std::size_t lower_bound(const std::vector<LevelRef>& refs, Ticks key) noexcept;
   std::uint32_t level_for(OrderSide side, Ticks price);
@@ -177,6 +209,7 @@ class OrderBook {
   std::unordered_map<std::uint64_t, PendingStop> stop_orders_;
   std::vector<std::uint64_t> fired_;
   std::vector<StopOutcome> triggered_;
+  std::vector<ExpiredMaker> expired_makers_;
   std::optional<Ticks> last_trade_;
   bool firing_ = false;
 };

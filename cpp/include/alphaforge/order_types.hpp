@@ -23,8 +23,17 @@ enum class OrderStatus : std::uint8_t {
   kCanceled = 4,
   kRejected = 5,
   kExpired = 6,
+  kSubmitted = 7,  // sent to an external venue, not yet acknowledged by it
 };
 enum class Liquidity : std::uint8_t { kMaker = 0, kTaker = 1 };
+// What happens when an order would trade with a resting order of the same strategy (Binance's
+// selfTradePreventionMode values): the incoming order expires, the resting one, or both.
+enum class SelfTradePrevention : std::uint8_t {
+  kNone = 0,
+  kExpireTaker = 1,
+  kExpireMaker = 2,
+  kExpireBoth = 3,
+};
 
 constexpr OrderSide opposite(OrderSide side) noexcept {
   return side == OrderSide::kBuy ? OrderSide::kSell : OrderSide::kBuy;
@@ -45,6 +54,7 @@ std::string_view to_string(OrderType type) noexcept;
 std::string_view to_string(TimeInForce tif) noexcept;
 std::string_view to_string(OrderStatus status) noexcept;
 std::string_view to_string(Liquidity liquidity) noexcept;
+std::string_view to_string(SelfTradePrevention mode) noexcept;
 
 // The shortest text that reads back as `value` (100.01, not 100.010000000000005), for messages.
 std::string to_decimal(double value);

@@ -8,11 +8,13 @@
 namespace alphaforge {
 
 // A net position with average-cost accounting. Quantities are lots; prices and money are in
-// the quote currency. A fill that crosses zero closes the old side at its average price and
-// opens the new side at the fill price.
+// the quote currency, money being price times quantity times the contract multiplier. A fill
+// that crosses zero closes the old side at its average price and opens the new side at the
+// fill price.
 class Position {
  public:
-  explicit Position(double lot_size) : lot_size_(lot_size) {}
+  explicit Position(double lot_size, double multiplier = 1.0)
+      : lot_size_(lot_size), multiplier_(multiplier) {}
 
   Lots qty() const noexcept { return qty_; }
   double quantity() const noexcept { return static_cast<double>(qty_) * lot_size_; }
@@ -24,13 +26,16 @@ class Position {
   std::uint64_t fill_count() const noexcept { return fills_; }
   // Marked at `mark`; zero while flat or with no mark.
   double unrealized_pnl(std::optional<double> mark) const noexcept {
-    return (qty_ == 0 || !mark) ? 0.0 : quantity() * (*mark - avg_price());
+    return (qty_ == 0 || !mark) ? 0.0 : quantity() * (*mark - avg_price()) * multiplier_;
   }
+  // What the position is worth at `mark` (signed: negative for a short).
+  double value(double mark) const noexcept { return quantity() * mark * multiplier_; }
 
   void apply_fill(OrderSide side, Lots lots, double price, double fee) noexcept;
 
  private:
   double lot_size_;
+  double multiplier_;
   Lots qty_ = 0;
   // Price times lots of the open quantity: the average is one division of exact-as-possible
   // sums, not a running mean that drifts over many fills.

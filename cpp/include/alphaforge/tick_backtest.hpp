@@ -35,8 +35,10 @@ struct TickBacktestConfig {
 // Each event: bars it completes are handed out first, then orders that may trade on it fill,
 // then it is handed to its subscribers. An order may fill on the first event, after the one
 // being handled when it was sent, whose timestamp is at or past its send time plus the
-// latency; an order sent from a bar handler may fill on the very event that completed the bar
-// (the first trade of the next bar), which the strategy has not yet seen. Cancels act at once.
+// latency. An order sent from a time bar's handler may fill on the very event that completed
+// the bar (the first trade of the next bar), which the strategy has not yet seen; one sent from
+// a tick or volume bar's handler waits for the next event, since the bar holds the event that
+// completed it. Cancels act at once. Prices are taken as recorded, on the grid or not.
 class TickBacktest : public BacktestLedger {
  public:
   using BarHandler = std::function<void(const Bar&)>;
@@ -48,9 +50,9 @@ class TickBacktest : public BacktestLedger {
   // Before the symbol's market data; std::invalid_argument after it.
   void add_instrument(const Instrument& instrument);
   // One symbol's trades (or quotes) as columns, timestamps never decreasing. Throws
-  // std::invalid_argument naming the field and row for empty, unsorted or invalid data, prices
-  // off the symbol's grid, a symbol without an instrument when others have one, or a second
-  // series of the same kind for a symbol.
+  // std::invalid_argument naming the field and row for empty, unsorted or invalid data, a
+  // symbol without an instrument when others have one, a slippage_price that is not whole
+  // ticks of it or would push its lowest price to zero, or a second series of one kind.
   std::uint32_t add_trades(const std::string& symbol, const std::int64_t* ts, const double* price,
                            const double* size, std::size_t n);
   std::uint32_t add_quotes(const std::string& symbol, const std::int64_t* ts, const double* bid,
@@ -68,7 +70,6 @@ class TickBacktest : public BacktestLedger {
   void run(const TradeHandler& on_trade, const QuoteHandler& on_quote,
            const FillHandler& on_fill = {}, const OrderHandler& on_order = {});
 
-  const std::vector<std::string>& symbols() const noexcept { return symbols_; }
   std::optional<std::uint32_t> symbol_id(std::string_view symbol) const;
   std::size_t event_count() const noexcept;
 
@@ -92,17 +93,15 @@ class TickBacktest : public BacktestLedger {
   };
 
   std::uint32_t symbol_for(const std::string& symbol);
-  void check_grid(const std::string& symbol, const double* prices, std::size_t n,
-                  const char* field) const;
+  void check_prices(const std::string& symbol, const double* prices, std::size_t n) const;
   void fill_pending(std::uint32_t symbol, const FillHandler& on_fill,
                     const OrderHandler& on_order);
-  void set_marks();
+  void set_marks(const FillHandler& on_fill, const OrderHandler& on_order);
 
   std::int64_t latency_ns_;
   std::int64_t equity_interval_ns_;
   DataEngine data_;
-  std::vector<std::string> symbols_;  // by DataEngine symbol id
-  std::vector<SymbolState> states_;
+  std::vector<SymbolState> states_;  // by DataEngine symbol id, as the ledger's symbols
   std::vector<Stream> streams_;
   std::uint64_t seq_ = 0;        // the event being handled
   bool seen_ = false;            // whether strategies have been handed that event

@@ -16,15 +16,15 @@ struct TickMarket {
   double ask;
 };
 
-// Where `order` fills at this event, or nothing. A taker pays the best opposite quote, or the
+// What `order` does at this event. A taker pays the best opposite quote, or the
 // trade price while the symbol has no quote. A market order takes at once. A stop fires when
 // the event reaches its stop (a print at or through it; for a quote, the side the stop would
 // take); it then takes at once, or becomes a limit. A limit that would take when it reaches
 // the market takes at the better market price; otherwise it rests, and then fills whole at its
 // own price as maker once the market trades through it (a print strictly beyond the limit, or
 // an opposite quote at or beyond it). On arrival an IOC or FOK limit that cannot take, or a
-// POST_ONLY one that would, expires instead (see expire_on_arrival). Updates order.triggered,
-// order.resting and, on expiry, order.status.
-std::optional<FillAt> tick_fill(BacktestOrder& order, const TickMarket& market);
+// POST_ONLY one that would, expires instead (see expiry_on_arrival). Updates order.triggered
+// and order.resting.
+FillDecision tick_fill(BacktestOrder& order, const TickMarket& market);
 
 }  // namespace alphaforge

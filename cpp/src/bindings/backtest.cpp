@@ -3,11 +3,15 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <cmath>
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "account_config.hpp"
 #include "alphaforge/backtest.hpp"
 #include "backtest_views.hpp"
 #include "ledger_methods.hpp"
@@ -19,10 +23,33 @@ namespace py = pybind11;
 namespace alphaforge::bindings {
 namespace {
 
+BacktestConfig make_settings(double cash, double maker_fee, double taker_fee,
+                             double slippage_price, double slippage_bps,
+                             const std::string& account, bool allow_short, double leverage,
+                             double maintenance_margin, const std::string& currency,
+                             const std::map<std::string, double>& balances,
+                             const std::optional<RiskLimits>& risk,
+                             SelfTradePrevention self_trade_prevention) {
+  if (!std::isfinite(cash) || cash < 0.0) {
+    throw py::value_error("cash must be a finite number >= 0, got " + to_decimal(cash));
+  }
+  BacktestConfig config;
+  config.engine.starting_cash = cash;
+  config.engine.fees = FeeSchedule{maker_fee, taker_fee};
+  config.engine.fees.validate();
+  if (risk) config.engine.risk = *risk;
+  config.engine.account =
+      account_config(account, allow_short, leverage, maintenance_margin, currency, balances);
+  config.engine.self_trade_prevention = self_trade_prevention;
+  config.slippage_price = slippage_price;
+  config.slippage_bps = slippage_bps;
+  config.validate();
+  return config;
+}
+
 class PyBacktest {
  public:
-  PyBacktest(double cash, double maker_fee, double taker_fee, double slippage_ticks)
-      : core_(backtest_config(cash, maker_fee, taker_fee, slippage_ticks)) {}
+  explicit PyBacktest(const BacktestConfig& config) : core_(config) {}
 
   std::uint32_t add_bars(const std::string& symbol, const I64& ts, const F64& open,
                          const F64& high, const F64& low, const F64& close, const F64& volume) {
@@ -49,15 +76,15 @@ class PyBacktest {
     const auto fill_handler = [&](const BacktestFill& f) {
       if (!on_fill.is_none()) on_fill(fill_tuple(f, core_.symbols()));
     };
-    const auto order_handler = [&](const BacktestOrder& o) {
+    const auto order_handler = [&](const OrderRecord& o) {
       if (!on_order.is_none()) on_order(order_tuple(o, core_.symbols()));
     };
     core_.run(
         [&](const BacktestBar& bar) {
           auto& list = handlers_[bar.symbol];
           if (list.empty()) return;
-          const py::object& view = bars_[bar.symbol];
-          record_of<BacktestBar>(view) = bar;
+          py::object& view = bars_[bar.symbol];
+          next_record<BacktestBar>(view, new_bar_view) = bar;
           call_each(list, view);
         },
         fill_handler, order_handler);
@@ -76,9 +103,17 @@ class PyBacktest {
 
 void register_backtest(py::module_& m) {
   register_record_views(m);
+  py::class_<BacktestConfig>(m, "BacktestSettings",
+                             "Cash, fees, slippage, account and risk limits of a replay.")
+      .def(py::init(&make_settings), py::kw_only(), py::arg("cash"), py::arg("maker_fee") = 0.0,
+           py::arg("taker_fee") = 0.0, py::arg("slippage_price") = 0.0,
+           py::arg("slippage_bps") = 0.0, py::arg("account") = "cash",
+           py::arg("allow_short") = true, py::arg("leverage") = 1.0,
+           py::arg("maintenance_margin") = 0.0, py::arg("currency") = "USD",
+           py::arg("balances") = std::map<std::string, double>{}, py::arg("risk") = py::none(),
+           py::arg("self_trade_prevention") = SelfTradePrevention::kExpireMaker);
   py::class_<PyBacktest> cls(m, "BarBacktest", "The native bar replay behind BacktestEngine.");
-  cls.def(py::init<double, double, double, double>(), py::arg("cash"), py::arg("maker_fee"),
-          py::arg("taker_fee"), py::arg("slippage_ticks"))
+  cls.def(py::init<const BacktestConfig&>(), py::arg("settings"))
       .def("add_bars", &PyBacktest::add_bars, py::arg("symbol"), py::arg("ts"), py::arg("open"),
            py::arg("high"), py::arg("low"), py::arg("close"), py::arg("volume"),
            "Add one symbol's bars as columns.")

@@ -7,9 +7,11 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "alphaforge/backtest.hpp"
+#include "alphaforge/backtest_ledger.hpp"
 #include "alphaforge/backtest_records.hpp"
 
 // What the bar and tick replays show Python: bars, orders, fills, positions and the equity
@@ -55,8 +57,10 @@ inline TimeInForce parse_time_in_force(const std::string& tif) {
 inline OrderRequest backtest_request(const std::string& symbol, const std::string& strategy,
                                      const std::string& side, const std::string& type,
                                      double quantity, std::optional<double> price,
-                                     std::optional<double> stop_price, const std::string& tif) {
+                                     std::optional<double> stop_price, const std::string& tif,
+                                     bool reduce_only) {
   OrderRequest r;
+  r.reduce_only = reduce_only;
   r.symbol = symbol;
   r.strategy_id = strategy;
   r.side = parse_side(side);
@@ -68,33 +72,20 @@ inline OrderRequest backtest_request(const std::string& symbol, const std::strin
   return r;
 }
 
-inline BacktestConfig backtest_config(double cash, double maker_fee, double taker_fee,
-                                      double slippage_ticks) {
-  if (!std::isfinite(cash) || cash <= 0.0) {
-    throw pybind11::value_error("cash must be a positive finite number, got " + to_decimal(cash));
-  }
-  BacktestConfig config;
-  config.engine.starting_cash = cash;
-  config.engine.fees = FeeSchedule{maker_fee, taker_fee};
-  config.engine.fees.validate();
-  config.slippage_ticks = slippage_ticks;
-  return config;
-}
-
-// Columns of result.FILL_COLUMNS.
+// The fields of alphaforge.records.FillRecord, in order.
 inline pybind11::tuple fill_tuple(const BacktestFill& f, const std::vector<std::string>& symbols) {
   return pybind11::make_tuple(f.ts_ns, symbols[f.symbol], to_string(f.side), f.qty, f.price,
-                              f.fee, f.order_id, f.strategy, to_string(f.liquidity));
+                              f.fee, f.order_id, f.strategy, to_string(f.liquidity), f.trade_id);
 }
 
-// Columns of the engine's order frame.
-inline pybind11::tuple order_tuple(const BacktestOrder& o, const std::vector<std::string>& symbols) {
+// The fields of alphaforge.records.OrderRecord, in order.
+inline pybind11::tuple order_tuple(const OrderRecord& o, const std::vector<std::string>& symbols) {
   namespace py = pybind11;
-  const double avg = o.filled > 0.0 ? o.fill_value / o.filled : 0.0;
   return py::make_tuple(o.id, o.ts_ns, symbols[o.symbol], to_string(o.side), to_string(o.type),
                         o.quantity, o.price ? py::cast(*o.price) : py::none(),
                         o.stop_price ? py::cast(*o.stop_price) : py::none(), to_string(o.status),
-                        o.filled, avg, o.strategy, o.reject_reason);
+                        o.filled, o.filled > 0.0 ? py::cast(o.avg_fill_price) : py::none(),
+                        o.strategy, o.reject_reason, to_string(o.tif), o.reduce_only, "");
 }
 
 inline pybind11::list fill_list(const std::vector<BacktestFill>& fills,
@@ -104,20 +95,31 @@ inline pybind11::list fill_list(const std::vector<BacktestFill>& fills,
   return out;
 }
 
-inline pybind11::list order_list(const std::vector<BacktestOrder>& orders,
-                                 const std::vector<std::string>& symbols) {
+inline pybind11::list order_list(const BacktestLedger& ledger,
+                                 const std::vector<std::uint64_t>& ids) {
   pybind11::list out;
-  for (const BacktestOrder& o : orders) out.append(order_tuple(o, symbols));
+  for (const std::uint64_t id : ids) out.append(order_tuple(ledger.order_record(id), ledger.symbols()));
   return out;
 }
 
-// Columns of result.POSITION_COLUMNS.
-inline pybind11::list position_list(const ExecutionEngine& e) {
+inline pybind11::list order_list(const BacktestLedger& ledger) {
+  pybind11::list out;
+  for (std::uint64_t id = 1; id <= ledger.order_count(); ++id) {
+    out.append(order_tuple(ledger.order_record(id), ledger.symbols()));
+  }
+  return out;
+}
+
+// result.POSITION_COLUMNS (alphaforge.records.PositionRecord after the strategy): every
+// position, or those of one strategy.
+inline pybind11::list position_list(const ExecutionEngine& e, std::string_view strategy = {}) {
   pybind11::list out;
   for (const auto& entry : e.positions()) {
+    const std::string& name = e.strategy_name(entry.strategy);
+    if (!strategy.empty() && name != strategy) continue;
     const Position& p = *entry.position;
-    out.append(pybind11::make_tuple(e.strategy_name(entry.strategy), e.symbol_name(entry.symbol),
-                                    p.quantity(), p.avg_price(), p.realized_pnl(),
+    out.append(pybind11::make_tuple(name, e.symbol_name(entry.symbol), p.quantity(), p.avg_price(),
+                                    p.realized_pnl(),
                                     p.unrealized_pnl(e.mark_price(entry.symbol)), p.fees()));
   }
   return out;

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -13,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "account_config.hpp"
 #include "alphaforge/execution_engine.hpp"
 #include "alphaforge/instrument.hpp"
 #include "alphaforge/order_book.hpp"
@@ -66,6 +68,7 @@ struct OrderTicket {
   OrderStatus status = OrderStatus::kNew;
   std::optional<std::string> reject_reason;
   bool triggered = false;
+  bool reduce_only = false;
   std::optional<std::int64_t> ts_created_ns;
   std::optional<std::int64_t> ts_updated_ns;
 
@@ -99,6 +102,7 @@ struct OrderTicket {
     r.quantity = quantity;
     r.price = price;
     r.stop_price = stop_price;
+    r.reduce_only = reduce_only;
     return r;
   }
 
@@ -155,6 +159,7 @@ OrderTicket snapshot(const ExecutionEngine& engine, const Order& o) {
   t.status = o.status;
   if (!o.reject_reason.empty()) t.reject_reason = o.reject_reason;
   t.triggered = o.triggered;
+  t.reduce_only = o.reduce_only;
   t.ts_created_ns = o.ts_created_ns;
   t.ts_updated_ns = o.ts_updated_ns;
   return t;
@@ -171,6 +176,7 @@ struct FillView {
   double fee;
   Liquidity liquidity;
   std::int64_t ts_ns;
+  std::uint64_t trade_id;
 };
 
 FillView fill_view(const ExecutionEngine& engine, const Fill& f) {
@@ -184,7 +190,8 @@ FillView fill_view(const ExecutionEngine& engine, const Fill& f) {
           inst.lots_to_qty(f.qty),
           f.fee,
           f.liquidity,
-          f.ts_ns};
+          f.ts_ns,
+          f.trade_id};
 }
 
 struct PositionView {
@@ -277,24 +284,35 @@ class PyListener : public ExecutionListener {
   const ExecutionEngine& engine_;
 };
 
-EngineConfig make_config(const std::optional<RiskLimits>& risk,
-                         const std::optional<FeeSchedule>& fees, double cash) {
+// The keywords of ExecutionEngine() beyond the data engine and the instruments.
+struct EngineOptions {
+  std::optional<RiskLimits> risk;
+  std::optional<FeeSchedule> fees;
+  double cash = 0.0;
+  AccountConfig account;
+  SelfTradePrevention self_trade_prevention = SelfTradePrevention::kExpireMaker;
+};
+
+EngineConfig make_config(const EngineOptions& options) {
   EngineConfig config;
-  if (risk) config.risk = *risk;
-  if (fees) config.fees = *fees;
-  if (!std::isfinite(cash)) throw py::value_error("cash must be finite, got " + to_decimal(cash));
-  config.starting_cash = cash;
+  if (options.risk) config.risk = *options.risk;
+  if (options.fees) config.fees = *options.fees;
+  if (!std::isfinite(options.cash)) {
+    throw py::value_error("cash must be finite, got " + to_decimal(options.cash));
+  }
+  config.starting_cash = options.cash;
+  config.account = options.account;
+  config.self_trade_prevention = options.self_trade_prevention;
   return config;
 }
 
 class PyEngine {
  public:
-  PyEngine(py::object data_engine, const std::optional<RiskLimits>& risk,
-           const std::optional<FeeSchedule>& fees, double cash,
+  PyEngine(py::object data_engine, const EngineOptions& options,
            const std::optional<std::vector<Instrument>>& instruments)
       : source_(data_engine.is_none() ? nullptr
                                       : std::make_unique<PyPriceSource>(std::move(data_engine))),
-        engine_(make_config(risk, fees, cash), source_.get()),
+        engine_(make_config(options), source_.get()),
         listener_(engine_) {
     if (instruments) {
       for (const Instrument& inst : *instruments) engine_.add_instrument(inst);
@@ -304,11 +322,19 @@ class PyEngine {
   ExecutionEngine& engine() noexcept { return engine_; }
 
   py::str submit(const OrderTicket& ticket) {
-    if (ticket.id) {
-      throw py::value_error("order " + *ticket.id +
-                            " is a snapshot of a submitted order; build a new Order to submit");
-    }
+    check_unsubmitted(ticket);
     return py::str(engine_id(engine_.submit(ticket.request())));
+  }
+
+  py::str submit_external(const OrderTicket& ticket, bool acknowledged) {
+    check_unsubmitted(ticket);
+    return py::str(engine_id(engine_.submit_external(ticket.request(), acknowledged)));
+  }
+
+  std::map<std::string, std::pair<double, double>> balances() const {
+    std::map<std::string, std::pair<double, double>> out;
+    for (const auto& [asset, b] : engine_.balances()) out[asset] = {b.free(), b.locked};
+    return out;
   }
 
   OrderTicket order(const std::string& id) const {
@@ -354,6 +380,13 @@ class PyEngine {
     const Position* p =
         strategy_id ? engine_.position(symbol, *strategy_id) : engine_.net_position(symbol);
     return position_view(strategy_id, symbol, p, engine_.mark_price(std::string_view(symbol)));
+  }
+
+  static void check_unsubmitted(const OrderTicket& ticket) {
+    if (ticket.id) {
+      throw py::value_error("order " + *ticket.id +
+                            " is a snapshot of a submitted order; build a new Order to submit");
+    }
   }
 
   StatisticsView statistics() const {
@@ -407,21 +440,30 @@ class PyBook {
       : instrument_(std::move(symbol), tick_size, lot_size) {}
 
   py::list add_limit(py::handle order_id, OrderSide side, double price, double qty,
-                     TimeInForce tif) {
+                     TimeInForce tif, std::uint16_t owner, SelfTradePrevention stp) {
     const std::uint64_t id = book_order_id(order_id);
     const Ticks ticks = instrument_.price_to_ticks(price, "price");
     const Lots lots = instrument_.qty_to_lots(qty, "qty");
     fills_.clear();
-    last_ = book_.add_limit(id, side, ticks, lots, tif, fills_).result;
+    last_ = book_.add_limit(id, side, ticks, lots, tif, fills_, SelfTrade{owner, stp}).result;
     return fills_to_python();
   }
 
-  py::list add_market(py::handle order_id, OrderSide side, double qty, TimeInForce tif) {
+  py::list add_market(py::handle order_id, OrderSide side, double qty, TimeInForce tif,
+                      std::uint16_t owner, SelfTradePrevention stp) {
     const std::uint64_t id = book_order_id(order_id);
     const Lots lots = instrument_.qty_to_lots(qty, "qty");
     fills_.clear();
-    last_ = book_.add_market(id, side, lots, fills_, tif).result;
+    last_ = book_.add_market(id, side, lots, fills_, tif, SelfTrade{owner, stp}).result;
     return fills_to_python();
+  }
+
+  py::list expired_makers() const {
+    py::list out;
+    for (const ExpiredMaker& e : book_.expired_makers()) {
+      out.append(py::make_tuple(e.order_id, instrument_.lots_to_qty(e.qty)));
+    }
+    return out;
   }
 
   py::list add_stop(py::handle order_id, OrderSide side, double stop_price, double qty,
@@ -565,7 +607,8 @@ void define_enums(py::module_& m) {
       .value("Filled", OrderStatus::kFilled)
       .value("Canceled", OrderStatus::kCanceled)
       .value("Rejected", OrderStatus::kRejected)
-      .value("Expired", OrderStatus::kExpired);
+      .value("Expired", OrderStatus::kExpired)
+      .value("Submitted", OrderStatus::kSubmitted);
   py::enum_<Liquidity>(m, "Liquidity", "Whether a fill added (maker) or took (taker) liquidity.")
       .value("Maker", Liquidity::kMaker)
       .value("Taker", Liquidity::kTaker);
@@ -575,7 +618,15 @@ void define_enums(py::module_& m) {
       .value("Canceled", BookResult::kCanceled)
       .value("WouldCross", BookResult::kWouldCross)
       .value("Killed", BookResult::kKilled)
-      .value("StopPending", BookResult::kStopPending);
+      .value("StopPending", BookResult::kStopPending)
+      .value("SelfTrade", BookResult::kSelfTrade);
+  py::enum_<SelfTradePrevention>(
+      m, "SelfTradePrevention",
+      "What happens when an order would trade with one of the same owner (Binance's modes).")
+      .value("NONE", SelfTradePrevention::kNone)
+      .value("EXPIRE_TAKER", SelfTradePrevention::kExpireTaker)
+      .value("EXPIRE_MAKER", SelfTradePrevention::kExpireMaker)
+      .value("EXPIRE_BOTH", SelfTradePrevention::kExpireBoth);
 }
 
 void define_instrument(py::module_& m) {
@@ -583,13 +634,28 @@ void define_instrument(py::module_& m) {
                          "A symbol and its grid: every price and size is checked against it.")
       .def(py::init([](std::string symbol, double tick_size, double lot_size, double min_qty,
                        double min_notional, std::optional<int> price_precision,
-                       std::optional<int> size_precision) {
+                       std::optional<int> size_precision, double multiplier,
+                       std::optional<FeeSchedule> fees, std::string base, std::string quote) {
              return Instrument(std::move(symbol), tick_size, lot_size, min_qty, min_notional,
-                               price_precision.value_or(-1), size_precision.value_or(-1));
+                               price_precision.value_or(-1), size_precision.value_or(-1),
+                               InstrumentTerms{multiplier, fees, std::move(base),
+                                               std::move(quote)});
            }),
            py::arg("symbol"), py::arg("tick_size"), py::arg("lot_size"), py::arg("min_qty") = 0.0,
            py::arg("min_notional") = 0.0, py::arg("price_precision") = py::none(),
-           py::arg("size_precision") = py::none())
+           py::arg("size_precision") = py::none(), py::kw_only(), py::arg("multiplier") = 1.0,
+           py::arg("fees") = py::none(), py::arg("base") = "", py::arg("quote") = "")
+      .def_property_readonly("multiplier", &Instrument::multiplier)
+      .def_property_readonly("fees", &Instrument::fees)
+      .def_property_readonly("base", &Instrument::base)
+      .def_property_readonly("quote", &Instrument::quote)
+      .def(
+          "round_price",
+          [](const Instrument& i, double price, OrderSide side) {
+            return i.ticks_to_price(i.passive_ticks(price, side));
+          },
+          py::arg("price"), py::arg("side"),
+          "`price` on the grid on the side that never overpays: down for a buy, up for a sell.")
       .def_property_readonly("symbol", &Instrument::symbol)
       .def_property_readonly("tick_size", &Instrument::tick_size)
       .def_property_readonly("lot_size", &Instrument::lot_size)
@@ -608,9 +674,13 @@ void define_instrument(py::module_& m) {
       .def("lots_to_qty", &Instrument::lots_to_qty, py::arg("lots"),
            "The quantity of `lots` lots, rounded to the size precision.")
       .def("__repr__", [](const Instrument& i) {
-        return "Instrument('" + i.symbol() + "', tick_size=" + to_decimal(i.tick_size()) +
-               ", lot_size=" + to_decimal(i.lot_size()) + ", min_qty=" + to_decimal(i.min_qty()) +
-               ", min_notional=" + to_decimal(i.min_notional()) + ")";
+        std::string text = "Instrument('" + i.symbol() + "', tick_size=" +
+                           to_decimal(i.tick_size()) + ", lot_size=" + to_decimal(i.lot_size()) +
+                           ", min_qty=" + to_decimal(i.min_qty()) +
+                           ", min_notional=" + to_decimal(i.min_notional());
+        if (i.multiplier() != 1.0) text += ", multiplier=" + to_decimal(i.multiplier());
+        if (!i.base().empty()) text += ", base='" + i.base() + "', quote='" + i.quote() + "'";
+        return text + ")";
       });
 }
 
@@ -621,58 +691,66 @@ void define_order(py::module_& m) {
       .def_static(
           "market",
           [](std::string symbol, OrderSide side, double qty, std::string strategy_id,
-             std::optional<std::string> client_order_id, TimeInForce tif) {
+             std::optional<std::string> client_order_id, TimeInForce tif, bool reduce_only) {
             check_taker_tif(tif, "market");
-            return OrderTicket::make(std::move(symbol), side, qty, std::move(strategy_id),
-                                     OrderType::kMarket, tif, std::move(client_order_id));
+            auto t = OrderTicket::make(std::move(symbol), side, qty, std::move(strategy_id),
+                                       OrderType::kMarket, tif, std::move(client_order_id));
+            t.reduce_only = reduce_only;
+            return t;
           },
           py::arg("symbol"), py::arg("side"), py::arg("qty"), py::arg("strategy_id") = "default",
           py::kw_only(), py::arg("client_order_id") = py::none(),
-          py::arg("time_in_force") = TimeInForce::kIoc,
+          py::arg("time_in_force") = TimeInForce::kIoc, py::arg("reduce_only") = false,
           "A market order: fills at the best price known, IOC or FOK.")
       .def_static(
           "limit",
           [](std::string symbol, OrderSide side, double qty, double price,
              std::string strategy_id, TimeInForce tif,
-             std::optional<std::string> client_order_id) {
+             std::optional<std::string> client_order_id, bool reduce_only) {
             auto t = OrderTicket::make(std::move(symbol), side, qty, std::move(strategy_id),
                                        OrderType::kLimit, tif, std::move(client_order_id));
             t.price = positive(price, "price");
+            t.reduce_only = reduce_only;
             return t;
           },
           py::arg("symbol"), py::arg("side"), py::arg("qty"), py::arg("price"),
           py::arg("strategy_id") = "default", py::kw_only(),
           py::arg("time_in_force") = TimeInForce::kGtc, py::arg("client_order_id") = py::none(),
+          py::arg("reduce_only") = false,
           "A limit order at `price`.")
       .def_static(
           "stop",
           [](std::string symbol, OrderSide side, double qty, double stop_price,
              std::string strategy_id, std::optional<std::string> client_order_id,
-             TimeInForce tif) {
+             TimeInForce tif, bool reduce_only) {
             check_taker_tif(tif, "stop");
             auto t = OrderTicket::make(std::move(symbol), side, qty, std::move(strategy_id),
                                        OrderType::kStop, tif, std::move(client_order_id));
             t.stop_price = positive(stop_price, "stop_price");
+            t.reduce_only = reduce_only;
             return t;
           },
           py::arg("symbol"), py::arg("side"), py::arg("qty"), py::arg("stop_price"),
           py::arg("strategy_id") = "default", py::kw_only(),
           py::arg("client_order_id") = py::none(), py::arg("time_in_force") = TimeInForce::kIoc,
+          py::arg("reduce_only") = false,
           "A stop order: a market order once a trade reaches `stop_price`.")
       .def_static(
           "stop_limit",
           [](std::string symbol, OrderSide side, double qty, double stop_price, double price,
              std::string strategy_id, TimeInForce tif,
-             std::optional<std::string> client_order_id) {
+             std::optional<std::string> client_order_id, bool reduce_only) {
             auto t = OrderTicket::make(std::move(symbol), side, qty, std::move(strategy_id),
                                        OrderType::kStopLimit, tif, std::move(client_order_id));
             t.stop_price = positive(stop_price, "stop_price");
             t.price = positive(price, "price");
+            t.reduce_only = reduce_only;
             return t;
           },
           py::arg("symbol"), py::arg("side"), py::arg("qty"), py::arg("stop_price"),
           py::arg("price"), py::arg("strategy_id") = "default", py::kw_only(),
           py::arg("time_in_force") = TimeInForce::kGtc, py::arg("client_order_id") = py::none(),
+          py::arg("reduce_only") = false,
           "A stop-limit order: a limit order at `price` once a trade reaches `stop_price`.")
       .def_readonly("id", &OrderTicket::id)
       .def_readonly("client_order_id", &OrderTicket::client_order_id)
@@ -690,6 +768,7 @@ void define_order(py::module_& m) {
       .def_readonly("status", &OrderTicket::status)
       .def_readonly("reject_reason", &OrderTicket::reject_reason)
       .def_readonly("triggered", &OrderTicket::triggered)
+      .def_readonly("reduce_only", &OrderTicket::reduce_only)
       .def_readonly("ts_created_ns", &OrderTicket::ts_created_ns)
       .def_readonly("ts_updated_ns", &OrderTicket::ts_updated_ns)
       .def_property_readonly("is_open", &OrderTicket::is_open)
@@ -716,11 +795,17 @@ void define_book(py::module_& m) {
       .def(py::init<std::string, double, double>(), py::arg("symbol"), py::arg("tick_size"),
            py::arg("lot_size") = 1e-8)
       .def("add_limit", &PyBook::add_limit, py::arg("order_id"), py::arg("side"), py::arg("price"),
-           py::arg("qty"), py::arg("time_in_force") = TimeInForce::kGtc,
-           "Add a limit order; returns the fills it made, the resting order's price on each.")
+           py::arg("qty"), py::arg("time_in_force") = TimeInForce::kGtc, py::kw_only(),
+           py::arg("owner") = 0, py::arg("self_trade_prevention") = SelfTradePrevention::kNone,
+           "Add a limit order; returns the fills it made, the resting order's price on each. "
+           "Orders of the same non-zero owner never trade together: self_trade_prevention says "
+           "which expires (see expired_makers).")
       .def("add_market", &PyBook::add_market, py::arg("order_id"), py::arg("side"),
-           py::arg("qty"), py::arg("time_in_force") = TimeInForce::kIoc,
+           py::arg("qty"), py::arg("time_in_force") = TimeInForce::kIoc, py::kw_only(),
+           py::arg("owner") = 0, py::arg("self_trade_prevention") = SelfTradePrevention::kNone,
            "Take liquidity up to `qty`; what finds none is dropped.")
+      .def("expired_makers", &PyBook::expired_makers,
+           "(order_id, qty) of the resting orders the last call expired by self-trade prevention.")
       .def("add_stop", &PyBook::add_stop, py::arg("order_id"), py::arg("side"),
            py::arg("stop_price"), py::arg("qty"), py::arg("limit_price") = py::none(),
            py::arg("time_in_force") = TimeInForce::kGtc,
@@ -802,6 +887,7 @@ void define_engine_types(py::module_& m) {
       .def_readonly("fee", &FillView::fee)
       .def_readonly("liquidity", &FillView::liquidity)
       .def_readonly("ts_ns", &FillView::ts_ns)
+      .def_readonly("trade_id", &FillView::trade_id)
       .def("__repr__", [](const FillView& f) {
         return "Fill(" + f.order_id + ", " + f.symbol + ", " + std::string(to_string(f.side)) +
                " " + to_decimal(f.qty) + " @ " + to_decimal(f.price) + ", fee=" + to_decimal(f.fee) + ", " +
@@ -832,8 +918,11 @@ void define_engine_types(py::module_& m) {
       .def_readonly("realized_pnl", &AccountState::realized_pnl)
       .def_readonly("unrealized_pnl", &AccountState::unrealized_pnl)
       .def_readonly("fees", &AccountState::fees)
+      .def_readonly("buying_power", &AccountState::buying_power)
+      .def_readonly("margin_used", &AccountState::margin_used)
       .def("__repr__", [](const AccountState& a) {
         return "Account(cash=" + to_decimal(a.cash) + ", equity=" + to_decimal(a.equity) +
+               ", buying_power=" + to_decimal(a.buying_power) +
                ", realized_pnl=" + to_decimal(a.realized_pnl) +
                ", unrealized_pnl=" + to_decimal(a.unrealized_pnl) + ", fees=" + to_decimal(a.fees) + ")";
       });
@@ -852,6 +941,15 @@ void define_engine_types(py::module_& m) {
       .def_property_readonly("orders_expired",
                              [](const StatisticsView& s) { return s.counts.orders_expired; })
       .def_property_readonly("fills", [](const StatisticsView& s) { return s.counts.fills; })
+      .def_property_readonly(
+          "self_trades_prevented",
+          [](const StatisticsView& s) { return s.counts.self_trades_prevented; })
+      .def_property_readonly("duplicate_fills",
+                             [](const StatisticsView& s) { return s.counts.duplicate_fills; })
+      .def_property_readonly("stale_reports",
+                             [](const StatisticsView& s) { return s.counts.stale_reports; })
+      .def_property_readonly("margin_calls",
+                             [](const StatisticsView& s) { return s.counts.margin_calls; })
       .def_readonly("avg_execution_latency_ms", &StatisticsView::avg_ms)
       .def_readonly("latency_p50_ms", &StatisticsView::p50_ms)
       .def_readonly("latency_p90_ms", &StatisticsView::p90_ms)
@@ -870,12 +968,26 @@ void define_engine_types(py::module_& m) {
 void define_engine(py::module_& m) {
   py::class_<PyEngine>(m, "ExecutionEngine",
                        "Risk checks, a simulated venue per symbol, fills, positions and account.")
-      .def(py::init<py::object, const std::optional<RiskLimits>&,
-                    const std::optional<FeeSchedule>&, double,
-                    const std::optional<std::vector<Instrument>>&>(),
+      .def(py::init([](py::object data_engine, const std::optional<RiskLimits>& risk,
+                       const std::optional<FeeSchedule>& fees, double cash,
+                       const std::optional<std::vector<Instrument>>& instruments,
+                       const std::string& account, bool allow_short, double leverage,
+                       double maintenance_margin, const std::string& currency,
+                       const std::map<std::string, double>& balances,
+                       SelfTradePrevention self_trade_prevention) {
+             EngineOptions options{risk, fees, cash,
+                                   account_config(account, allow_short, leverage,
+                                                  maintenance_margin, currency, balances),
+                                   self_trade_prevention};
+             return std::make_unique<PyEngine>(std::move(data_engine), options, instruments);
+           }),
            py::arg("data_engine") = py::none(), py::arg("risk") = py::none(),
            py::arg("fees") = py::none(), py::arg("cash") = 0.0,
-           py::arg("instruments") = py::none())
+           py::arg("instruments") = py::none(), py::kw_only(), py::arg("account") = "cash",
+           py::arg("allow_short") = true, py::arg("leverage") = 1.0,
+           py::arg("maintenance_margin") = 0.0, py::arg("currency") = "USD",
+           py::arg("balances") = std::map<std::string, double>{},
+           py::arg("self_trade_prevention") = SelfTradePrevention::kExpireMaker)
       .def(
           "add_instrument",
           [](PyEngine& e, const Instrument& i) { e.engine().add_instrument(i); },
@@ -883,6 +995,37 @@ void define_engine(py::module_& m) {
           "Register a symbol's grid; from then on other symbols are refused.")
       .def("submit_order", &PyEngine::submit, py::arg("order"),
            "Submit an order; returns its id. Risk and venue refusals give a Rejected order.")
+      .def("submit_external", &PyEngine::submit_external, py::arg("order"),
+           py::arg("acknowledged") = false,
+           "Check and track an order a venue elsewhere matches: Submitted until apply_status "
+           "reports it (Accepted at once when acknowledged); refusals give a Rejected order.")
+      .def(
+          "apply_status",
+          [](PyEngine& e, const std::string& id, OrderStatus status, std::string reason) {
+            return e.engine().apply_status(parse_engine_id(id), status, std::move(reason));
+          },
+          py::arg("order_id"), py::arg("status"), py::arg("reason") = "",
+          "A venue's report of an external order; False when the order has moved past it.")
+      .def(
+          "apply_venue_fill",
+          [](PyEngine& e, const std::string& id, std::uint64_t trade_id, double price, double qty,
+             Liquidity liquidity, std::optional<double> fee) {
+            return e.engine().apply_venue_fill(parse_engine_id(id), trade_id, price, qty,
+                                               liquidity, fee);
+          },
+          py::arg("order_id"), py::arg("trade_id"), py::arg("price"), py::arg("qty"),
+          py::arg("liquidity"), py::arg("fee") = py::none(),
+          "A venue's fill of an external order, booked once per (symbol, trade_id); False for "
+          "a repeat. `fee` in the quote currency, else the fee schedule's.")
+      .def("balances", &PyEngine::balances,
+           "Spot accounts: {asset: (free, locked)}; empty for other accounts.")
+      .def(
+          "set_balance",
+          [](PyEngine& e, const std::string& asset, double total, double locked) {
+            e.engine().set_balance(asset, total, locked);
+          },
+          py::arg("asset"), py::arg("total"), py::arg("locked") = 0.0,
+          "Set an asset's balance as the venue reports it.")
       .def(
           "cancel_order",
           [](PyEngine& e, const std::string& id) { return e.engine().cancel(parse_engine_id(id)); },

@@ -20,23 +20,20 @@ void def_ledger_methods(pybind11::class_<Binding>& cls, const char* submit_doc,
   namespace py = pybind11;
   cls.def(
          "add_instrument",
-         [](Binding& b, const std::string& symbol, double tick_size, double lot_size) {
-           b.core().add_instrument(Instrument(symbol, tick_size, lot_size));
-         },
-         py::arg("symbol"), py::arg("tick_size"), py::arg("lot_size"),
-         "Register a symbol's price and size grid.")
+         [](Binding& b, const Instrument& instrument) { b.core().add_instrument(instrument); },
+         py::arg("instrument"), "Register a symbol's grid, multiplier, fees and assets.")
       .def(
           "submit",
           [](Binding& b, const std::string& symbol, const std::string& strategy,
              const std::string& side, const std::string& type, double quantity,
              std::optional<double> price, std::optional<double> stop_price,
-             const std::string& time_in_force) {
+             const std::string& time_in_force, bool reduce_only) {
             return b.core().submit(backtest_request(symbol, strategy, side, type, quantity, price,
-                                                    stop_price, time_in_force));
+                                                    stop_price, time_in_force, reduce_only));
           },
           py::arg("symbol"), py::arg("strategy"), py::arg("side"), py::arg("type"),
           py::arg("quantity"), py::arg("price") = py::none(), py::arg("stop_price") = py::none(),
-          py::arg("time_in_force") = "GTC", submit_doc)
+          py::arg("time_in_force") = "GTC", py::arg("reduce_only") = false, submit_doc)
       .def(
           "cancel", [](Binding& b, std::uint64_t id) { return b.core().cancel(id); },
           py::arg("order_id"), "Cancel an open order; False when it is no longer open.")
@@ -54,12 +51,41 @@ void def_ledger_methods(pybind11::class_<Binding>& cls, const char* submit_doc,
           [](const Binding& b) { return fill_list(b.core().fills(), b.core().symbols()); },
           "Fills as tuples.")
       .def(
-          "orders",
-          [](const Binding& b) { return order_list(b.core().orders(), b.core().symbols()); },
-          "Orders as tuples.")
+          "orders", [](const Binding& b) { return order_list(b.core()); }, "Orders as tuples.")
       .def(
-          "positions", [](const Binding& b) { return position_list(b.core().engine()); },
-          "Final positions as tuples.")
+          "open_orders",
+          [](const Binding& b, const std::string& strategy) {
+            return order_list(b.core(), b.core().open_order_ids(strategy));
+          },
+          py::arg("strategy"), "A strategy's open orders as tuples, oldest first.")
+      .def(
+          "order",
+          [](const Binding& b, std::uint64_t id) {
+            if (id == 0 || id > b.core().order_count()) {
+              throw py::value_error("order_id " + std::to_string(id) + " is unknown");
+            }
+            return order_tuple(b.core().order_record(id), b.core().symbols());
+          },
+          py::arg("order_id"), "One order as a tuple.")
+      .def(
+          "positions",
+          [](const Binding& b, const std::string& strategy) {
+            return position_list(b.core().engine(), strategy);
+          },
+          py::arg("strategy") = "", "Positions as tuples, of one strategy or all.")
+      .def(
+          "account", [](const Binding& b) { return b.core().engine().account(); },
+          "Cash, equity, buying power and PnL of the account.")
+      .def(
+          "balances",
+          [](const Binding& b) {
+            py::list out;
+            for (const auto& [asset, balance] : b.core().engine().balances()) {
+              out.append(py::make_tuple(asset, balance.free(), balance.locked));
+            }
+            return out;
+          },
+          "Spot accounts: (asset, free, locked) per asset.")
       .def(
           "equity", [](const Binding& b) { return equity_arrays(b.core().equity()); },
           equity_doc);

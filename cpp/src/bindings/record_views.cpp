@@ -91,7 +91,7 @@ template <typename Record>
 PyTypeObject* define(py::module_& m, const char* name, const char* qualified, const char* doc,
                      PyMemberDef* members, reprfunc repr, PyGetSetDef* getset = nullptr) {
   static PyMethodDef methods[] = {
-      {"copy", view_copy<Record>, METH_NOARGS, "A copy that outlives the handler call."},
+      {"copy", view_copy<Record>, METH_NOARGS, "An independent copy of the record."},
       {nullptr, nullptr, 0, nullptr}};
   static PyGetSetDef no_getset[] = {{nullptr, nullptr, nullptr, nullptr, nullptr}};
   PyType_Slot slots[] = {
@@ -156,14 +156,14 @@ py::object new_view(PyTypeObject* type, py::handle symbol) {
 void register_record_views(py::module_& m) {
   bar_type = define<BacktestBar>(
       m, "Bar", "alphaforge._core.backtest.Bar",
-      "One OHLCV bar; valid during the handler call, copy() keeps it.", bar_members, bar_repr);
+      "One OHLCV bar; safe to keep: the replay never rewrites a bar a strategy holds.", bar_members, bar_repr);
   trade_type = define<TradeTick>(
       m, "Trade", "alphaforge._core.backtest.Trade",
-      "One trade print; valid during the handler call, copy() keeps it.", trade_members,
+      "One trade print; safe to keep: the replay never rewrites one a strategy holds.", trade_members,
       trade_repr);
   quote_type = define<QuoteTick>(
       m, "Quote", "alphaforge._core.backtest.Quote",
-      "The best bid and ask; valid during the handler call, copy() keeps it.", quote_members,
+      "The best bid and ask; safe to keep: the replay never rewrites one a strategy holds.", quote_members,
       quote_repr, quote_getset);
 }
 

@@ -9,7 +9,7 @@
 // The bar, trade and quote objects replays hand to strategies, one per symbol, rewritten for
 // every event. They are plain CPython types whose attributes are member descriptors reading
 // the C++ record in place: a strategy pays about 15 ns an attribute, where a pybind11
-// property costs over 100. copy() returns one that is not rewritten.
+// property costs over 100. A view a strategy keeps is never rewritten (see next_record).
 namespace alphaforge::bindings {
 
 template <typename Record>
@@ -35,6 +35,17 @@ pybind11::object new_quote_view(pybind11::handle symbol);
 template <typename Record>
 Record& record_of(pybind11::handle view) {
   return reinterpret_cast<RecordView<Record>*>(view.ptr())->record;
+}
+
+// The record of the view to hand out next. The view is reused while only the replay holds it;
+// once a strategy keeps a reference (its reference count says so), a fresh view takes its
+// place, so a kept bar or tick never changes under the strategy.
+template <typename Record>
+Record& next_record(pybind11::object& view, pybind11::object (*make)(pybind11::handle symbol)) {
+  if (Py_REFCNT(view.ptr()) > 1) {
+    view = make(reinterpret_cast<RecordView<Record>*>(view.ptr())->symbol);
+  }
+  return record_of<Record>(view);
 }
 
 }  // namespace alphaforge::bindings

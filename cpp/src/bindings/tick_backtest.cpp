@@ -19,11 +19,10 @@ namespace py = pybind11;
 namespace alphaforge::bindings {
 namespace {
 
-TickBacktestConfig tick_config(double cash, double maker_fee, double taker_fee,
-                               double slippage_ticks, std::int64_t latency_ns,
+TickBacktestConfig tick_config(const BacktestConfig& settings, std::int64_t latency_ns,
                                std::int64_t equity_interval_ns) {
   TickBacktestConfig config;
-  config.backtest = backtest_config(cash, maker_fee, taker_fee, slippage_ticks);
+  config.backtest = settings;
   config.latency_ns = latency_ns;
   config.equity_interval_ns = equity_interval_ns;
   return config;
@@ -37,10 +36,9 @@ struct TickSubscribers {
 
 class PyTickBacktest {
  public:
-  PyTickBacktest(double cash, double maker_fee, double taker_fee, double slippage_ticks,
-                 std::int64_t latency_ns, std::int64_t equity_interval_ns)
-      : core_(tick_config(cash, maker_fee, taker_fee, slippage_ticks, latency_ns,
-                          equity_interval_ns)) {}
+  PyTickBacktest(const BacktestConfig& settings, std::int64_t latency_ns,
+                 std::int64_t equity_interval_ns)
+      : core_(tick_config(settings, latency_ns, equity_interval_ns)) {}
 
   std::uint32_t add_trades(const std::string& symbol, const I64& ts, const F64& price,
                            const F64& size) {
@@ -68,9 +66,9 @@ class PyTickBacktest {
   void subscribe_bars(const std::string& symbol, const BarSpec& spec, py::object handler) {
     const std::size_t index = bar_views_.size();
     core_.subscribe_bars(symbol, spec, [this, index](const Bar& bar) {
-      const py::object& view = bar_views_[index];
+      py::object& view = bar_views_[index];
       // The bar is labelled by its open time, as bars given to add_bars usually are.
-      record_of<BacktestBar>(view) = BacktestBar{
+      next_record<BacktestBar>(view, new_bar_view) = BacktestBar{
           bar.ts_open_ns, bar.open, bar.high, bar.low, bar.close, bar.volume, bar.symbol_id};
       call_each(bar_handlers_[index], view);
     });
@@ -93,18 +91,18 @@ class PyTickBacktest {
     core_.run(
         [&](const TradeTick& trade) {
           TickSubscribers& subs = trades_[trade.symbol_id];
-          record_of<TradeTick>(subs.view) = trade;
+          next_record<TradeTick>(subs.view, new_trade_view) = trade;
           call_each(subs.handlers, subs.view);
         },
         [&](const QuoteTick& quote) {
           TickSubscribers& subs = quotes_[quote.symbol_id];
-          record_of<QuoteTick>(subs.view) = quote;
+          next_record<QuoteTick>(subs.view, new_quote_view) = quote;
           call_each(subs.handlers, subs.view);
         },
         [&](const BacktestFill& f) {
           if (!on_fill.is_none()) on_fill(fill_tuple(f, symbols));
         },
-        [&](const BacktestOrder& o) {
+        [&](const OrderRecord& o) {
           if (!on_order.is_none()) on_order(order_tuple(o, symbols));
         });
   }
@@ -133,8 +131,7 @@ class PyTickBacktest {
 void register_tick_backtest(py::module_& m) {
   py::class_<PyTickBacktest> cls(m, "TickBacktest",
                                  "The native trade and quote replay behind BacktestEngine.");
-  cls.def(py::init<double, double, double, double, std::int64_t, std::int64_t>(),
-          py::arg("cash"), py::arg("maker_fee"), py::arg("taker_fee"), py::arg("slippage_ticks"),
+  cls.def(py::init<const BacktestConfig&, std::int64_t, std::int64_t>(), py::arg("settings"),
           py::arg("latency_ns"), py::arg("equity_interval_ns"))
       .def("add_trades", &PyTickBacktest::add_trades, py::arg("symbol"), py::arg("ts"),
            py::arg("price"), py::arg("size"), "Add one symbol's trades as columns.")

@@ -26,6 +26,7 @@ class OrderStatus(enum.Enum):
     Canceled = 4
     Rejected = 5
     Expired = 6
+    Submitted = 7
 
 class Liquidity(enum.Enum):
     Maker = 0
@@ -38,6 +39,13 @@ class BookResult(enum.Enum):
     WouldCross = 3
     Killed = 4
     StopPending = 5
+    SelfTrade = 6
+
+class SelfTradePrevention(enum.Enum):
+    NONE = 0
+    EXPIRE_TAKER = 1
+    EXPIRE_MAKER = 2
+    EXPIRE_BOTH = 3
 
 class IllegalTransition(RuntimeError): ...
 
@@ -51,6 +59,11 @@ class Instrument:
         min_notional: float = 0.0,
         price_precision: int | None = None,
         size_precision: int | None = None,
+        *,
+        multiplier: float = 1.0,
+        fees: Fees | None = None,
+        base: str = "",
+        quote: str = "",
     ) -> None: ...
     @property
     def symbol(self) -> str: ...
@@ -58,6 +71,15 @@ class Instrument:
     def tick_size(self) -> float: ...
     @property
     def lot_size(self) -> float: ...
+    @property
+    def multiplier(self) -> float: ...
+    @property
+    def fees(self) -> Fees | None: ...
+    @property
+    def base(self) -> str: ...
+    @property
+    def quote(self) -> str: ...
+    def round_price(self, price: float, side: OrderSide) -> float: ...
     @property
     def min_qty(self) -> float: ...
     @property
@@ -81,6 +103,7 @@ class Order:
         *,
         client_order_id: str | None = None,
         time_in_force: TimeInForce = ...,
+        reduce_only: bool = False,
     ) -> Order: ...
     @staticmethod
     def limit(
@@ -92,6 +115,7 @@ class Order:
         *,
         time_in_force: TimeInForce = ...,
         client_order_id: str | None = None,
+        reduce_only: bool = False,
     ) -> Order: ...
     @staticmethod
     def stop(
@@ -103,6 +127,7 @@ class Order:
         *,
         client_order_id: str | None = None,
         time_in_force: TimeInForce = ...,
+        reduce_only: bool = False,
     ) -> Order: ...
     @staticmethod
     def stop_limit(
@@ -115,6 +140,7 @@ class Order:
         *,
         time_in_force: TimeInForce = ...,
         client_order_id: str | None = None,
+        reduce_only: bool = False,
     ) -> Order: ...
     @property
     def id(self) -> str | None: ...
@@ -149,6 +175,8 @@ class Order:
     @property
     def triggered(self) -> bool: ...
     @property
+    def reduce_only(self) -> bool: ...
+    @property
     def ts_created_ns(self) -> int | None: ...
     @property
     def ts_updated_ns(self) -> int | None: ...
@@ -177,10 +205,21 @@ class OrderBook:
         price: float,
         qty: float,
         time_in_force: TimeInForce = ...,
+        *,
+        owner: int = 0,
+        self_trade_prevention: SelfTradePrevention = ...,
     ) -> list[BookFill]: ...
     def add_market(
-        self, order_id: int, side: OrderSide, qty: float, time_in_force: TimeInForce = ...
+        self,
+        order_id: int,
+        side: OrderSide,
+        qty: float,
+        time_in_force: TimeInForce = ...,
+        *,
+        owner: int = 0,
+        self_trade_prevention: SelfTradePrevention = ...,
     ) -> list[BookFill]: ...
+    def expired_makers(self) -> list[tuple[int, float]]: ...
     def add_stop(
         self,
         order_id: int,
@@ -263,6 +302,8 @@ class Fill:
     def liquidity(self) -> Liquidity: ...
     @property
     def ts_ns(self) -> int: ...
+    @property
+    def trade_id(self) -> int: ...
 
 class Position:
     @property
@@ -299,6 +340,10 @@ class Account:
     def unrealized_pnl(self) -> float: ...
     @property
     def fees(self) -> float: ...
+    @property
+    def buying_power(self) -> float: ...
+    @property
+    def margin_used(self) -> float: ...
 
 class ExecutionStatistics:
     @property
@@ -315,6 +360,14 @@ class ExecutionStatistics:
     def orders_expired(self) -> int: ...
     @property
     def fills(self) -> int: ...
+    @property
+    def self_trades_prevented(self) -> int: ...
+    @property
+    def duplicate_fills(self) -> int: ...
+    @property
+    def stale_reports(self) -> int: ...
+    @property
+    def margin_calls(self) -> int: ...
     @property
     def avg_execution_latency_ms(self) -> float: ...
     @property
@@ -334,9 +387,30 @@ class ExecutionEngine:
         fees: Fees | None = None,
         cash: float = 0.0,
         instruments: Sequence[Instrument] | None = None,
+        *,
+        account: str = "cash",
+        allow_short: bool = True,
+        leverage: float = 1.0,
+        maintenance_margin: float = 0.0,
+        currency: str = "USD",
+        balances: dict[str, float] = ...,
+        self_trade_prevention: SelfTradePrevention = ...,
     ) -> None: ...
     def add_instrument(self, instrument: Instrument) -> None: ...
     def submit_order(self, order: Order) -> str: ...
+    def submit_external(self, order: Order, acknowledged: bool = False) -> str: ...
+    def apply_status(self, order_id: str, status: OrderStatus, reason: str = "") -> bool: ...
+    def apply_venue_fill(
+        self,
+        order_id: str,
+        trade_id: int,
+        price: float,
+        qty: float,
+        liquidity: Liquidity,
+        fee: float | None = None,
+    ) -> bool: ...
+    def balances(self) -> dict[str, tuple[float, float]]: ...
+    def set_balance(self, asset: str, total: float, locked: float = 0.0) -> None: ...
     def cancel_order(self, order_id: str) -> bool: ...
     def modify_order(
         self,

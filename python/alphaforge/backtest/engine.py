@@ -5,31 +5,33 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable
+from dataclasses import fields
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from alphaforge._core.backtest import BarBacktest, TickBacktest
+from alphaforge._core.backtest import BacktestSettings, BarBacktest, TickBacktest
 from alphaforge._core.data import BarSpec
-from alphaforge.backtest.result import (
-    FILL_COLUMNS,
-    ORDER_COLUMNS,
-    POSITION_COLUMNS,
-    BacktestResult,
-)
-from alphaforge.backtest.tick_data import catalog_frames, tick_columns
+from alphaforge._core.execution import Fees, Instrument, RiskLimits, SelfTradePrevention
+from alphaforge.backtest.result import POSITION_COLUMNS, BacktestResult
+from alphaforge.backtest.tick_data import catalog_frames, market_columns
 from alphaforge.data.catalog import DataCatalog
 from alphaforge.data.timestamps import TimeLike
-from alphaforge.strategy import Clock, Strategy
+from alphaforge.records import (
+    AccountRecord,
+    Balance,
+    FillRecord,
+    OrderRecord,
+    PositionRecord,
+)
+from alphaforge.strategy import Strategy
 
-_BAR_COLUMNS = ("open", "high", "low", "close", "volume")
-# The engine's fills carry who provided liquidity, beyond the columns a result requires.
-_FILL_FIELDS = (*FILL_COLUMNS, "liquidity")
 Mode = Literal["bars", "ticks"]
-# The engine's orders carry their stop price too, beside the limit price.
-_AFTER_PRICE = ORDER_COLUMNS.index("price") + 1
-_ORDER_FIELDS = (*ORDER_COLUMNS[:_AFTER_PRICE], "stop_price", *ORDER_COLUMNS[_AFTER_PRICE:])
+AccountKind = Literal["cash", "spot", "margin", "unlimited"]
+# The native replays hand out records with the fields of these, in order.
+_FILL_FIELDS = tuple(f.name for f in fields(FillRecord))
+_ORDER_FIELDS = tuple(f.name for f in fields(OrderRecord))
 
 
 def _number(value: object, field: str) -> float:
@@ -55,12 +57,8 @@ def _time_step_ns(spec: str, field: str) -> int:
     return int(parsed.step_ns)
 
 
-def _utc_ns(index: pd.Index, field: str) -> np.ndarray:
-    if not isinstance(index, pd.DatetimeIndex):
-        raise TypeError(f"{field} must be a DatetimeIndex, got {type(index).__name__}")
-    if index.tz is None:
-        index = index.tz_localize("UTC")
-    return np.asarray(index.tz_convert("UTC").as_unit("ns").asi8, dtype=np.int64)
+def _utc_timestamp(ns: int) -> pd.Timestamp:
+    return pd.Timestamp(ns, unit="ns", tz="UTC")
 
 
 def _utc_times(ns: Any) -> pd.DatetimeIndex:
@@ -71,24 +69,41 @@ class BacktestEngine:
     """Replays bars, or trades and quotes, through strategies sharing one portfolio.
 
     Bars fill by backtrader's default conventions; ticks fill against the first event after
-    the latency (see the user guide for both fill models).
+    the latency (see the user guide for both fill models). Every order goes through the
+    account's buying-power rules and the risk limits when it is sent, and again when it fills.
     """
 
     def __init__(
         self,
         cash: float = 100_000.0,
         fees: float | tuple[float, float] = 0.0,
-        slippage: float = 0.0,
+        *,
+        slippage_price: float = 0.0,
+        slippage_bps: float = 0.0,
         latency: float | dt.timedelta = 0.0,
         equity_interval: str = "1min",
+        account: AccountKind = "cash",
+        allow_short: bool = True,
+        leverage: float = 1.0,
+        maintenance_margin: float = 0.0,
+        currency: str = "USD",
+        balances: dict[str, float] | None = None,
+        risk: RiskLimits | None = None,
+        self_trade_prevention: str = "EXPIRE_MAKER",
     ) -> None:
-        """`fees`: one rate on notional, or (maker, taker); `slippage`: ticks on market fills.
+        """`fees`: one rate on notional, or (maker, taker). Market and stop fills slip against
+        the order by `slippage_price` (a price distance, whole ticks of every instrument) plus
+        `slippage_bps` basis points of the price.
 
-        `latency` (seconds or a timedelta) delays orders on tick data; `equity_interval` is the
-        spacing of the equity curve on tick data.
+        `account`: "cash" (backtrader's default broker: an order that opens or grows a position
+        must be paid for in cash; shorts allowed unless `allow_short=False`), "spot" (a balance
+        per asset, as Binance Spot: `balances` plus `cash` in `currency`), or "margin"
+        (`leverage`, and a margin call below `maintenance_margin`). `risk` takes the
+        ExecutionEngine's pre-trade limits. `latency` (seconds or a timedelta) delays orders
+        on tick data; `equity_interval` is the spacing of the equity curve on tick data.
         """
         cash = _number(cash, "cash")
-        if not math.isfinite(cash) or cash <= 0.0:
+        if not math.isfinite(cash) or cash < 0.0 or (cash == 0.0 and account != "spot"):
             raise ValueError(f"cash must be a positive finite number, got {cash}")
         if isinstance(fees, tuple):
             if len(fees) != 2:
@@ -96,59 +111,96 @@ class BacktestEngine:
             maker, taker = _number(fees[0], "fees[0]"), _number(fees[1], "fees[1]")
         else:
             maker = taker = _number(fees, "fees")
-        slippage = _number(slippage, "slippage")
+        if risk is not None and not isinstance(risk, RiskLimits):
+            raise TypeError(f"risk must be an alphaforge.execution.RiskLimits, got {risk!r}")
+        stp = getattr(SelfTradePrevention, str(self_trade_prevention), None)
+        if not isinstance(stp, SelfTradePrevention):
+            raise ValueError(
+                "self_trade_prevention must be NONE, EXPIRE_TAKER, EXPIRE_MAKER or EXPIRE_BOTH, "
+                f"got {self_trade_prevention!r}"
+            )
+        settings = BacktestSettings(
+            cash=cash,
+            maker_fee=maker,
+            taker_fee=taker,
+            slippage_price=_number(slippage_price, "slippage_price"),
+            slippage_bps=_number(slippage_bps, "slippage_bps"),
+            account=account,
+            allow_short=allow_short,
+            leverage=_number(leverage, "leverage"),
+            maintenance_margin=_number(maintenance_margin, "maintenance_margin"),
+            currency=currency,
+            balances={k: _number(v, f"balances[{k!r}]") for k, v in (balances or {}).items()},
+            risk=risk,
+            self_trade_prevention=stp,
+        )
         latency_ns = _duration_ns(latency, "latency")
         interval_ns = _time_step_ns(equity_interval, "equity_interval")
-        self._bars = BarBacktest(cash, maker, taker, slippage)
-        self._ticks = TickBacktest(cash, maker, taker, slippage, latency_ns, interval_ns)
+        self._bars = BarBacktest(settings)
+        self._ticks = TickBacktest(settings, latency_ns, interval_ns)
         self._mode: Mode | None = None
-        self._cash = cash
         self._strategies: dict[str, Strategy] = {}
+        self._subscriptions: set[tuple[str, str, str, str | None]] = set()
+        self._currency = currency
         self._ran = False
-        self.clock = Clock(self)
+        self._owners: dict[int, str] = {}
 
-    def add_instrument(self, symbol: str, tick_size: float, lot_size: float = 1.0) -> None:
-        """Trade `symbol` on a price and size grid (otherwise a 1e-8 grid); before its data."""
+    def add_instrument(
+        self,
+        symbol: str,
+        tick_size: float,
+        lot_size: float = 1.0,
+        *,
+        multiplier: float = 1.0,
+        fees: tuple[float, float] | None = None,
+        min_qty: float = 0.0,
+        min_notional: float = 0.0,
+        base: str = "",
+        quote: str = "",
+    ) -> Instrument:
+        """Trade `symbol` on a price and size grid (otherwise a 1e-8 grid); before its data.
+
+        `multiplier` turns price times quantity into money (125,000 for a 6E future); `fees`
+        (maker, taker) replace the engine's for this symbol; `base` and `quote` name the
+        assets a spot account exchanges. Returns the Instrument, whose ``round_price`` brings
+        a computed price onto the grid.
+        """
+        instrument = Instrument(
+            symbol,
+            tick_size,
+            lot_size,
+            min_qty,
+            min_notional,
+            multiplier=multiplier,
+            fees=None if fees is None else Fees(maker=fees[0], taker=fees[1]),
+            base=base,
+            quote=quote,
+        )
         # Until data decides the mode both replays take it; they check it alike.
         if self._mode != "ticks":
-            self._bars.add_instrument(symbol, tick_size, lot_size)
+            self._bars.add_instrument(instrument)
         if self._mode != "bars":
-            self._ticks.add_instrument(symbol, tick_size, lot_size)
+            self._ticks.add_instrument(instrument)
+        return instrument
 
     def add_bars(self, symbol: str, bars: pd.DataFrame) -> None:
-        """Add a symbol's bars: columns open, high, low, close, volume; a datetime index."""
-        if not isinstance(symbol, str):
-            raise TypeError(f"symbol must be a str, got {type(symbol).__name__}")
-        if not isinstance(bars, pd.DataFrame):
-            raise TypeError(f"bars must be a pandas DataFrame, got {type(bars).__name__}")
+        """Add a symbol's bars: columns open, high, low, close, volume, and a ts_ns column or a
+        datetime index (what load_csv and load_parquet give). Prices are taken as recorded."""
         self._claim("bars")
-        columns = {str(c).lower(): c for c in bars.columns}
-        missing = [c for c in _BAR_COLUMNS if c not in columns]
-        if missing:
-            raise ValueError(f"bars of {symbol} lack the columns {missing}")
-        ts = _utc_ns(bars.index, "bars.index")
-        arrays = []
-        for name in _BAR_COLUMNS:
-            values = np.asarray(bars[columns[name]], dtype=np.float64)
-            bad = np.flatnonzero(~np.isfinite(values))
-            if bad.size:
-                raise ValueError(
-                    f"{name} of {symbol} at row {int(bad[0])} is {values[bad[0]]}, not a number"
-                )
-            arrays.append(values)
-        self._bars.add_bars(symbol, ts, *arrays)
+        ts, *columns = market_columns(symbol, bars, "bars")
+        self._bars.add_bars(symbol, ts, *columns)
         self._mode = "bars"
 
     def add_trades(self, symbol: str, trades: pd.DataFrame) -> None:
         """Add a symbol's trades: ts_ns (or a datetime index), price, size; as loaders give."""
-        ts, price, size = tick_columns(symbol, trades, "trades")
+        ts, price, size = market_columns(symbol, trades, "trades")
         self._claim("ticks")
         self._ticks.add_trades(symbol, ts, price, size)
         self._mode = "ticks"
 
     def add_quotes(self, symbol: str, quotes: pd.DataFrame) -> None:
         """Add a symbol's best bid and ask: ts_ns (or a datetime index), bid, ask, sizes."""
-        ts, bid, ask, bid_size, ask_size = tick_columns(symbol, quotes, "quotes")
+        ts, bid, ask, bid_size, ask_size = market_columns(symbol, quotes, "quotes")
         self._claim("ticks")
         self._ticks.add_quotes(symbol, ts, bid, ask, bid_size, ask_size)
         self._mode = "ticks"
@@ -184,14 +236,13 @@ class BacktestEngine:
             )
         if strategy.name in self._strategies:
             raise ValueError(f"a strategy named {strategy.name!r} was already added")
-        if strategy._engine is not None:
-            raise ValueError(f"strategy {strategy.name!r} is already added to an engine")
-        strategy._engine = self
+        strategy.attach(self)
         self._strategies[strategy.name] = strategy
 
     def run(self) -> BacktestResult:
         """Run every strategy over every bar; returns the BacktestResult."""
-        return BacktestResult(**self.run_frames(), starting_cash=self._cash)
+        frames = self.run_frames()
+        return BacktestResult(**frames, starting_cash=self._core().account().starting_cash)
 
     def run_frames(self) -> dict[str, pd.DataFrame]:
         """Run, and return the fills, orders, positions and equity DataFrames."""
@@ -223,8 +274,9 @@ class BacktestEngine:
         curve.index.name = "ts"
         return {"fills": fills, "orders": orders, "positions": positions, "equity": curve}
 
-    # Used by Strategy.
-    def _now_ns(self) -> int:
+    # The TradingContext the strategies talk to.
+    def now_ns(self) -> int:
+        """Nanoseconds since the epoch of the event being replayed."""
         return int(self._core().now)
 
     def _core(self) -> BarBacktest | TickBacktest:
@@ -232,7 +284,20 @@ class BacktestEngine:
             raise ValueError("no market data: call add_bars, add_trades or add_quotes first")
         return self._bars if self._mode == "bars" else self._ticks
 
-    def _subscribe_bars(self, strategy: Strategy, symbol: str, spec: str | None) -> None:
+    def _first_subscription(
+        self, strategy: Strategy, kind: str, symbol: str, spec: str | None
+    ) -> bool:
+        # A second identical subscription is a no-op, never a second stream of the same events.
+        key = (strategy.name, kind, symbol, spec)
+        if key in self._subscriptions:
+            return False
+        self._subscriptions.add(key)
+        return True
+
+    def subscribe_bars(self, strategy: Strategy, symbol: str, spec: str | None) -> None:
+        """Hand `strategy` the bars of `symbol`: as added, or built from trades by `spec`."""
+        if not self._first_subscription(strategy, "bars", symbol, spec):
+            return
         handler: Callable[[Any], None] = strategy.on_bar
         if self._mode == "ticks":
             if spec is None:
@@ -247,18 +312,93 @@ class BacktestEngine:
         else:
             self._bars.subscribe(symbol, handler)
 
-    def _subscribe_ticks(self, strategy: Strategy, symbol: str, kind: str) -> None:
-        if self._mode != "ticks":
-            raise ValueError(f"subscribe_{kind} needs tick data: call add_{kind} for {symbol}")
-        if kind == "trades":
+    def subscribe_trades(self, strategy: Strategy, symbol: str) -> None:
+        """Hand `strategy` every trade of `symbol` (tick data)."""
+        self._subscribe_ticks(symbol, "trades")
+        if self._first_subscription(strategy, "trades", symbol, None):
             self._ticks.subscribe_trades(symbol, strategy.on_trade)
-        else:
+
+    def subscribe_quotes(self, strategy: Strategy, symbol: str) -> None:
+        """Hand `strategy` every best bid and ask of `symbol` (tick data)."""
+        self._subscribe_ticks(symbol, "quotes")
+        if self._first_subscription(strategy, "quotes", symbol, None):
             self._ticks.subscribe_quotes(symbol, strategy.on_quote)
 
+    def subscribe_book(self, strategy: Strategy, symbol: str, depth: int) -> None:
+        """Order-book data is not part of bar and tick replays."""
+        raise ValueError(
+            f"subscribe_book({symbol!r}) needs depth data, which bar and tick backtests "
+            "do not replay: subscribe to quotes for the best bid and ask"
+        )
+
+    def _subscribe_ticks(self, symbol: str, kind: str) -> None:
+        if self._mode != "ticks":
+            raise ValueError(f"subscribe_{kind} needs tick data: call add_{kind} for {symbol}")
+
+    def submit_order(
+        self,
+        strategy: str,
+        symbol: str,
+        side: str,
+        type: str,
+        qty: float,
+        price: float | None,
+        stop_price: float | None,
+        time_in_force: str,
+        reduce_only: bool,
+    ) -> int:
+        """Send `strategy`'s order to the simulated venue; returns its order id."""
+        order_id = int(
+            self._core().submit(
+                symbol, strategy, side, type, qty, price, stop_price, time_in_force, reduce_only
+            )
+        )
+        self._owners[order_id] = strategy
+        return order_id
+
+    def cancel_order(self, strategy: str, order_id: int) -> bool:
+        """Cancel one of `strategy`'s open orders; False when it is no longer open."""
+        owner = self._owners.get(order_id)
+        if owner is None:
+            raise ValueError(f"order_id {order_id} is unknown")
+        if owner != strategy:
+            raise ValueError(f"order {order_id} belongs to strategy {owner!r}, not {strategy!r}")
+        return bool(self._core().cancel(order_id))
+
+    def position(self, strategy: str, symbol: str) -> float:
+        """`strategy`'s signed quantity in `symbol`."""
+        return float(self._core().position(symbol, strategy))
+
+    def open_orders(self, strategy: str, symbol: str | None) -> list[OrderRecord]:
+        """`strategy`'s open orders, of one symbol or all, oldest first."""
+        records = [_order_record(o) for o in self._core().open_orders(strategy)]
+        return [r for r in records if symbol is None or r.symbol == symbol]
+
+    def portfolio(self, strategy: str) -> dict[str, PositionRecord]:
+        """`strategy`'s positions by symbol, marked at the last prices."""
+        return {row[1]: PositionRecord(*row[1:]) for row in self._core().positions(strategy)}
+
+    def account(self) -> AccountRecord:
+        """Cash, equity and buying power of the account."""
+        state = self._core().account()
+        return AccountRecord(state.cash, state.equity, state.buying_power, state.margin_used)
+
+    def balances(self) -> dict[str, Balance]:
+        """The balance per asset: a spot account's assets, else the cash in its currency."""
+        rows = self._core().balances()
+        if rows:
+            return {asset: Balance(free, locked) for asset, free, locked in rows}
+        state = self._core().account()
+        return {self._currency: Balance(state.buying_power, state.cash - state.buying_power)}
+
     def _dispatch_fill(self, fill: tuple[Any, ...]) -> None:
-        record = dict(zip(_FILL_FIELDS, fill, strict=True))
-        self._strategies[record["strategy"]].on_fill(record)
+        record = FillRecord(_utc_timestamp(fill[0]), *fill[1:])
+        self._strategies[record.strategy].on_fill(record)
 
     def _dispatch_order(self, order: tuple[Any, ...]) -> None:
-        record = dict(zip(_ORDER_FIELDS, order, strict=True))
-        self._strategies[record["strategy"]].on_order_update(record)
+        record = _order_record(order)
+        self._strategies[record.strategy].on_order_update(record)
+
+
+def _order_record(order: tuple[Any, ...]) -> OrderRecord:
+    return OrderRecord(order[0], _utc_timestamp(order[1]), *order[2:])

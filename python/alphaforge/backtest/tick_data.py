@@ -1,4 +1,5 @@
-"""Trades and quotes for the tick replay: columns from DataFrames and from a DataCatalog."""
+"""Market data for the replays: columns of bars, trades and quotes from DataFrames and from a
+DataCatalog."""
 
 from __future__ import annotations
 
@@ -13,17 +14,22 @@ from alphaforge.data.loaders import from_dataframe
 from alphaforge.data.timestamps import TimeLike
 
 TickKind = Literal["trades", "quotes"]
+MarketKind = Literal["trades", "quotes", "bars"]
 _COLUMNS: dict[str, tuple[str, ...]] = {
     "trades": ("price", "size"),
     "quotes": ("bid", "ask", "bid_size", "ask_size"),
+    "bars": ("open", "high", "low", "close", "volume"),
 }
 
 
-def tick_columns(symbol: str, frame: pd.DataFrame, kind: TickKind) -> tuple[npt.NDArray[Any], ...]:
+def market_columns(
+    symbol: str, frame: pd.DataFrame, kind: MarketKind
+) -> tuple[npt.NDArray[Any], ...]:
     """(ts_ns, value columns...) of `frame`, normalised and checked as the loaders do.
 
-    Timestamps come from a ``ts_ns`` column, else from a DatetimeIndex; other columns the
-    replay does not use (aggressor, trade_id, symbol) are ignored.
+    Timestamps come from a ``ts_ns`` column, else from a DatetimeIndex (naive times are UTC);
+    column names match in any case; other columns the replay does not use (aggressor,
+    trade_id, symbol, adj close) are ignored.
     """
     if not isinstance(symbol, str):
         raise TypeError(f"symbol must be a str, got {type(symbol).__name__}")
@@ -36,6 +42,8 @@ def tick_columns(symbol: str, frame: pd.DataFrame, kind: TickKind) -> tuple[npt.
                 f"got columns {list(frame.columns)} and a {type(frame.index).__name__}"
             )
         frame = frame.reset_index(names="ts_ns")
+    # Vendors capitalise (Open, High, ...); the canonical names are lower case.
+    frame = frame.rename(columns={c: c.lower() for c in frame.columns if isinstance(c, str)})
     try:
         normal = from_dataframe(frame, kind, unknown="drop")
     except ValueError as error:

@@ -163,16 +163,15 @@ std::optional<std::string> ExecutionEngine::account_refusal(const Market& m, con
     }
     return std::nullopt;
   }
-  // Cash and margin accounts: only the part that opens or grows a position needs paying for,
-  // judged against the position as it will be once the open orders fill.
   const Lots projected = m.net.qty() + m.open_buy - m.open_sell;
   const Lots opening = o.quantity - closing_lots(projected, o.side, o.quantity);
-  if (opening == 0) return std::nullopt;
   if (account_.type == AccountType::kCash) {
-    if (o.side == OrderSide::kSell && !account_.allow_short) {
+    if (opening > 0 && o.side == OrderSide::kSell && !account_.allow_short) {
       return "short selling is not allowed: the sell of " + to_decimal(inst.lots_to_qty(o.quantity)) +
              " exceeds the position of " + to_decimal(inst.lots_to_qty(std::max<Lots>(projected, 0)));
     }
+    // As backtrader's broker when an order is sent: the cash after the whole order fills
+    // (and after the open orders before it) must not be negative, closing or not.
     const double flow = (o.side == OrderSide::kBuy ? -notional : notional) - fee;
     const double power = cash_ + reserved_total_;
     if (power + flow < 0.0) {
@@ -181,6 +180,9 @@ std::optional<std::string> ExecutionEngine::account_refusal(const Market& m, con
     }
     return std::nullopt;
   }
+  // Margin accounts: only the part that opens or grows a position needs margin, judged against
+  // the position as it will be once the open orders fill.
+  if (opening == 0) return std::nullopt;
   const double margin = inst.notional(reference, opening) / account_.leverage + fee;
   const double available = equity() - margin_used() - reserved_total_;
   if (margin > available) {

@@ -219,9 +219,11 @@ std::uint64_t ExecutionEngine::submit_order(const OrderRequest& request, const S
   traded_high_ = std::numeric_limits<Ticks>::min();
 
   const Instrument& inst = m.instrument;
+  // What the order is valued at for risk and buying power: as backtrader's broker, a stop
+  // (stop-limit too) at its trigger, a limit at its limit, a market order at the market.
   std::optional<Ticks> reference = external     ? external->price
-                                   : has_limit  ? price
                                    : has_stop   ? stop
+                                   : has_limit  ? price
                                                 : taker_price(m, o.side);
   if (!reference) {
     if (const auto inside = m.book.best(opposite(o.side))) reference = inside->price;

@@ -43,8 +43,8 @@ struct Order {
   bool triggered = false;  // a stop order whose trigger has fired
   bool reduce_only = false;  // may shrink the strategy's position, never grow or flip it
   bool external = false;     // matched by a venue outside the engine
-  // The price the account reserves an open order at: its limit, its stop, or for a market
-  // order the price the market offered when it was sent.
+  // The price the account values an open order at: its stop (stop and stop-limit orders), its
+  // limit, or for a market order the price the market offered when it was sent.
   Ticks reference_price = 0;
   std::string reject_reason;
   std::int64_t ts_created_ns = 0;

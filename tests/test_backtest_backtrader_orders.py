@@ -75,10 +75,10 @@ def backtrader_run(bars: pd.DataFrame, plan: Plan) -> tuple[list[tuple[str, floa
             self.sent = 0
 
         def notify_order(self, order: Any) -> None:
-            if order.status in (order.Completed, order.Partial, order.Margin):
-                if order.executed.size and order.status != order.Margin:
-                    side = "BUY" if order.isbuy() else "SELL"
-                    fills.append((side, abs(order.executed.size), order.executed.price))
+            # Each order executes once: whole, or its closing part before a Margin refusal.
+            if order.status in (order.Completed, order.Partial) and order.executed.size:
+                side = "BUY" if order.isbuy() else "SELL"
+                fills.append((side, abs(order.executed.size), order.executed.price))
             if order.status in (order.Completed, order.Canceled, order.Margin, order.Rejected):
                 self.working = None
 

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as ds
+import pyarrow.fs as pafs
 
 from alphaforge.data.loaders import OPTIONAL, REQUIRED, Kind, from_dataframe
 from alphaforge.data.timestamps import TimeLike, time_to_ns
@@ -26,11 +27,20 @@ class DataCatalog:
 
     Written and read with pyarrow.dataset; queries by symbol and time range read only the
     partitions of the dates they cover, and ``iter_batches`` streams them in timestamp order in
-    chunks, so a year of ticks never has to fit in memory.
+    chunks, so a year of ticks never has to fit in memory. `root` is a local path or any URI
+    pyarrow's filesystems take (``file:///data/catalog``, ``s3://bucket/catalog``, ``gs://...``),
+    so processes on other machines can read the same partitions.
     """
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
-        self.root = Path(root)
+        if isinstance(root, str) and "://" in root:
+            self.filesystem, path = pafs.FileSystem.from_uri(root)
+            self.root = Path(path)
+            self.uri = root
+        else:
+            self.filesystem = pafs.LocalFileSystem()
+            self.root = Path(root).resolve()
+            self.uri = self.root.as_uri()
 
     def write(self, kind: Kind, symbol: str, data: pd.DataFrame, *, mode: Mode = "append") -> int:
         """Validate `data` (canonical columns) and store it; returns the rows written.
@@ -59,6 +69,7 @@ class DataCatalog:
             pa.Table.from_pandas(frame, preserve_index=False),
             self._directory(kind),
             format="parquet",
+            filesystem=self.filesystem,
             partitioning=ds.partitioning(_PARTITIONS, flavor="hive"),
             existing_data_behavior="delete_matching",
             basename_template="part-{i}.parquet",
@@ -112,7 +123,7 @@ class DataCatalog:
         end_ns = None if end is None else time_to_ns(end, "end")
         if start_ns is not None and end_ns is not None and end_ns < start_ns:
             raise ValueError(f"end ({end!r}) is before start ({start!r})")
-        if not self._directory(kind).exists():
+        if not self._exists(kind):
             return
         dataset = self._dataset(kind)
         where = ds.field("symbol") == symbol
@@ -138,19 +149,24 @@ class DataCatalog:
         return ds.dataset(
             self._directory(kind),
             format="parquet",
+            filesystem=self.filesystem,
             partitioning=ds.partitioning(_PARTITIONS, flavor="hive"),
         )
 
     def _partition_keys(self, kind: Kind) -> list[dict[str, str]]:
-        if not self._directory(kind).exists():
+        if not self._exists(kind):
             return []
         return [
             ds.get_partition_keys(f.partition_expression)
             for f in self._dataset(kind).get_fragments()
         ]
 
-    def _directory(self, kind: str) -> Path:
-        return self.root / kind
+    def _directory(self, kind: str) -> str:
+        return (self.root / kind).as_posix()
+
+    def _exists(self, kind: str) -> bool:
+        info = self.filesystem.get_file_info(self._directory(kind))
+        return bool(info.type == pafs.FileType.Directory)
 
 
 def _dates(ts_ns: Any) -> Any:

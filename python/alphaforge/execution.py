@@ -28,6 +28,7 @@ from alphaforge._core.execution import (
     OrderType,
     Position,
     RiskLimits,
+    SelfTradePrevention,
     TimeInForce,
 )
 
@@ -63,5 +64,6 @@ __all__ = [
     "Position",
     "PriceSource",
     "RiskLimits",
+    "SelfTradePrevention",
     "TimeInForce",
 ]

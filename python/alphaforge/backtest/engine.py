@@ -142,6 +142,7 @@ class BacktestEngine:
         self._strategies: dict[str, Strategy] = {}
         self._subscriptions: set[tuple[str, str, str, str | None]] = set()
         self._currency = currency
+        self._account = account
         self._ran = False
         self._owners: dict[int, str] = {}
 
@@ -242,7 +243,11 @@ class BacktestEngine:
     def run(self) -> BacktestResult:
         """Run every strategy over every bar; returns the BacktestResult."""
         frames = self.run_frames()
-        return BacktestResult(**frames, starting_cash=self._core().account().starting_cash)
+        # A spot account starts with the value of its balances at the first prices.
+        start = self._core().account().starting_cash
+        if self._account == "spot" and len(frames["equity"]):
+            start = float(frames["equity"]["equity"].iloc[0])
+        return BacktestResult(**frames, starting_cash=start)
 
     def run_frames(self) -> dict[str, pd.DataFrame]:
         """Run, and return the fills, orders, positions and equity DataFrames."""

@@ -3,7 +3,8 @@
 No backtest engine: the bot keeps its state in a GenericCache, subscribes to the data
 engine's trades and one-second bars, and sends orders to an execution engine that reads its
 prices from the data engine. It buys after three rising one-second bars and sells after three
-falling ones.
+falling ones. The data engine runs its own thread: the trades fed from this thread are handed
+to it in order, and the bot's handlers (and so its orders) run there.
 """
 
 from itertools import pairwise
@@ -60,8 +61,11 @@ execution = ExecutionEngine(data_engine=data, fees=Fees(taker=0.001), cash=100_0
 bot = MomentumBot(data, execution, size=0.5)
 
 trades = btcusdt_trades()
-data.process_trades(SYMBOL, trades["ts_ns"], trades["price"], trades["size"])
-data.flush()
+data.start()
+for ts, price, size in zip(trades["ts_ns"], trades["price"], trades["size"], strict=True):
+    data.process_trade(SYMBOL, price, size, ts)  # as a live feed would, one print at a time
+data.wait_until_drained(timeout=30.0)
+data.stop()  # flushes the open bar
 
 closes = bot.state.get(f"closes:{SYMBOL}", [])
 print(f"trades seen by the bot: {bot.trades_seen}, bars: {len(closes)}")

@@ -102,17 +102,26 @@ def test_python_threads_publish_through_a_shared_ring() -> None:
     assert engine.statistics().rejected == 0
 
 
-def test_direct_calls_are_refused_while_running() -> None:
+def test_direct_calls_while_running_are_handed_to_the_engine_thread() -> None:
     engine = DataEngine()
+    seen: list[tuple[float, int]] = []
+    engine.subscribe_trades("X", lambda t: seen.append((t.price, threading.get_ident())))
     engine.start()
     try:
-        with pytest.raises(RuntimeError, match="not allowed while the engine thread runs"):
-            engine.process_trade("X", 1.0, 1.0, 1)
+        for i in range(1, 501):
+            engine.process_trade("X", float(i), 1.0, i)
+        engine.process_trades("X", [501, 502], [501.0, 502.0], [1.0, 1.0])
+        with pytest.raises(ValueError, match="price"):
+            engine.process_trade("X", -1.0, 1.0, 600)
         with pytest.raises(RuntimeError, match="not allowed while the engine thread runs"):
             engine.subscribe_bars("X", "1s", print)
+        assert engine.wait_until_drained(timeout=30.0)
     finally:
         engine.stop()
-    engine.process_trade("X", 1.0, 1.0, 1)
+    assert [p for p, _ in seen] == [float(i) for i in range(1, 503)]
+    assert {t for _, t in seen} != {threading.get_ident()}
+    assert engine.statistics().ticks_processed == 502
+    engine.process_trade("X", 1.0, 1.0, 1000)
     assert engine.last_price("X") == 1.0
 
 

@@ -271,20 +271,32 @@ void check_not_before(std::int64_t ts, std::int64_t last, const char* kind) {
 
 }  // namespace
 
+void DataEngine::publish_direct(const MarketEvent* events, std::size_t count) {
+  direct_->publish(events, count);
+}
+
 void DataEngine::process_trade(const TradeTick& trade) {
-  require_stopped("process_trade");
   SymbolState& s = state_of(trade.symbol_id);
   throw_violation(check_trades(&trade.ts_ns, &trade.price, &trade.size, 1));
+  if (queue_direct()) {
+    const MarketEvent event = MarketEvent::of(trade);
+    publish_direct(&event, 1);
+    return;
+  }
   check_not_before(trade.ts_ns, s.last_trade_ts, "trade");
   note_ticks(1, false);
   apply_trade(s, trade);
 }
 
 void DataEngine::process_quote(const QuoteTick& quote) {
-  require_stopped("process_quote");
   SymbolState& s = state_of(quote.symbol_id);
   throw_violation(
       check_quotes(&quote.ts_ns, &quote.bid, &quote.ask, &quote.bid_size, &quote.ask_size, 1));
+  if (queue_direct()) {
+    const MarketEvent event = MarketEvent::of(quote);
+    publish_direct(&event, 1);
+    return;
+  }
   check_not_before(quote.ts_ns, s.last_quote_ts, "quote");
   apply_quote(s, quote);
 }
@@ -293,11 +305,10 @@ void DataEngine::process_trades(std::uint32_t symbol_id, const std::int64_t* ts_
                                 const double* price, const double* size,
                                 const std::int8_t* aggressor, const std::int64_t* trade_id,
                                 std::size_t count) {
-  require_stopped("process_trades");
   SymbolState& s = state_of(symbol_id);
   if (count == 0) throw std::invalid_argument("empty batch: ts_ns has no rows");
   throw_violation(check_trades(ts_ns, price, size, count));
-  check_not_before(ts_ns[0], s.last_trade_ts, "trade");
+  if (!queue_direct()) check_not_before(ts_ns[0], s.last_trade_ts, "trade");
   if (aggressor != nullptr) {
     for (std::size_t i = 0; i < count; ++i) {
       if (aggressor[i] < 0 || aggressor[i] > 2) {
@@ -307,7 +318,10 @@ void DataEngine::process_trades(std::uint32_t symbol_id, const std::int64_t* ts_
       }
     }
   }
-  start_tick_clock();
+  const bool queued = queue_direct();
+  if (!queued) start_tick_clock();
+  std::vector<MarketEvent> events;
+  if (queued) events.reserve(count);
   TradeTick trade{};
   trade.symbol_id = symbol_id;
   for (std::size_t i = 0; i < count; ++i) {
@@ -316,19 +330,29 @@ void DataEngine::process_trades(std::uint32_t symbol_id, const std::int64_t* ts_
     trade.size = size[i];
     trade.aggressor = aggressor != nullptr ? aggressor[i] : std::int8_t{0};
     trade.trade_id = trade_id != nullptr ? trade_id[i] : 0;
-    apply_trade(s, trade);
+    if (queued) {
+      events.push_back(MarketEvent::of(trade));
+    } else {
+      apply_trade(s, trade);
+    }
   }
-  note_ticks(count, true);
+  if (queued) {
+    publish_direct(events.data(), events.size());
+  } else {
+    note_ticks(count, true);
+  }
 }
 
 void DataEngine::process_quotes(std::uint32_t symbol_id, const std::int64_t* ts_ns,
                                 const double* bid, const double* ask, const double* bid_size,
                                 const double* ask_size, std::size_t count) {
-  require_stopped("process_quotes");
   SymbolState& s = state_of(symbol_id);
   if (count == 0) throw std::invalid_argument("empty batch: ts_ns has no rows");
   throw_violation(check_quotes(ts_ns, bid, ask, bid_size, ask_size, count));
-  check_not_before(ts_ns[0], s.last_quote_ts, "quote");
+  const bool queued = queue_direct();
+  if (!queued) check_not_before(ts_ns[0], s.last_quote_ts, "quote");
+  std::vector<MarketEvent> events;
+  if (queued) events.reserve(count);
   QuoteTick quote{};
   quote.symbol_id = symbol_id;
   for (std::size_t i = 0; i < count; ++i) {
@@ -337,8 +361,13 @@ void DataEngine::process_quotes(std::uint32_t symbol_id, const std::int64_t* ts_
     quote.ask = ask[i];
     quote.bid_size = bid_size[i];
     quote.ask_size = ask_size[i];
-    apply_quote(s, quote);
+    if (queued) {
+      events.push_back(MarketEvent::of(quote));
+    } else {
+      apply_quote(s, quote);
+    }
   }
+  if (queued) publish_direct(events.data(), events.size());
 }
 
 void DataEngine::flush() {
@@ -382,6 +411,12 @@ void DataEngine::start() {
   // Feeds added since the last run get their channels now, one SPSC ring each.
   std::vector<MarketChannel*> feed_channels;
   for (std::size_t i = 0; i < feeds_.size(); ++i) feed_channels.push_back(&open_channel(false));
+  if (direct_ == nullptr) {
+    // Direct calls while running wait rather than drop: the caller asked for that tick.
+    channels_.push_back(
+        std::make_unique<RingChannel<MpmcRing>>(config_.ring_capacity, Overflow::kBlock));
+    direct_ = channels_.back().get();
+  }
   for (auto& ch : channels_) ch->reopen();
   stop_feeds_.store(false, std::memory_order_relaxed);
   stop_engine_.store(false, std::memory_order_relaxed);
@@ -485,6 +520,7 @@ std::size_t DataEngine::drain_all(std::vector<MarketEvent>& buffer) {
 }
 
 void DataEngine::run_engine() {
+  engine_thread_id_.store(std::this_thread::get_id(), std::memory_order_release);
   if (on_thread_enter_) on_thread_enter_();
   std::vector<MarketEvent> buffer(config_.drain_batch);
   unsigned idle = 0;
@@ -501,6 +537,7 @@ void DataEngine::run_engine() {
   while (drain_all(buffer) != 0) {
   }
   if (on_thread_exit_) on_thread_exit_();
+  engine_thread_id_.store(std::thread::id{}, std::memory_order_release);
 }
 
 std::optional<LastTrade> DataEngine::last_trade(std::uint32_t id) const noexcept {

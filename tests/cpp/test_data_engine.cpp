@@ -1,8 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
 #include "alphaforge/data_engine.hpp"
@@ -146,15 +148,29 @@ TEST(DataEngine, SubscribersOfOneSpecShareAnAggregator) {
   EXPECT_EQ(second, 3);
 }
 
-TEST(DataEngine, DirectCallsAreRefusedWhileTheEngineThreadRuns) {
+TEST(DataEngine, DirectCallsWhileRunningGoThroughTheEngineThreadInOrder) {
   DataEngine engine;
   const auto id = engine.intern("X");
+  std::vector<double> seen;
+  std::thread::id handler_thread;
+  engine.subscribe_trades("X", [&](const TradeTick& t) {
+    seen.push_back(t.price);
+    handler_thread = std::this_thread::get_id();
+  });
   engine.start();
-  EXPECT_THROW(engine.process_trade(trade(id, 1, 1.0, 1.0)), std::logic_error);
+  for (int i = 1; i <= 1000; ++i) engine.process_trade(trade(id, i, i, 1.0));
+  engine.process_trade(trade(id, 5, 1.0, 1.0));  // older than the last: counted, not applied
+  EXPECT_THROW(engine.process_trade(trade(id, 2000, -1.0, 1.0)), std::invalid_argument);
   EXPECT_THROW(engine.subscribe_trades("X", [](const TradeTick&) {}), std::logic_error);
+  ASSERT_TRUE(engine.wait_until_drained(std::chrono::seconds(10)));
   engine.stop();
-  engine.process_trade(trade(id, 1, 1.0, 1.0));
-  EXPECT_EQ(engine.statistics().ticks_processed, 1u);
+  ASSERT_EQ(seen.size(), 1000u);
+  for (std::size_t i = 0; i < seen.size(); ++i) EXPECT_EQ(seen[i], static_cast<double>(i + 1));
+  EXPECT_NE(handler_thread, std::this_thread::get_id());
+  EXPECT_EQ(engine.statistics().ticks_processed, 1000u);
+  EXPECT_EQ(engine.statistics().rejected, 1u);
+  engine.process_trade(trade(id, 1001, 1.0, 1.0));  // stopped: applied on this thread
+  EXPECT_EQ(engine.statistics().ticks_processed, 1001u);
 }
 
 TEST(DataEngine, ConfigIsValidated) {

@@ -53,8 +53,10 @@ struct DataEngineStatistics {
 //
 // One thread owns ingestion at a time. Before start() (and after stop()) that is the caller:
 // process_* apply the data before returning. Between start() and stop() it is the engine
-// thread, which drains the producer channels in batches; direct process_* calls then throw
-// std::logic_error. The PriceSource accessors and statistics() are safe from any thread.
+// thread, which drains the producer channels in batches; direct process_* calls from another
+// thread are then checked and handed to it through a ring of their own, in call order (the
+// call waits while that ring is full), and a handler's own calls apply at once. The
+// PriceSource accessors and statistics() are safe from any thread.
 class DataEngine final : public PriceSource {
  public:
   using TradeHandler = std::function<void(const TradeTick&)>;
@@ -79,8 +81,10 @@ class DataEngine final : public PriceSource {
   std::uint64_t subscribe_quotes(std::string_view symbol, QuoteHandler handler);
   bool unsubscribe(std::uint64_t id);
 
-  // Direct ingestion on the calling thread, not while running. Bad input throws
-  // std::invalid_argument naming the field and row, and nothing of the call is applied.
+  // Direct ingestion: on the calling thread before start(), through the engine thread while
+  // running (see above). Bad input throws std::invalid_argument naming the field and row, and
+  // nothing of the call is applied; a tick older than its symbol's last one is refused here
+  // when stopped, and counted in statistics().rejected when queued while running.
   void process_trade(const TradeTick& trade);
   void process_quote(const QuoteTick& quote);
   void process_trades(std::uint32_t symbol_id, const std::int64_t* ts_ns, const double* price,
@@ -106,6 +110,12 @@ class DataEngine final : public PriceSource {
   // the engine thread. Rethrows the first handler exception caught on the engine thread.
   void stop();
   [[nodiscard]] bool running() const noexcept { return running_.load(std::memory_order_acquire); }
+  // Whether the caller is the engine thread (a handler running).
+  [[nodiscard]] bool on_engine_thread() const noexcept {
+    return engine_thread_id_.load(std::memory_order_acquire) == std::this_thread::get_id();
+  }
+  // The ring direct process_* calls go through while running; null before the first start().
+  MarketChannel* direct_channel() noexcept { return direct_; }
   // Waits until every feed has finished and every ring is empty and processed.
   bool wait_until_drained(std::chrono::nanoseconds timeout);
 
@@ -134,6 +144,9 @@ class DataEngine final : public PriceSource {
   void start_tick_clock();
   void note_ticks(std::uint64_t count, bool sample_clock);
   void run_engine();
+  // True when the call must go to the engine thread instead of applying here.
+  bool queue_direct() const noexcept { return running() && !on_engine_thread(); }
+  void publish_direct(const MarketEvent* events, std::size_t count);
   std::size_t drain_all(std::vector<MarketEvent>& buffer);
   void stop_feeds();
 
@@ -155,6 +168,8 @@ class DataEngine final : public PriceSource {
   std::atomic<bool> stop_engine_{false};
   std::atomic<bool> running_{false};
   std::thread engine_thread_;
+  std::atomic<std::thread::id> engine_thread_id_{};
+  MarketChannel* direct_ = nullptr;  // one of channels_, never dropping
   std::function<void()> on_thread_enter_;
   std::function<void()> on_thread_exit_;
   std::mutex error_mutex_;

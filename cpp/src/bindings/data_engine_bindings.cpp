@@ -237,7 +237,7 @@ class PyDataEngine {
     t.ts_ns = timestamp_argument(ts_ns);
     t.symbol_id = symbol_id(
         symbol, [&] { raise_violation(check_trades(&t.ts_ns, &t.price, &t.size, 1)); });
-    engine_->process_trade(t);
+    direct([&] { engine_->process_trade(t); });
   }
 
   void process_quote(py::handle symbol, py::handle bid, py::handle ask, py::handle bid_size,
@@ -252,7 +252,7 @@ class PyDataEngine {
     q.symbol_id = symbol_id(symbol, [&] {
       raise_violation(check_quotes(&q.ts_ns, &q.bid, &q.ask, &q.bid_size, &q.ask_size, 1));
     });
-    engine_->process_quote(q);
+    direct([&] { engine_->process_quote(q); });
   }
 
   std::size_t process_trades(py::handle symbol, py::handle ts_ns, py::handle price,
@@ -262,8 +262,10 @@ class PyDataEngine {
     const std::uint32_t id = symbol_id(symbol, [&] {
       raise_violation(check_trades(c.ts.data(), c.price.data(), c.size.data(), c.rows));
     });
-    engine_->process_trades(id, c.ts.data(), c.price.data(), c.size.data(), c.aggressor_data(),
-                            c.trade_id_data(), c.rows);
+    direct([&] {
+      engine_->process_trades(id, c.ts.data(), c.price.data(), c.size.data(), c.aggressor_data(),
+                              c.trade_id_data(), c.rows);
+    });
     return c.rows;
   }
 
@@ -272,8 +274,10 @@ class PyDataEngine {
     BusyGuard busy(busy_);
     const QuoteColumns q(ts_ns, bid, ask, bid_size, ask_size);
     const std::uint32_t id = symbol_id(symbol, [&] { q.validate(); });
-    engine_->process_quotes(id, q.ts.data(), q.bid.data(), q.ask.data(), q.bid_size.data(),
-                            q.ask_size.data(), q.rows);
+    direct([&] {
+      engine_->process_quotes(id, q.ts.data(), q.bid.data(), q.ask.data(), q.bid_size.data(),
+                              q.ask_size.data(), q.rows);
+    });
     return q.rows;
   }
 
@@ -394,6 +398,18 @@ class PyDataEngine {
   }
 
  private:
+  // A direct call while the engine thread runs only checks and queues the data, and may wait
+  // for room in the ring: the GIL is released so that the engine thread's handlers can run.
+  template <typename Call>
+  void direct(Call&& call) {
+    if (engine_->running() && !engine_->on_engine_thread()) {
+      py::gil_scoped_release release;
+      call();
+    } else {
+      call();
+    }
+  }
+
   std::unique_ptr<DataEngine> engine_;
   py::object cached_symbol_;
   std::uint32_t cached_id_ = 0;

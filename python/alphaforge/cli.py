@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from alphaforge import __version__
 from alphaforge.backtest import commands as backtest_commands
 from alphaforge.benchmarks import SUITES
+from alphaforge.replay import cli as replay_commands
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,6 +32,11 @@ def build_parser() -> argparse.ArgumentParser:
     backtest = commands.add_parser("backtest", help="backtest a Strategy subclass from a file")
     backtest_commands.add_backtest_arguments(backtest)
     backtest.set_defaults(handler=backtest_commands.run_backtest)
+    replay = commands.add_parser(
+        "replay-server", help="a local Binance Spot exchange replaying recorded data"
+    )
+    replay_commands.add_arguments(replay)
+    replay.set_defaults(handler=replay_commands.run)
     return parser
 
 

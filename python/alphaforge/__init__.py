@@ -2,6 +2,7 @@
 
 from alphaforge._core import __version__
 from alphaforge.backtest import BacktestEngine
+from alphaforge.optimize import optimize, walk_forward
 from alphaforge.strategy import Strategy
 
-__all__ = ["BacktestEngine", "Strategy", "__version__"]
+__all__ = ["BacktestEngine", "Strategy", "__version__", "optimize", "walk_forward"]

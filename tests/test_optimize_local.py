@@ -98,14 +98,16 @@ def test_each_row_is_the_backtest_of_its_parameters() -> None:
         "slow": int(result.results.loc[best, "slow"]),
     }
     assert result.best_value == result.results["sharpe"].max()
-    assert result.complete and result.retried == 0
+    assert result.complete
+    assert result.retried == 0
 
 
 def test_the_pool_gives_exactly_the_sequential_results() -> None:
     here = sweep()
     pooled = sweep(backend="local", workers=2)
     pd.testing.assert_frame_equal(here.results, pooled.results, check_exact=True)
-    assert pooled.best == here.best and pooled.backend == "local"
+    assert pooled.best == here.best
+    assert pooled.backend == "local"
 
 
 def test_a_catalog_uri_gives_the_same_results(tmp_path: Path) -> None:
@@ -158,7 +160,8 @@ def test_a_worker_killed_mid_backtest_loses_nothing(tmp_path: Path) -> None:
     result = sweep(strategy=Watched, params=params, backend="local", workers=2)
     killer.join()
     assert killed, "no worker was seen running"
-    assert result.retried == 1 and result.complete
+    assert result.retried == 1
+    assert result.complete
     reference = sweep(strategy=Watched, params=params)
     pd.testing.assert_frame_equal(result.results, reference.results, check_exact=True)
 
@@ -168,7 +171,8 @@ def test_a_set_that_always_kills_its_worker_ends_as_an_error_row() -> None:
     lost = result.errors
     assert lost[["fast", "slow"]].values.tolist() == [[20, 60]]
     assert lost["error"].iloc[0] == "WorkerLost: worker exit code -9 on all 3 attempts"
-    assert result.results["error"].isna().sum() == 5 and result.retried == 2
+    assert result.results["error"].isna().sum() == 5
+    assert result.retried == 2
 
 
 def test_the_pool_sends_the_bars_once_through_shared_memory() -> None:
@@ -180,7 +184,8 @@ def test_the_pool_sends_the_bars_once_through_shared_memory() -> None:
         assert len(pool._job_bytes) < 2_000  # what each worker receives: a block name
         outcomes: list[Any] = []
         pool.run([Task(0, {"fast": 10, "slow": 30})], outcomes.append)
-        assert outcomes[0].error is None and outcomes[0].metrics["trades"] > 0
+        assert outcomes[0].error is None
+        assert outcomes[0].metrics["trades"] > 0
     finally:
         pool.close()
 

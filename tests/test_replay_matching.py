@@ -9,11 +9,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from replay_helpers import StaticMarket, dec, exchange_on
 
 from alphaforge.replay.errors import BinanceError
 from alphaforge.replay.exchange import Exchange, ReplayedTrade
 from alphaforge.replay.params import Params
+from replay_helpers import StaticMarket, dec, exchange_on
 
 KEY = next(iter(exchange_on(StaticMarket({}, {}, None)).accounts))
 BIDS = {3943000: 100_000, 3942900: 200_000}
@@ -77,7 +77,8 @@ def test_market_buy_walks_the_levels_and_pays_commission_in_the_base_asset() -> 
         "BTC",
         False,
     )
-    assert trade["t"] == 1 and events[2]["t"] == 2
+    assert trade["t"] == 1
+    assert events[2]["t"] == 2
     assert [e["I"] for e in events[:3]] == [1, 2, 3]
 
 
@@ -110,7 +111,8 @@ def test_a_resting_limit_order_locks_funds_and_a_cancel_releases_them() -> None:
     canceled = exchange.cancel(
         KEY, Params({"symbol": "BTCUSDT", "orderId": order_id, "newClientOrderId": "undo-1"})
     )
-    assert canceled["status"] == "CANCELED" and canceled["clientOrderId"] == "undo-1"
+    assert canceled["status"] == "CANCELED"
+    assert canceled["clientOrderId"] == "undo-1"
     assert canceled["origClientOrderId"] == response["clientOrderId"]
     assert balance(exchange, "USDT") == (dec("100000"), 0)
     last = [e for e in events if e["e"] == "executionReport"][-1]
@@ -149,7 +151,8 @@ def test_limit_maker_that_would_take_is_rejected_and_changes_nothing() -> None:
     with pytest.raises(BinanceError) as error:
         place(exchange, side="BUY", type="LIMIT_MAKER", quantity="0.1", price="39431")
     assert (error.value.code, error.value.msg) == (-2010, "Order would immediately match and take.")
-    assert exchange.orders == {} and events == []
+    assert exchange.orders == {}
+    assert events == []
     maker = place(exchange, side="BUY", type="LIMIT_MAKER", quantity="0.1", price="39430.5")
     assert set(maker) == {"symbol", "orderId", "orderListId", "clientOrderId", "transactTime"}
     assert exchange.orders[maker["orderId"]].status == "NEW"  # type: ignore[index]
@@ -243,7 +246,8 @@ def test_bad_orders_get_binance_codes_and_change_nothing(
     assert error.value.code == code
     if msg is not None:
         assert error.value.msg == msg
-    assert exchange.orders == {} and events == []
+    assert exchange.orders == {}
+    assert events == []
     assert exchange.accounts[KEY].balances() == {"BTC": (1, 0), "USDT": (100000, 0)}
 
 
@@ -284,13 +288,14 @@ def test_a_quote_moving_through_a_resting_order_fills_it_at_its_price() -> None:
 
 
 def test_stop_loss_limit_waits_for_its_stop_and_refuses_one_that_would_trigger() -> None:
-    exchange, events = new_exchange()
+    exchange, _events = new_exchange()
     stop = {"side": "SELL", "type": "STOP_LOSS_LIMIT", "timeInForce": "GTC", "quantity": "0.1"}
     with pytest.raises(BinanceError) as error:
         place(exchange, stopPrice="39440", price="39439", **stop)
     assert (error.value.code, error.value.msg) == (-2010, "Stop price would trigger immediately.")
     order = place(exchange, stopPrice="39420", price="39419", newOrderRespType="RESULT", **stop)
-    assert order["status"] == "NEW" and balance(exchange, "BTC") == (dec("0.9"), dec("0.1"))
+    assert order["status"] == "NEW"
+    assert balance(exchange, "BTC") == (dec("0.9"), dec("0.1"))
     view = exchange.query(KEY, Params({"symbol": "BTCUSDT", "orderId": order["orderId"]}))
     assert (view["isWorking"], view["stopPrice"], view["workingTime"]) == (
         False,
@@ -319,4 +324,5 @@ def test_take_profit_buy_triggers_when_the_price_falls_to_its_stop() -> None:
         [(dict(BIDS), dict(ASKS)), ReplayedTrade(ticks=3942500, lots=1, seller=True)]
     )
     taken = exchange.orders[order["orderId"]]  # type: ignore[index]
-    assert taken.status == "FILLED" and taken.fills[0].price == dec("39431")
+    assert taken.status == "FILLED"
+    assert taken.fills[0].price == dec("39431")

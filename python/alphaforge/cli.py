@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from alphaforge import __version__
 from alphaforge.backtest import commands as backtest_commands
 from alphaforge.benchmarks import SUITES
+from alphaforge.optimize import commands as optimize_commands
 from alphaforge.replay import cli as replay_commands
 
 
@@ -37,11 +38,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     replay_commands.add_arguments(replay)
     replay.set_defaults(handler=replay_commands.run)
+    sweep = commands.add_parser("optimize", help="sweep or walk forward a strategy's parameters")
+    optimize_commands.add_arguments(sweep)
+    sweep.set_defaults(handler=optimize_commands.run)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
     args = build_parser().parse_args(argv)
-    args.handler(args)
-    return 0
+    return int(args.handler(args) or 0)

@@ -37,7 +37,7 @@ class StrategyRef:
             raise TypeError(f"strategy must be a Strategy subclass, got {strategy!r}")
         if _importable(strategy):
             return cls(strategy)
-        path = inspect.getsourcefile(strategy)
+        path = _source_file(strategy)
         if path is None or not Path(path).is_file():
             raise ValueError(
                 f"{strategy.__qualname__} is defined interactively and cannot reach worker "
@@ -73,6 +73,20 @@ def _importable(strategy: type) -> bool:
         return pickle.loads(pickle.dumps(strategy)) is strategy
     except (pickle.PicklingError, AttributeError, TypeError):
         return False
+
+
+def _source_file(strategy: type) -> str | None:
+    """The file defining `strategy`, also when its module was loaded from a path and never
+    registered in sys.modules (its methods' code still names the file)."""
+    module = sys.modules.get(strategy.__module__)
+    path = getattr(module, "__file__", None)
+    if isinstance(path, str):
+        return path
+    for value in vars(strategy).values():
+        code = getattr(value, "__code__", None)
+        if code is not None:
+            return str(code.co_filename)
+    return None
 
 
 def construct_strategy(cls: type[Strategy], symbol: str, params: dict[str, Any]) -> Strategy:

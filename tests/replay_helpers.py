@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import itertools
 import json
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -35,6 +36,13 @@ def run(test: Callable[[], Awaitable[None]]) -> Callable[[], None]:
 def config(**fields: Any) -> ReplayConfig:
     """A test configuration: a free port, and whatever the test sets."""
     return ReplayConfig(port=0, **fields)
+
+
+@contextlib.asynccontextmanager
+async def serving(**fields: Any) -> AsyncIterator[tuple[ReplayExchange, aiohttp.ClientSession]]:
+    """A running replay exchange with `fields` set, and a client session."""
+    async with ReplayExchange(config(**fields)) as exchange, aiohttp.ClientSession() as session:
+        yield exchange, session
 
 
 def sign(secret: str, payload: str) -> str:

@@ -7,4 +7,5 @@ SUITES: dict[str, str] = {
     "execution": "alphaforge.benchmarks.execution",
     "cache": "alphaforge.benchmarks.cache",
     "backtest": "alphaforge.benchmarks.backtest",
+    "sweep": "alphaforge.benchmarks.sweep",
 }

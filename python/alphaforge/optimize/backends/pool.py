@@ -49,6 +49,17 @@ def _worker_main(conn: Connection, job_bytes: bytes) -> None:
         conn.send((_DONE, run_task(job, task)))
 
 
+def _context() -> Any:
+    """Workers forked from a clean single-threaded server that has imported the engine once, so
+    a worker starts in milliseconds and safely whatever threads this process runs; spawn
+    where there is no fork server (Windows)."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    return context
+
+
 class _Worker:
     def __init__(self, context: Any, job_bytes: bytes) -> None:
         self.conn, child = context.Pipe()
@@ -94,8 +105,7 @@ class LocalPoolBackend:
         except Exception as error:
             self._free_block()
             raise TypeError(f"the sweep cannot be sent to worker processes: {error}") from error
-        # spawn: a clean interpreter per worker, safe whatever threads this process runs.
-        self._context = multiprocessing.get_context("spawn")
+        self._context = _context()
         self._pool = [_Worker(self._context, self._job_bytes) for _ in range(count)]
         self._early_deaths = 0
 

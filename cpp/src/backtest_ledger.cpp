@@ -197,8 +197,7 @@ void BacktestLedger::deliver(const std::vector<std::uint64_t>& ids, std::size_t 
 }
 
 void BacktestLedger::record_equity(std::int64_t ts) {
-  const AccountState account = engine_.account();
-  equity_.push_back(EquityPoint{ts, account.cash, account.equity});
+  equity_.push_back(EquityPoint{ts, engine_.cash(), engine_.equity()});
 }
 
 }  // namespace alphaforge

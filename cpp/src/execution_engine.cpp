@@ -697,10 +697,13 @@ void ExecutionEngine::update_price(std::string_view symbol, double price) {
   traded_low_ = ticks;
   traded_high_ = ticks;
   // A trade at `price` reaches every resting buy at or above it and every sell at or below.
-  book_fills_.clear();
-  m.book.sweep(OrderSide::kBuy, ticks, kMarketTaker, book_fills_);
-  m.book.sweep(OrderSide::kSell, ticks, kMarketTaker, book_fills_);
-  apply_book_fills(m);
+  // (A backtest's orders wait in its replay, not here: its marks skip the empty book.)
+  if (m.book.order_count() != 0) {
+    book_fills_.clear();
+    m.book.sweep(OrderSide::kBuy, ticks, kMarketTaker, book_fills_);
+    m.book.sweep(OrderSide::kSell, ticks, kMarketTaker, book_fills_);
+    apply_book_fills(m);
+  }
   fire_stops(m, traded_low_, traded_high_);
   liquidate_if_margin_call();
   dispatch();
@@ -778,6 +781,12 @@ std::optional<double> ExecutionEngine::mark_price(std::uint32_t symbol) const {
 std::optional<double> ExecutionEngine::mark_price(std::string_view symbol) const {
   const Market* m = find_market(symbol);
   return m == nullptr ? std::nullopt : mark_price(m->index);
+}
+
+double ExecutionEngine::cash() const {
+  if (account_.type != AccountType::kSpot) return cash_;
+  const auto it = balances_.find(account_.currency);
+  return it == balances_.end() ? 0.0 : it->second.total;
 }
 
 AccountState ExecutionEngine::account() const {

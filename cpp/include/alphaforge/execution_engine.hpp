@@ -194,6 +194,9 @@ class ExecutionEngine {
   // Last trade, else the mid of the quote; nothing for an unknown symbol or one without prices.
   std::optional<double> mark_price(std::string_view symbol) const;
   AccountState account() const;
+  // The parts of account() an equity curve needs, without the rest.
+  double cash() const;
+  double equity() const;
   const AccountConfig& account_config() const noexcept { return account_; }
   // Spot accounts: the balance of each asset, sorted by name (empty for other accounts).
   std::vector<std::pair<std::string, AssetBalance>> balances() const;
@@ -250,7 +253,6 @@ class ExecutionEngine {
   double reservation(const Market& m, const Order& order) const;
   const FeeSchedule& fees_for(const Market& m) const noexcept;
   double margin_used() const;
-  double equity() const;
   double asset_value(std::string_view asset) const;
   AssetBalance& asset(const std::string& name);
   void book_cash(const Market& m, OrderSide side, Lots qty, double price, double fee);

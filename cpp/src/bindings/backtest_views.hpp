@@ -88,10 +88,83 @@ inline pybind11::tuple order_tuple(const OrderRecord& o, const std::vector<std::
                         o.strategy, o.reject_reason, to_string(o.tif), o.reduce_only, "");
 }
 
-inline pybind11::list fill_list(const std::vector<BacktestFill>& fills,
-                                const std::vector<std::string>& symbols) {
-  pybind11::list out;
-  for (const BacktestFill& f : fills) out.append(fill_tuple(f, symbols));
+// A numpy column of `n` values of type T, filled by `value(i)`.
+template <typename T, typename Value>
+pybind11::array_t<T> numeric_column(std::size_t n, Value&& value) {
+  pybind11::array_t<T> out(static_cast<pybind11::ssize_t>(n));
+  T* data = out.mutable_data();
+  for (std::size_t i = 0; i < n; ++i) data[i] = value(i);
+  return out;
+}
+
+// A list column of `n` Python objects made by `value(i)`.
+template <typename Value>
+pybind11::list object_column(std::size_t n, Value&& value) {
+  pybind11::list out(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    PyList_SET_ITEM(out.ptr(), static_cast<Py_ssize_t>(i), value(i).release().ptr());
+  }
+  return out;
+}
+
+// The fills as columns named as alphaforge.records.FillRecord's fields: a DataFrame in one step.
+inline pybind11::dict fill_columns(const std::vector<BacktestFill>& fills,
+                                   const std::vector<std::string>& symbols) {
+  namespace py = pybind11;
+  const std::size_t n = fills.size();
+  std::vector<py::str> names(symbols.begin(), symbols.end());
+  const py::str sides[2] = {py::str("BUY"), py::str("SELL")};
+  const py::str liquidity[2] = {py::str("MAKER"), py::str("TAKER")};
+  py::dict out;
+  out["ts"] = numeric_column<std::int64_t>(n, [&](std::size_t i) { return fills[i].ts_ns; });
+  out["symbol"] = object_column(n, [&](std::size_t i) { return names[fills[i].symbol]; });
+  out["side"] = object_column(
+      n, [&](std::size_t i) { return sides[static_cast<std::size_t>(fills[i].side)]; });
+  out["qty"] = numeric_column<double>(n, [&](std::size_t i) { return fills[i].qty; });
+  out["price"] = numeric_column<double>(n, [&](std::size_t i) { return fills[i].price; });
+  out["fee"] = numeric_column<double>(n, [&](std::size_t i) { return fills[i].fee; });
+  out["order_id"] = numeric_column<std::uint64_t>(n, [&](std::size_t i) { return fills[i].order_id; });
+  out["strategy"] = object_column(n, [&](std::size_t i) { return py::str(fills[i].strategy); });
+  out["liquidity"] = object_column(n, [&](std::size_t i) {
+    return liquidity[static_cast<std::size_t>(fills[i].liquidity)];
+  });
+  out["trade_id"] = numeric_column<std::uint64_t>(n, [&](std::size_t i) { return fills[i].trade_id; });
+  return out;
+}
+
+// The orders as columns named as alphaforge.records.OrderRecord's fields.
+inline pybind11::dict order_columns(const BacktestLedger& ledger) {
+  namespace py = pybind11;
+  std::vector<OrderRecord> orders;
+  orders.reserve(ledger.order_count());
+  for (std::uint64_t id = 1; id <= ledger.order_count(); ++id) {
+    orders.push_back(ledger.order_record(id));
+  }
+  const std::size_t n = orders.size();
+  std::vector<py::str> names(ledger.symbols().begin(), ledger.symbols().end());
+  const auto optional = [](const std::optional<double>& value) {
+    return value ? py::object(py::float_(*value)) : py::object(py::none());
+  };
+  const auto text = [](std::string_view value) { return py::str(value.data(), value.size()); };
+  py::dict out;
+  out["order_id"] = numeric_column<std::uint64_t>(n, [&](std::size_t i) { return orders[i].id; });
+  out["ts"] = numeric_column<std::int64_t>(n, [&](std::size_t i) { return orders[i].ts_ns; });
+  out["symbol"] = object_column(n, [&](std::size_t i) { return names[orders[i].symbol]; });
+  out["side"] = object_column(n, [&](std::size_t i) { return text(to_string(orders[i].side)); });
+  out["type"] = object_column(n, [&](std::size_t i) { return text(to_string(orders[i].type)); });
+  out["qty"] = numeric_column<double>(n, [&](std::size_t i) { return orders[i].quantity; });
+  out["price"] = object_column(n, [&](std::size_t i) { return optional(orders[i].price); });
+  out["stop_price"] = object_column(n, [&](std::size_t i) { return optional(orders[i].stop_price); });
+  out["status"] = object_column(n, [&](std::size_t i) { return text(to_string(orders[i].status)); });
+  out["filled_qty"] = numeric_column<double>(n, [&](std::size_t i) { return orders[i].filled; });
+  out["avg_fill_price"] = object_column(n, [&](std::size_t i) {
+    return orders[i].filled > 0.0 ? optional(orders[i].avg_fill_price) : py::object(py::none());
+  });
+  out["strategy"] = object_column(n, [&](std::size_t i) { return py::str(orders[i].strategy); });
+  out["reject_reason"] = object_column(n, [&](std::size_t i) { return py::str(orders[i].reject_reason); });
+  out["time_in_force"] = object_column(n, [&](std::size_t i) { return text(to_string(orders[i].tif)); });
+  out["reduce_only"] = numeric_column<bool>(n, [&](std::size_t i) { return orders[i].reduce_only; });
+  out["client_order_id"] = object_column(n, [](std::size_t) { return py::str(""); });
   return out;
 }
 
@@ -99,14 +172,6 @@ inline pybind11::list order_list(const BacktestLedger& ledger,
                                  const std::vector<std::uint64_t>& ids) {
   pybind11::list out;
   for (const std::uint64_t id : ids) out.append(order_tuple(ledger.order_record(id), ledger.symbols()));
-  return out;
-}
-
-inline pybind11::list order_list(const BacktestLedger& ledger) {
-  pybind11::list out;
-  for (std::uint64_t id = 1; id <= ledger.order_count(); ++id) {
-    out.append(order_tuple(ledger.order_record(id), ledger.symbols()));
-  }
   return out;
 }
 

@@ -47,11 +47,12 @@ void def_ledger_methods(pybind11::class_<Binding>& cls, const char* submit_doc,
           "now", [](const Binding& b) { return b.core().now_ns(); },
           "The current timestamp, nanoseconds since the epoch.")
       .def(
-          "fills",
-          [](const Binding& b) { return fill_list(b.core().fills(), b.core().symbols()); },
-          "Fills as tuples.")
+          "fill_columns",
+          [](const Binding& b) { return fill_columns(b.core().fills(), b.core().symbols()); },
+          "Fills as columns, a dict of arrays and lists.")
       .def(
-          "orders", [](const Binding& b) { return order_list(b.core()); }, "Orders as tuples.")
+          "order_columns", [](const Binding& b) { return order_columns(b.core()); },
+          "Orders as columns, a dict of arrays and lists.")
       .def(
           "open_orders",
           [](const Binding& b, const std::string& strategy) {

@@ -62,7 +62,7 @@ def _utc_timestamp(ns: int) -> pd.Timestamp:
 
 
 def _utc_times(ns: Any) -> pd.DatetimeIndex:
-    return pd.DatetimeIndex(pd.to_datetime(np.asarray(ns, dtype=np.int64), unit="ns", utc=True))
+    return pd.DatetimeIndex(np.asarray(ns, dtype=np.int64).view("datetime64[ns]"), tz="UTC")
 
 
 class BacktestEngine:
@@ -145,6 +145,8 @@ class BacktestEngine:
         self._account = account
         self._ran = False
         self._owners: dict[int, str] = {}
+        self._fill_handlers: dict[str, Callable[[Any], None]] = {}
+        self._order_handlers: dict[str, Callable[[Any], None]] = {}
 
     def add_instrument(
         self,
@@ -258,7 +260,14 @@ class BacktestEngine:
         self._ran = True
         for strategy in self._strategies.values():
             strategy.on_start()
-        self._core().run(on_fill=self._dispatch_fill, on_order=self._dispatch_order)
+        # Records are made only for the strategies that handle them: a strategy without
+        # on_fill or on_order_update costs nothing per fill.
+        self._fill_handlers = _overridden(self._strategies, "on_fill")
+        self._order_handlers = _overridden(self._strategies, "on_order_update")
+        self._core().run(
+            on_fill=self._dispatch_fill if self._fill_handlers else None,
+            on_order=self._dispatch_order if self._order_handlers else None,
+        )
         for strategy in self._strategies.values():
             strategy.on_stop()
         return self.frames()
@@ -266,9 +275,9 @@ class BacktestEngine:
     def frames(self) -> dict[str, pd.DataFrame]:
         """The fills, orders, positions and equity of the run so far."""
         core = self._core()
-        fills = pd.DataFrame(core.fills(), columns=list(_FILL_FIELDS))
+        fills = pd.DataFrame(core.fill_columns(), columns=list(_FILL_FIELDS))
         fills["ts"] = _utc_times(fills["ts"])
-        orders = pd.DataFrame(core.orders(), columns=list(_ORDER_FIELDS))
+        orders = pd.DataFrame(core.order_columns(), columns=list(_ORDER_FIELDS))
         orders["ts"] = _utc_times(orders["ts"])
         positions = pd.DataFrame(core.positions(), columns=list(POSITION_COLUMNS))
         ts, cash, equity = core.equity()
@@ -397,12 +406,24 @@ class BacktestEngine:
         return {self._currency: Balance(state.buying_power, state.cash - state.buying_power)}
 
     def _dispatch_fill(self, fill: tuple[Any, ...]) -> None:
-        record = FillRecord(_utc_timestamp(fill[0]), *fill[1:])
-        self._strategies[record.strategy].on_fill(record)
+        handler = self._fill_handlers.get(fill[7])
+        if handler is not None:
+            handler(FillRecord(_utc_timestamp(fill[0]), *fill[1:]))
 
     def _dispatch_order(self, order: tuple[Any, ...]) -> None:
-        record = _order_record(order)
-        self._strategies[record.strategy].on_order_update(record)
+        handler = self._order_handlers.get(order[11])
+        if handler is not None:
+            handler(_order_record(order))
+
+
+def _overridden(strategies: dict[str, Strategy], name: str) -> dict[str, Callable[[Any], None]]:
+    """The `name` handlers of the strategies whose class overrides Strategy's no-op."""
+    default = getattr(Strategy, name)
+    return {
+        key: getattr(strategy, name)
+        for key, strategy in strategies.items()
+        if getattr(type(strategy), name) is not default
+    }
 
 
 def _order_record(order: tuple[Any, ...]) -> OrderRecord:

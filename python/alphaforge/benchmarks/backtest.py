@@ -15,10 +15,12 @@ from rich.console import Console
 
 from alphaforge.backtest.engine import BacktestEngine
 from alphaforge.backtest.sma_cross import SmaCross, TradeSmaCross
-from alphaforge.benchmarks import backtrader_peer, nautilus_peer, vectorbt_peer
+from alphaforge.benchmarks import backtrader_peer, nautilus_peer, strategy_floor, vectorbt_peer
 from alphaforge.benchmarks.report import interleaved_rounds, make_console, print_comparison
 
 OURS = "alphaforge"
+# The same on_bar in a plain Python loop over the same closes: the strategy's own time.
+FLOOR = "floor (on_bar alone)"
 FAST, SLOW = 10, 30
 ON_BARS = "SMA on 1-min bars"
 ON_BUILT_BARS = "SMA on 1-min bars built from trades"
@@ -68,6 +70,11 @@ def _alphaforge_bars(bars: pd.DataFrame) -> float:
     started = time.perf_counter()
     engine.run_frames()
     return len(bars) / (time.perf_counter() - started)
+
+
+def _floor_bars(bars: pd.DataFrame) -> float:
+    strategy = SmaCross("SYN", FAST, SLOW, size=1)
+    return strategy_floor.bars_per_second(strategy, bars["close"].tolist())
 
 
 def _alphaforge_ticks(trades: pd.DataFrame, every_trade: bool) -> float:
@@ -121,6 +128,7 @@ def run(args: argparse.Namespace) -> None:
     peer_trades = trades.iloc[: min(args.peer_ticks, args.ticks)]
     workloads: list[Workload] = [
         (ON_BARS, OURS, "bars/s", partial(_alphaforge_bars, bars)),
+        (ON_BARS, FLOOR, "bars/s", partial(_floor_bars, bars)),
         (ON_BUILT_BARS, OURS, "trades/s", partial(_alphaforge_ticks, trades, False)),
         (ON_TRADES, OURS, "trades/s", partial(_alphaforge_ticks, trades, True)),
     ]

@@ -46,6 +46,10 @@ async def test_public_endpoints_and_their_weights() -> None:
         assert headers["X-MBX-USED-WEIGHT-1M"] == "77"
         _, trades, _ = await rest.public("GET", "/api/v3/trades", symbol="BTCUSDT", limit=3)
         assert [t["id"] for t in trades] == [553289557, 553289558, 553289559]
+        _, aggs, _ = await rest.public("GET", "/api/v3/aggTrades", symbol="BTCUSDT", limit=2)
+        assert aggs[-1]["l"] == trades[-1]["id"]
+        assert aggs[-1]["a"] == aggs[-2]["a"] + 1
+        assert set(aggs[0]) == {"a", "p", "q", "f", "l", "T", "m", "M"}
         _, ticker, _ = await rest.public("GET", "/api/v3/ticker/bookTicker", symbol="BTCUSDT")
         assert (ticker["bidPrice"], ticker["askPrice"]) == (
             depth["bids"][0][0],
@@ -170,9 +174,10 @@ def test_signed_requests_are_checked(change: str, status: int, code: int) -> Non
 
 @run
 async def test_duplicate_parameters_are_refused() -> None:
-    async with serving(**STILL) as (exchange, session), session.get(
-        exchange.rest_url + "/api/v3/depth?symbol=BTCUSDT&symbol=BTCUSDT"
-    ) as response:
+    async with (
+        serving(**STILL) as (exchange, session),
+        session.get(exchange.rest_url + "/api/v3/depth?symbol=BTCUSDT&symbol=BTCUSDT") as response,
+    ):
         assert response.status == 400
         assert (await response.json())["code"] == -1101
 

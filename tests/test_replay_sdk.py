@@ -3,26 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from typing import Any
 
 import pytest
-
-from alphaforge.replay import ReplayConfig, ReplayExchange
-
-pytest.importorskip("binance_sdk_spot")
-# The SDK's WebSocket API client still passes aiohttp a float timeout; that is its warning.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:parameter 'timeout' of type 'float' is deprecated:DeprecationWarning"
-)
-
-import itertools
-
 from binance_common.configuration import (
     ConfigurationRestAPI,
     ConfigurationWebSocketAPI,
     ConfigurationWebSocketStreams,
 )
 from binance_sdk_spot.spot import Spot
+
+from alphaforge.replay import ReplayConfig, ReplayExchange
+
+# The SDK's WebSocket API client still passes aiohttp a float timeout; that is its warning.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:parameter 'timeout' of type 'float' is deprecated:DeprecationWarning"
+)
 
 
 def client(exchange: ReplayExchange) -> Spot:

@@ -88,7 +88,11 @@ def config_from(args: argparse.Namespace) -> ReplayConfig:
 
 def run(args: argparse.Namespace) -> None:
     """Serve until SIGTERM or SIGINT, then close every connection and exit."""
-    asyncio.run(serve(config_from(args)))
+    try:
+        config = config_from(args)
+    except ValueError as error:
+        raise SystemExit(f"alphaforge replay-server: {error}") from None
+    asyncio.run(serve(config))
 
 
 async def serve(config: ReplayConfig) -> None:

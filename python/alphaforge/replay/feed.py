@@ -20,7 +20,7 @@ import numpy.typing as npt
 from alphaforge.replay.connection import Connection, ws_frame
 from alphaforge.replay.depth import Book
 from alphaforge.replay.exchange import Exchange, MarketEvent, ReplayedTrade
-from alphaforge.replay.frames import StreamBook
+from alphaforge.replay.frames import FIRST_AGG_ID, UNITS, StreamBook, units_text
 
 BATCH_EVENTS = 512  # market events per step at speed 0
 _IDLE_WAKE_S = 0.05  # longest sleep at speed > 0, so a new subscriber is served promptly
@@ -115,6 +115,34 @@ class Feed:
                 for i in range(start, end)
             ]
             loop, end = loop - 1, len(market.price)
+        return out
+
+    def recent_agg_trades(self, limit: int) -> list[dict[str, object]]:
+        """Up to `limit` latest aggTrades as GET /api/v3/aggTrades shows them, oldest first."""
+        market = self.streams.market
+        firsts, lasts = self.streams.aggregates()
+        out: list[dict[str, object]] = []
+        loop, done = self.loop, int(np.searchsorted(lasts, self.next_trade - 1, "right"))
+        while len(out) < limit and loop >= 0:
+            shift_ms = self.streams.loop_shift_ms(loop)
+            shift_id = loop * market.trade_id_span
+            start = max(0, done - (limit - len(out)))
+            out[:0] = [
+                {
+                    "a": FIRST_AGG_ID + g + loop * len(firsts),
+                    "p": units_text(round(float(market.price[firsts[g]]) * UNITS)),
+                    "q": units_text(
+                        sum(round(float(q) * UNITS) for q in market.qty[firsts[g] : lasts[g] + 1])
+                    ),
+                    "f": int(market.trade_id[firsts[g]]) + shift_id,
+                    "l": int(market.trade_id[lasts[g]]) + shift_id,
+                    "T": int(market.trade_ms[firsts[g]]) + shift_ms,
+                    "m": bool(market.buyer_maker[firsts[g]]),
+                    "M": True,
+                }
+                for g in range(start, done)
+            ]
+            loop, done = loop - 1, len(firsts)
         return out
 
     # Subscriptions.

@@ -127,6 +127,10 @@ class StreamBook:
         )
         return self._tables[key].render(shifts)
 
+    def aggregates(self) -> tuple[list[int], list[int]]:
+        """First and last trade index of each aggTrade of a loop (its id is FIRST_AGG_ID + i)."""
+        return self._agg_first, self._agg_last
+
     def loop_shift_ms(self, k: int) -> int:
         """How far loop `k`'s times are from the record's."""
         return self.offset_ms + k * self.period_ms

@@ -100,6 +100,11 @@ def _trades(ctx: Context, key: str, params: Params) -> object:
     ]
 
 
+def _agg_trades(ctx: Context, key: str, params: Params) -> object:
+    _symbol(ctx, params)
+    return ctx.feed.recent_agg_trades(params.limit(500, 1000))
+
+
 def _book_ticker(ctx: Context, key: str, params: Params) -> object:
     ticker = info.book_ticker(
         ctx.exchange.symbol, ctx.feed.book(), ctx.exchange.tick, ctx.exchange.step
@@ -155,6 +160,7 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("GET", "/api/v3/exchangeInfo"): Endpoint(_exchange_info, _fixed(20)),
     ("GET", "/api/v3/depth"): Endpoint(_depth, _depth_weight),
     ("GET", "/api/v3/trades"): Endpoint(_trades, _fixed(25)),
+    ("GET", "/api/v3/aggTrades"): Endpoint(_agg_trades, _fixed(4)),
     ("GET", "/api/v3/ticker/bookTicker"): Endpoint(_book_ticker, _symbol_weight(2, 4)),
     ("GET", "/api/v3/ticker/price"): Endpoint(_price, _symbol_weight(2, 4)),
     ("POST", "/api/v3/order"): Endpoint(

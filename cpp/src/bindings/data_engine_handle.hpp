@@ -12,4 +12,7 @@ namespace alphaforge::bindings {
 // (py::keep_alive, or hold the py::object) for as long as the reference is used.
 DataEngine& data_engine_of(pybind11::handle engine);
 
+// The data engine inside a Python alphaforge._core.live.LiveFeed, or null for another object.
+const DataEngine* live_feed_data(pybind11::handle feed);
+
 }  // namespace alphaforge::bindings

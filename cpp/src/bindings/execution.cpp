@@ -255,6 +255,7 @@ class PyPriceSource : public PriceSource {
 
  private:
   static const DataEngine* native_engine(py::handle source) {
+    if (const DataEngine* live = live_feed_data(source)) return live;
     try {
       return &data_engine_of(source);
     } catch (const py::type_error&) {

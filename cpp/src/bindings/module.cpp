@@ -19,6 +19,8 @@ PYBIND11_MODULE(_core, m) {
   auto backtest = m.def_submodule("backtest", "Bar replay with backtrader's fill conventions");
   alphaforge::bindings::register_backtest(backtest);
   alphaforge::bindings::register_tick_backtest(backtest);
+  auto live = m.def_submodule("live", "The live node's market-data path and paper venue");
+  alphaforge::bindings::register_live(live);
 
   auto bench = m.def_submodule("bench", "Native workloads behind `alphaforge bench`");
   alphaforge::bindings::register_bench(bench);

@@ -14,5 +14,6 @@ void register_execution(pybind11::module_& m);
 void register_cache(pybind11::module_& m);
 void register_backtest(pybind11::module_& m);
 void register_tick_backtest(pybind11::module_& m);
+void register_live(pybind11::module_& m);
 
 }  // namespace alphaforge::bindings

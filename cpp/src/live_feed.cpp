@@ -56,8 +56,9 @@ void LiveFeed::watch_quotes(std::uint32_t symbol) { flags(watch_quotes_, symbol)
 
 template <typename Apply>
 std::uint64_t LiveFeed::begin_event(std::int64_t ts_ns, Apply&& apply) {
-  // Bar handlers run inside `apply`, on the new event; bad data throws from it before anything
-  // is applied, and the feed is left as it was.
+  // Bar handlers run inside `apply`, on the new event. Bad data throws std::invalid_argument
+  // before anything is applied: the feed is left as it was. A handler's error leaves the
+  // event applied, and counted.
   const std::uint64_t seq = seq_++;
   const std::int64_t before = now_;
   now_ = ts_ns;
@@ -65,9 +66,13 @@ std::uint64_t LiveFeed::begin_event(std::int64_t ts_ns, Apply&& apply) {
   handling_ = true;
   try {
     apply();
-  } catch (...) {
+  } catch (const std::invalid_argument&) {
     --seq_;
     now_ = before;
+    seen_ = true;
+    handling_ = false;
+    throw;
+  } catch (...) {
     seen_ = true;
     handling_ = false;
     throw;

@@ -26,6 +26,28 @@ struct Subscribers {
   std::vector<py::object> handlers;
 };
 
+// Calls every handler with `view` even when one raises, so one strategy's error never keeps
+// an event from the others; the first error is raised once all have run.
+void call_all(const std::vector<py::object>& handlers, py::handle view) {
+  PyObject* type = nullptr;
+  PyObject* value = nullptr;
+  PyObject* traceback = nullptr;
+  for (const py::object& handler : handlers) {
+    PyObject* out = PyObject_CallOneArg(handler.ptr(), view.ptr());
+    if (out != nullptr) {
+      Py_DECREF(out);
+    } else if (type == nullptr) {
+      PyErr_Fetch(&type, &value, &traceback);
+    } else {
+      PyErr_WriteUnraisable(handler.ptr());  // a second error in one event: reported, not lost
+    }
+  }
+  if (type != nullptr) {
+    PyErr_Restore(type, value, traceback);
+    throw py::error_already_set();
+  }
+}
+
 class PyLiveFeed {
  public:
   explicit PyLiveFeed(std::optional<std::int64_t> paper_latency_ns) : feed_(paper_latency_ns) {
@@ -33,12 +55,12 @@ class PyLiveFeed {
         [this](const TradeTick& t) {
           Subscribers& subs = trades_[t.symbol_id];
           next_record<TradeTick>(subs.view, new_trade_view) = t;
-          call_each(subs.handlers, subs.view);
+          call_all(subs.handlers, subs.view);
         },
         [this](const QuoteTick& q) {
           Subscribers& subs = quotes_[q.symbol_id];
           next_record<QuoteTick>(subs.view, new_quote_view) = q;
-          call_each(subs.handlers, subs.view);
+          call_all(subs.handlers, subs.view);
         },
         [this](const MatchEvent& m) { deliver_match(m); });
   }

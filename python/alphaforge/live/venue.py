@@ -9,7 +9,7 @@ that loop, one call at a time, in the order the venue produced the events.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     import aiohttp
@@ -174,6 +174,16 @@ class VenueListener(Protocol):
 
     def on_error(self, source: str, error: str) -> None:
         """A message that could not be parsed or a request that failed: counted, not fatal."""
+        ...
+
+
+@runtime_checkable
+class LocalExecution(Protocol):
+    """A venue inside the process (the paper venue) answers a submit at once: the node places
+    the order before the next market event reaches it, as the tick backtest does."""
+
+    def submit_now(self, intent: OrderIntent) -> SubmitResult:
+        """Place an order and answer at once."""
         ...
 
 

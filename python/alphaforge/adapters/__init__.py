@@ -1,0 +1,1 @@
+"""Venue adapters: each speaks one exchange's wire protocol to the live node."""

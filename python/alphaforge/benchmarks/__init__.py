@@ -8,4 +8,5 @@ SUITES: dict[str, str] = {
     "cache": "alphaforge.benchmarks.cache",
     "backtest": "alphaforge.benchmarks.backtest",
     "sweep": "alphaforge.benchmarks.sweep",
+    "replay": "alphaforge.benchmarks.replay",
 }

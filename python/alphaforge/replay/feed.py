@@ -22,7 +22,7 @@ from alphaforge.replay.depth import Book
 from alphaforge.replay.exchange import Exchange, MarketEvent, ReplayedTrade
 from alphaforge.replay.frames import FIRST_AGG_ID, UNITS, StreamBook, units_text
 
-BATCH_EVENTS = 512  # market events per step at speed 0
+BATCH_EVENTS = 4096  # market events per step at speed 0
 _IDLE_WAKE_S = 0.05  # longest sleep at speed > 0, so a new subscriber is served promptly
 
 
@@ -66,9 +66,8 @@ class Feed:
         self._changed = asyncio.Event()
         self._events = np.sort(np.concatenate([market.trade_ms, market.quote_ms]))
         self._next_event = 0
-        self._cache: dict[
-            tuple[str, int], tuple[npt.NDArray[np.int64], list[bytes], list[bytes], list[bytes]]
-        ] = {}
+        self._cache: dict[tuple[str, int], tuple[npt.NDArray[np.int64], list[bytes]]] = {}
+        self._framed_cache: dict[tuple[str, int, bool], list[bytes]] = {}
         self._positions: dict[str, int] = {}
 
     # What the exchange reads of the market.
@@ -215,6 +214,7 @@ class Feed:
         self.next_trade = self.next_quote = self._next_event = 0
         self._positions = dict.fromkeys(self._positions, 0)
         self._cache = {k: v for k, v in self._cache.items() if k[1] >= self.loop}
+        self._framed_cache = {k: v for k, v in self._framed_cache.items() if k[1] >= self.loop}
 
     def _next_due(self) -> int:
         market = self.streams.market
@@ -284,8 +284,8 @@ class Feed:
             span = due.get(stream)
             if span is None:
                 continue
-            times, _, raw, combined = self._frames(stream, self.loop)
-            frames = (combined if subscriber.combined else raw)[span[0] : span[1]]
+            times = self._frames(stream, self.loop)[0]
+            frames = self._framed(stream, self.loop, subscriber.combined)[span[0] : span[1]]
             if self.gap_every and _is_diff(stream):
                 frames = self._with_gaps(subscriber, frames)
             parts.append((times[span[0] : span[1]].tolist(), frames))
@@ -294,7 +294,7 @@ class Feed:
         elif parts:
             merged = heapq.merge(
                 *(
-                    zip(t, range(len(f)), [n] * len(f), f, strict=True)
+                    zip(t, [n] * len(f), range(len(f)), f, strict=True)
                     for n, (t, f) in enumerate(parts)
                 )
             )
@@ -308,20 +308,28 @@ class Feed:
                 kept.append(frame)
         return kept
 
-    def _frames(
-        self, stream: str, k: int
-    ) -> tuple[npt.NDArray[np.int64], list[bytes], list[bytes], list[bytes]]:
-        """Times, payloads, raw frames and combined frames of `stream` in loop `k`."""
+    def _frames(self, stream: str, k: int) -> tuple[npt.NDArray[np.int64], list[bytes]]:
+        """Times and raw JSON payloads of `stream` in loop `k`."""
         key = (stream, k)
         cached = self._cache.get(key)
         if cached is None:
-            times, payloads = self.streams.loop(stream, k)
-            head = b'{"stream":"' + stream.encode() + b'","data":'
-            raw = [ws_frame(p) for p in payloads]
-            combined = [ws_frame(head + p + b"}") for p in payloads]
-            cached = (times, payloads, raw, combined)
+            cached = self.streams.loop(stream, k)
             self._cache[key] = cached
         return cached
+
+    def _framed(self, stream: str, k: int, combined: bool) -> list[bytes]:
+        """The WebSocket frames of `stream` in loop `k`, raw or in the combined envelope."""
+        key = (stream, k, combined)
+        framed = self._framed_cache.get(key)
+        if framed is None:
+            payloads = self._frames(stream, k)[1]
+            if combined:
+                head = b'{"stream":"' + stream.encode() + b'","data":'
+                framed = [ws_frame(head + p + b"}") for p in payloads]
+            else:
+                framed = [ws_frame(p) for p in payloads]
+            self._framed_cache[key] = framed
+        return framed
 
 
 def _is_diff(stream: str) -> bool:

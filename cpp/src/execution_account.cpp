@@ -305,9 +305,17 @@ void ExecutionEngine::set_balance(const std::string& name, double total, double 
     throw std::invalid_argument("balance of " + name + " needs 0 <= locked <= total, got total " +
                                 to_decimal(total) + " and locked " + to_decimal(locked));
   }
+  // The venue's locked amount includes what the engine's own open orders lock; keep at least
+  // that much locked, so that their fills release what they reserved and no more.
+  double own = 0.0;
+  for (const std::uint64_t id : open_ids_) {
+    const Order& o = orders_[id - 1];
+    const Instrument& inst = markets_[o.symbol]->instrument;
+    if ((o.side == OrderSide::kBuy ? inst.quote() : inst.base()) == name) own += reserved_[id - 1];
+  }
   AssetBalance& b = asset(name);
   b.total = total;
-  b.locked = locked;
+  b.locked = std::max(locked, own);
   if (name == account_.currency) cash_ = total;
 }
 

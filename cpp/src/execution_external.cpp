@@ -24,10 +24,12 @@ Order& external_order(std::vector<Order>& orders, std::uint64_t id) {
 
 }  // namespace
 
-std::uint64_t ExecutionEngine::submit_external(const OrderRequest& request, bool acknowledged) {
+std::uint64_t ExecutionEngine::submit_external(const OrderRequest& request, bool acknowledged,
+                                               bool restored) {
   SubmitMode mode;
   mode.external = true;
   mode.acknowledged = acknowledged;
+  mode.forced = restored;
   return submit_order(request, mode);
 }
 

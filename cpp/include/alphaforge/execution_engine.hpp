@@ -139,8 +139,10 @@ class ExecutionEngine {
 
   // External venue: checked like submit() (bad input throws; a risk or account refusal makes it
   // REJECTED), then held open without matching: ACCEPTED when `acknowledged`, else SUBMITTED
-  // until the venue's report.
-  std::uint64_t submit_external(const OrderRequest& request, bool acknowledged);
+  // until the venue's report. `restored` re-enters an order the venue already holds (a restart
+  // rebuilding its books from a journal): no risk or account check, since it passed them once.
+  std::uint64_t submit_external(const OrderRequest& request, bool acknowledged,
+                                bool restored = false);
   // A status the venue reports for an external order (ACCEPTED, CANCELED, EXPIRED, REJECTED).
   // False, counted in stale_reports, when the order has already moved past it.
   bool apply_status(std::uint64_t id, OrderStatus status, std::string reason = {});
@@ -200,7 +202,8 @@ class ExecutionEngine {
   const AccountConfig& account_config() const noexcept { return account_; }
   // Spot accounts: the balance of each asset, sorted by name (empty for other accounts).
   std::vector<std::pair<std::string, AssetBalance>> balances() const;
-  // Sets an asset's balance as a venue reports it (live spot accounts follow the exchange).
+  // Sets an asset's balance as a venue reports it (live spot accounts follow the exchange); the
+  // locked part never drops below what the engine's own open orders lock.
   void set_balance(const std::string& asset, double total, double locked);
   // Margin accounts: when equity is below the maintenance margin, every position is closed at
   // its mark price as a taker; returns the ids of the orders that did it (empty otherwise).

@@ -327,9 +327,9 @@ class PyEngine {
     return py::str(engine_id(engine_.submit(ticket.request())));
   }
 
-  py::str submit_external(const OrderTicket& ticket, bool acknowledged) {
+  py::str submit_external(const OrderTicket& ticket, bool acknowledged, bool restored) {
     check_unsubmitted(ticket);
-    return py::str(engine_id(engine_.submit_external(ticket.request(), acknowledged)));
+    return py::str(engine_id(engine_.submit_external(ticket.request(), acknowledged, restored)));
   }
 
   std::map<std::string, std::pair<double, double>> balances() const {
@@ -997,9 +997,10 @@ void define_engine(py::module_& m) {
       .def("submit_order", &PyEngine::submit, py::arg("order"),
            "Submit an order; returns its id. Risk and venue refusals give a Rejected order.")
       .def("submit_external", &PyEngine::submit_external, py::arg("order"),
-           py::arg("acknowledged") = false,
+           py::arg("acknowledged") = false, py::arg("restored") = false,
            "Check and track an order a venue elsewhere matches: Submitted until apply_status "
-           "reports it (Accepted at once when acknowledged); refusals give a Rejected order.")
+           "reports it (Accepted at once when acknowledged); refusals give a Rejected order. "
+           "restored=True re-enters an order the venue already holds, without the checks.")
       .def(
           "apply_status",
           [](PyEngine& e, const std::string& id, OrderStatus status, std::string reason) {

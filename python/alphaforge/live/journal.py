@@ -8,6 +8,8 @@ loss of power, at the price of an fsync per commit.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from alphaforge.live.venue import FillReport, OrderIntent
+from alphaforge.live.venue import FillReport, InstrumentSpec, OrderIntent
 
 Synchronous = Literal["NORMAL", "FULL"]
 TERMINAL = ("FILLED", "CANCELED", "REJECTED", "EXPIRED")
@@ -132,6 +134,17 @@ class Journal:
         """Store a setting."""
         with self._transaction() as db:
             db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    def put_instruments(self, instruments: dict[str, InstrumentSpec]) -> None:
+        """The venue's rules of the symbols traded, for reading the journal offline."""
+        known = self.instruments()
+        known.update(instruments)
+        self.put("instruments", json.dumps({k: dataclasses.asdict(v) for k, v in known.items()}))
+
+    def instruments(self) -> dict[str, InstrumentSpec]:
+        """The rules of every symbol the journal's sessions traded."""
+        stored = json.loads(self.get("instruments", "{}") or "{}")
+        return {symbol: InstrumentSpec(**spec) for symbol, spec in stored.items()}
 
     # Orders.
     def record_intent(

@@ -27,6 +27,7 @@ from alphaforge._core.live import LiveFeed
 from alphaforge.live.journal import Journal
 from alphaforge.live.orders import LiveOrders
 from alphaforge.live.paper import PaperExecution
+from alphaforge.live.recovery import RecoverySummary, reconcile
 from alphaforge.live.venue import (
     BookView,
     Channel,
@@ -86,8 +87,10 @@ class TradingNode:
         market-data and execution clients, or such a pair itself. `mode="paper"` keeps the
         venue's market data and fills orders on it by the tick fill model, `paper_latency`
         seconds after they are sent, with `paper_fees` (maker, taker) and `paper_balances`
-        (default 100,000 of each symbol's quote asset). `journal` is a SQLite path. A
-        strategy's handler error is logged and counted; `on_error="stop"` also stops the node.
+        (default 100,000 of each symbol's quote asset). `journal` is a SQLite path: on a restart
+        the node re-enters its orders and fills and settles them with the venue before any
+        strategy starts (ReconciliationError when it cannot). A strategy's handler error is
+        logged and counted; `on_error="stop"` also stops the node.
         """
         self.strategies = list(strategies)
         if not self.strategies:
@@ -134,6 +137,8 @@ class TradingNode:
         self.journal: Journal | None = None
         self.instruments: dict[str, InstrumentSpec] = {}
         self.connection_events: list[ConnectionEvent] = []
+        self.recovery: RecoverySummary | None = None
+        self.last_prices: dict[str, float] = {}
         for strategy in self.strategies:
             strategy.attach(self)
 
@@ -215,6 +220,8 @@ class TradingNode:
         await execution.start(session, self)
         self.engine = self._make_engine(await execution.balances())
         self.journal = self._open_journal()
+        if self.journal is not None:
+            self.journal.put_instruments(self.instruments)
         self.orders = LiveOrders(
             self.engine,
             execution,
@@ -224,6 +231,14 @@ class TradingNode:
             self._deliver_fill,
         )
         self.orders.set_instruments(self.instruments)
+        if self.journal is not None:
+            # The strategies start from the books as they stood, settled with the venue.
+            self.recovery = await reconcile(
+                self.orders, self.journal, execution, paper=self.mode == "paper"
+            )
+            if self.mode == "live":
+                for asset, balance in (await execution.balances()).items():
+                    self.engine.set_balance(asset, balance.total, balance.locked)
         for strategy in self.strategies:
             self._guard(strategy.on_start)
         for symbol, channels in self._wanted.items():
@@ -405,6 +420,7 @@ class TradingNode:
         self, symbol: str, ts_ns: int, price: float, size: float, trade_id: int, buyer_maker: bool
     ) -> None:
         """A trade: bars, paper fills, then the strategies' on_trade."""
+        self.last_prices[symbol] = price
         try:
             self.feed.on_trade(symbol, ts_ns, price, size, trade_id)
         except ValueError as error:

@@ -9,6 +9,7 @@ outcome, and nothing here ever sends it again.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import re
 import time
@@ -25,7 +26,7 @@ from alphaforge._core.execution import (
     OrderStatus,
     TimeInForce,
 )
-from alphaforge.live.journal import Journal
+from alphaforge.live.journal import Journal, JournaledOrder
 from alphaforge.live.venue import (
     ExecutionClient,
     FillReport,
@@ -87,7 +88,7 @@ class LiveOrders:
     def __init__(
         self,
         engine: ExecutionEngine,
-        execution: ExecutionClient,
+        execution: ExecutionClient | None,
         journal: Journal | None,
         client_prefix: str,
         on_order: Callable[[str, OrderRecord], None],
@@ -107,11 +108,58 @@ class LiveOrders:
         self._instruments: dict[str, InstrumentSpec] = {}
         self._by_id: dict[int, LiveOrder] = {}
         self._by_client: dict[str, LiveOrder] = {}
+        self._by_venue: dict[tuple[str, int], LiveOrder] = {}
         self._next_id = (journal.last_order_id() if journal is not None else 0) + 1
 
     def set_instruments(self, instruments: dict[str, InstrumentSpec]) -> None:
         """The symbols' rules: fees paid in the base asset are valued with them."""
         self._instruments = instruments
+
+    def restore(self, journaled: JournaledOrder, fills: list[FillReport]) -> None:
+        """Re-enter an order of an earlier session and its journaled fills, as they stood: the
+        engine takes it unchecked (it passed the checks when it was sent), nothing is sent,
+        journaled again or handed to a strategy."""
+        j = journaled
+        ticket = _ticket(j.strategy, j.symbol, j.side, j.type, j.qty, j.price, j.stop_price,
+                         j.time_in_force, j.reduce_only)  # fmt: skip
+        engine_id = self.engine.submit_external(
+            ticket, acknowledged=j.status != "SUBMITTED", restored=True
+        )
+        intent = OrderIntent(
+            j.client_order_id, j.symbol, j.side, j.type, j.qty, j.price, j.stop_price,
+            j.time_in_force,
+        )  # fmt: skip
+        live = LiveOrder(j.order_id, engine_id, j.strategy, intent, j.reduce_only)
+        self._register(live, j.venue_order_id)
+        for fill in fills:
+            self._book(live, fill)
+        if j.status in ("CANCELED", "EXPIRED", "REJECTED"):
+            self.engine.apply_status(engine_id, _REPORTED[j.status], j.reason)
+        self._next_id = max(self._next_id, j.order_id + 1)
+
+    def _register(self, live: LiveOrder, venue_order_id: int | None) -> None:
+        self._by_id[live.order_id] = live
+        self._by_client[live.intent.client_order_id] = live
+        if venue_order_id:
+            live.venue_order_id = venue_order_id
+            self._by_venue[(live.intent.symbol, venue_order_id)] = live
+
+    def known(self, client_order_id: str) -> bool:
+        """Whether the node holds an order with this client id."""
+        return client_order_id in self._by_client
+
+    def is_ours(self, client_order_id: str) -> bool:
+        """Whether a client id has the form this node gives its orders."""
+        head, _, number = client_order_id.rpartition("-")
+        return head == self._prefix and number.isdigit()
+
+    def unsettled(self) -> list[LiveOrder]:
+        """Orders the node holds open (sent, unknown or working), oldest first."""
+        return [live for live in self._by_id.values() if self.engine.order(live.engine_id).is_open]
+
+    def filled_qty(self, client_order_id: str) -> float:
+        """How much of an order the node has booked."""
+        return float(self.engine.order(self._by_client[client_order_id].engine_id).filled_qty)
 
     # Sending.
     def submit(
@@ -131,6 +179,7 @@ class LiveOrders:
         Bad input raises ValueError; a refusal by the risk limits or the account is an order
         update with status REJECTED, and nothing is sent.
         """
+        venue = self._venue()
         ticket = _ticket(strategy, symbol, side, type, qty, price, stop_price, time_in_force,
                          reduce_only)  # fmt: skip
         order_id = self._next_id
@@ -139,8 +188,7 @@ class LiveOrders:
         self._next_id += 1
         intent = OrderIntent(client_id, symbol, side, type, qty, price, stop_price, time_in_force)
         live = LiveOrder(order_id, engine_id, strategy, intent, reduce_only)
-        self._by_id[order_id] = live
-        self._by_client[client_id] = live
+        self._register(live, None)
         snapshot = self.engine.order(engine_id)
         if snapshot.status == OrderStatus.Rejected:
             self.counters.refused += 1
@@ -148,9 +196,9 @@ class LiveOrders:
             return order_id
         if self.journal is not None:
             self.journal.record_intent(order_id, strategy, intent, reduce_only, time.time_ns())
-        if isinstance(self.execution, LocalExecution):
+        if isinstance(venue, LocalExecution):
             self.counters.sent += 1
-            self._answered(live, self.execution.submit_now(intent))
+            self._answered(live, venue.submit_now(intent))
             return order_id
         task = asyncio.get_running_loop().create_task(self._send(live))
         self.counters.in_flight.add(task)
@@ -160,7 +208,7 @@ class LiveOrders:
     async def _send(self, live: LiveOrder) -> None:
         self.counters.sent += 1
         try:
-            result = await self.execution.submit(live.intent)
+            result = await self._venue().submit(live.intent)
         except Exception as error:  # a client must not raise; if it does, the outcome is unknown
             _log.exception(
                 "submit of %s raised; its outcome is unknown", live.intent.client_order_id
@@ -190,6 +238,7 @@ class LiveOrders:
             raise ValueError(
                 f"order {order_id} belongs to strategy {live.strategy!r}, not {strategy!r}"
             )
+        self._venue()
         if not self.engine.order(live.engine_id).is_open or live.cancel_requested:
             return False
         live.cancel_requested = True
@@ -201,7 +250,7 @@ class LiveOrders:
     async def _send_cancel(self, live: LiveOrder) -> None:
         self.counters.cancels_sent += 1
         try:
-            result = await self.execution.cancel(live.intent.symbol, live.intent.client_order_id)
+            result = await self._venue().cancel(live.intent.symbol, live.intent.client_order_id)
         except Exception:
             _log.exception("cancel of %s raised", live.intent.client_order_id)
             live.cancel_requested = False
@@ -210,6 +259,11 @@ class LiveOrders:
             self.on_order_report(result.report)
         if result.status != "CANCELED":
             live.cancel_requested = False
+
+    def _venue(self) -> ExecutionClient:
+        if self.execution is None:
+            raise RuntimeError("these orders are read from a journal offline: nothing is sent")
+        return self.execution
 
     async def cancel_all(self) -> None:
         """Cancel every open order and wait for the answers."""
@@ -230,8 +284,8 @@ class LiveOrders:
         if live is None:
             self.counters.foreign_reports += 1
             return
-        if report.venue_order_id:
-            live.venue_order_id = report.venue_order_id
+        if report.venue_order_id and live.venue_order_id != report.venue_order_id:
+            self._register(live, report.venue_order_id)
         status = report.status
         if status in ("PARTIALLY_FILLED", "FILLED"):
             # Fills arrive as their own reports and move the order; this one says it is working.
@@ -256,21 +310,25 @@ class LiveOrders:
         if self.engine.apply_status(live.engine_id, target, reason):
             self._notify(live)
 
-    def on_fill_report(self, fill: FillReport) -> None:
-        """A fill from the venue: booked and handed to the strategy once per trade id."""
-        live = self._by_client.get(fill.client_order_id)
+    def on_fill_report(self, fill: FillReport) -> bool:
+        """A fill from the venue: booked and handed to the strategy once per trade id; True
+        when it was new.
+
+        A venue's trade list may name the order by its venue id alone: the fill is matched by
+        either id and journaled with the client id."""
+        live = self._by_client.get(fill.client_order_id) or self._by_venue.get(
+            (fill.symbol, fill.venue_order_id)
+        )
         if live is None:
             self.counters.foreign_reports += 1
-            return
+            return False
+        if fill.client_order_id != live.intent.client_order_id:
+            fill = dataclasses.replace(fill, client_order_id=live.intent.client_order_id)
         if self.journal is not None:
             self.journal.record_fill(fill)
-        liquidity = Liquidity.Maker if fill.liquidity == "MAKER" else Liquidity.Taker
-        booked = self.engine.apply_venue_fill(
-            live.engine_id, fill.trade_id, fill.price, fill.qty, liquidity, self._fee(fill)
-        )
-        if not booked:
+        if not self._book(live, fill):
             self.counters.duplicate_fills += 1
-            return
+            return False
         record = FillRecord(
             ts=_timestamp(fill.ts_ns),
             symbol=fill.symbol,
@@ -285,6 +343,14 @@ class LiveOrders:
         )
         self._on_fill(live.strategy, record)
         self._notify(live)
+        return True
+
+    def _book(self, live: LiveOrder, fill: FillReport) -> bool:
+        """The fill in the engine's books; False when its trade id is booked already."""
+        liquidity = Liquidity.Maker if fill.liquidity == "MAKER" else Liquidity.Taker
+        return self.engine.apply_venue_fill(
+            live.engine_id, fill.trade_id, fill.price, fill.qty, liquidity, self._fee(fill)
+        )
 
     def _fee(self, fill: FillReport) -> float:
         """The fee in the quote currency: as paid, or valued at the fill price."""

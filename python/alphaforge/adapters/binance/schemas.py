@@ -9,6 +9,7 @@ transport: every decoder takes the raw bytes of one message.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Annotated
 
 import msgspec
 
@@ -231,3 +232,122 @@ decode_account_position = msgspec.json.Decoder(AccountPosition, strict=False).de
 decode_event_head = msgspec.json.Decoder(EventHead, strict=False).decode
 decode_ws_frame = msgspec.json.Decoder(WsFrame, strict=False).decode
 decode_subscribed = msgspec.json.Decoder(Subscribed, strict=False).decode
+
+
+# --- market data ---
+# Only the fields the adapter uses are declared: msgspec skips the others without building
+# them, which keeps the per-message cost to the numbers the listener receives.
+
+# strict=False reads "nan" and "inf" as floats; the bounds turn them away (no real price or
+# size comes near 1e300).
+Price = Annotated[float, msgspec.Meta(gt=0.0, lt=1e300)]
+Size = Annotated[float, msgspec.Meta(ge=0.0, lt=1e300)]
+Level = tuple[Price, Size]
+
+
+class TradeEvent(msgspec.Struct, frozen=True, gc=False):
+    """<symbol>@trade: one trade. `buyer_maker` is true when the seller took liquidity."""
+
+    id: int = msgspec.field(name="t")
+    price: Price = msgspec.field(name="p")
+    qty: Price = msgspec.field(name="q")
+    time: int = msgspec.field(name="T")
+    buyer_maker: bool = msgspec.field(name="m")
+
+
+class AggTradeEvent(msgspec.Struct, frozen=True, gc=False):
+    """<symbol>@aggTrade, and one row of GET /api/v3/aggTrades (the same letters)."""
+
+    id: int = msgspec.field(name="a")
+    price: Price = msgspec.field(name="p")
+    qty: Price = msgspec.field(name="q")
+    time: int = msgspec.field(name="T")
+    buyer_maker: bool = msgspec.field(name="m")
+
+
+class RecentTrade(msgspec.Struct, frozen=True, gc=False):
+    """One row of GET /api/v3/trades, under the attribute names of TradeEvent."""
+
+    id: int
+    price: Price
+    qty: Price
+    time: int
+    buyer_maker: bool = msgspec.field(name="isBuyerMaker")
+
+
+class BookTickerEvent(msgspec.Struct, frozen=True, gc=False):
+    """<symbol>@bookTicker: the best bid and ask. Spot sends no event time with it."""
+
+    update_id: int = msgspec.field(name="u")
+    bid: Price = msgspec.field(name="b")
+    bid_size: Size = msgspec.field(name="B")
+    ask: Price = msgspec.field(name="a")
+    ask_size: Size = msgspec.field(name="A")
+
+
+class DepthUpdate(msgspec.Struct, frozen=True):
+    """<symbol>@depth@100ms: the levels that changed in update ids `first_id`..`last_id`,
+    with absolute sizes (0 removes the level)."""
+
+    event_time: int = msgspec.field(name="E")
+    first_id: int = msgspec.field(name="U")
+    last_id: int = msgspec.field(name="u")
+    bids: list[Level] = msgspec.field(name="b")
+    asks: list[Level] = msgspec.field(name="a")
+
+
+class DepthSnapshot(msgspec.Struct, frozen=True):
+    """GET /api/v3/depth: the top levels of each side as of update id `last_update_id`."""
+
+    last_update_id: int = msgspec.field(name="lastUpdateId")
+    bids: list[Level] = []
+    asks: list[Level] = []
+
+
+class TradeFrame(msgspec.Struct, frozen=True, gc=False):
+    """A combined-stream frame of a trade stream; its `stream` is known from the route."""
+
+    data: TradeEvent
+
+
+class AggTradeFrame(msgspec.Struct, frozen=True, gc=False):
+    """A combined-stream frame of an aggTrade stream."""
+
+    data: AggTradeEvent
+
+
+class BookTickerFrame(msgspec.Struct, frozen=True, gc=False):
+    """A combined-stream frame of a bookTicker stream."""
+
+    data: BookTickerEvent
+
+
+class DepthFrame(msgspec.Struct, frozen=True):
+    """A combined-stream frame of a diff-depth stream."""
+
+    data: DepthUpdate
+
+
+class StreamEnvelope(msgspec.Struct, frozen=True):
+    """Any combined-stream text frame: an event (`stream`, `data`) or the answer to a control
+    frame (`id` with `result`, or `code` and `msg` when it was refused)."""
+
+    stream: str = ""
+    data: msgspec.Raw = msgspec.Raw()  # empty when absent (msgspec takes no Raw | None)
+    id: int | str | None = None
+    code: int = 0
+    msg: str = ""
+
+
+decode_trade_frame = msgspec.json.Decoder(TradeFrame, strict=False).decode
+decode_agg_trade_frame = msgspec.json.Decoder(AggTradeFrame, strict=False).decode
+decode_book_ticker_frame = msgspec.json.Decoder(BookTickerFrame, strict=False).decode
+decode_depth_frame = msgspec.json.Decoder(DepthFrame, strict=False).decode
+decode_trade_event = msgspec.json.Decoder(TradeEvent, strict=False).decode
+decode_agg_trade_event = msgspec.json.Decoder(AggTradeEvent, strict=False).decode
+decode_book_ticker_event = msgspec.json.Decoder(BookTickerEvent, strict=False).decode
+decode_depth_update = msgspec.json.Decoder(DepthUpdate, strict=False).decode
+decode_stream_envelope = msgspec.json.Decoder(StreamEnvelope, strict=False).decode
+decode_depth_snapshot = msgspec.json.Decoder(DepthSnapshot, strict=False).decode
+decode_recent_trades = msgspec.json.Decoder(list[RecentTrade], strict=False).decode
+decode_recent_agg_trades = msgspec.json.Decoder(list[AggTradeEvent], strict=False).decode

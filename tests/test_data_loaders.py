@@ -11,6 +11,7 @@ import pytest
 from alphaforge.data import AggressorSide, from_dataframe, load_csv, load_parquet
 
 DATA = Path(__file__).parent / "data"
+T0 = 1_700_000_000_000_000_000  # 2023-11-14T22:13:20Z in nanoseconds
 
 
 def test_parquet_trades_with_mapping_and_buyer_maker() -> None:
@@ -74,12 +75,18 @@ def test_aware_timestamps_are_converted_to_utc() -> None:
 
 def test_unsorted_rows_name_the_first_offender_or_are_sorted() -> None:
     frame = pd.DataFrame(
-        {"ts_ns": [1, 3, 2, 0], "price": [1.0, 3.0, 2.0, 0.5], "size": [1.0, 1.0, 1.0, 1.0]}
+        {
+            "ts_ns": [T0 + 1, T0 + 3, T0 + 2, T0],
+            "price": [1.0, 3.0, 2.0, 0.5],
+            "size": [1.0, 1.0, 1.0, 1.0],
+        }
     )
-    with pytest.raises(ValueError, match=r"ts_ns\[2\] = 2: earlier than row 1 \(3\)"):
+    with pytest.raises(
+        ValueError, match=rf"ts_ns\[2\] = {T0 + 2}: earlier than row 1 \({T0 + 3}\)"
+    ):
         from_dataframe(frame)
     ordered = from_dataframe(frame, sort=True)
-    assert list(ordered["ts_ns"]) == [0, 1, 2, 3]
+    assert list(ordered["ts_ns"]) == [T0, T0 + 1, T0 + 2, T0 + 3]
     assert list(ordered["price"]) == [0.5, 1.0, 2.0, 3.0]
 
 
@@ -92,14 +99,14 @@ def test_unsorted_rows_name_the_first_offender_or_are_sorted() -> None:
         ("size", [1.0, np.inf, 1.0], r"size\[1\] = inf"),
         ("price", ["1.0", "x", "2"], r"price\[1\] = 'x': not a number"),
         ("ts_ns", ["2024-01-01", "soon", "2024-01-02"], r"ts_ns\[1\] = 'soon': not a timestamp"),
-        ("ts_ns", [1.0, 2.0, 3.0], "ts_ns holds floats"),
+        ("ts_ns", [T0 + 1.0, T0 + 2.0, T0 + 3.0], "ts_ns holds floats .* nanoseconds"),
     ],
 )
 def test_bad_values_are_rejected_by_row_and_column(
     column: str, values: list[object], message: str
 ) -> None:
     data: dict[str, list[object]] = {
-        "ts_ns": [1, 2, 3],
+        "ts_ns": [T0 + 1, T0 + 2, T0 + 3],
         "price": [1.0, 2.0, 3.0],
         "size": [1.0, 1.0, 1.0],
     }
@@ -110,7 +117,7 @@ def test_bad_values_are_rejected_by_row_and_column(
 
 
 def test_column_problems_are_named() -> None:
-    frame = pd.DataFrame({"t": [1], "price": [1.0], "qty": [1.0], "venue": ["X"]})
+    frame = pd.DataFrame({"t": [T0], "price": [1.0], "qty": [1.0], "venue": ["X"]})
     with pytest.raises(ValueError, match=r"missing column 'ts_ns'.*columns=\{'your_name'"):
         from_dataframe(frame.drop(columns=["venue"]), columns={"qty": "size"})
     with pytest.raises(ValueError, match="unknown column 'venue' for trades"):
@@ -127,7 +134,7 @@ def test_empty_and_wrong_inputs() -> None:
     with pytest.raises(ValueError, match="empty data"):
         from_dataframe(pd.DataFrame({"ts_ns": [], "price": [], "size": []}))
     with pytest.raises(TypeError, match="frame must be a pandas DataFrame, got dict"):
-        from_dataframe({"ts_ns": [1]})  # type: ignore[arg-type]
+        from_dataframe({"ts_ns": [T0]})
     with pytest.raises(ValueError, match="kind must be one of"):
         from_dataframe(pd.DataFrame({"a": [1]}), "ticks")  # type: ignore[arg-type]
 
@@ -135,7 +142,7 @@ def test_empty_and_wrong_inputs() -> None:
 def test_aggressor_strings_and_bad_codes() -> None:
     frame = pd.DataFrame(
         {
-            "ts_ns": [1, 2, 3],
+            "ts_ns": [T0 + 1, T0 + 2, T0 + 3],
             "price": [1.0] * 3,
             "size": [1.0] * 3,
             "aggressor": ["buy", "SELL", ""],
@@ -151,12 +158,12 @@ def test_aggressor_strings_and_bad_codes() -> None:
 
 
 def test_quotes_and_bars_are_validated() -> None:
-    quotes = pd.DataFrame({"ts_ns": [1, 2], "bid": [1.0, 1.2], "ask": [1.1, 1.1]})
+    quotes = pd.DataFrame({"ts_ns": [T0 + 1, T0 + 2], "bid": [1.0, 1.2], "ask": [1.1, 1.1]})
     with pytest.raises(ValueError, match=r"bid\[1\] = 1.2.*crossed"):
         from_dataframe(quotes, "quotes")
     bars = pd.DataFrame(
         {
-            "ts_ns": [1, 2],
+            "ts_ns": [T0 + 1, T0 + 2],
             "open": [1.0, 1.0],
             "high": [2.0, 0.9],
             "low": [0.5, 0.8],

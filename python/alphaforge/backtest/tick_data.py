@@ -35,13 +35,6 @@ def market_columns(
         raise TypeError(f"symbol must be a str, got {type(symbol).__name__}")
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(f"{kind} must be a pandas DataFrame, got {type(frame).__name__}")
-    if "ts_ns" not in frame.columns:
-        if not isinstance(frame.index, pd.DatetimeIndex):
-            raise ValueError(
-                f"{kind} of {symbol} need a ts_ns column or a DatetimeIndex, "
-                f"got columns {list(frame.columns)} and a {type(frame.index).__name__}"
-            )
-        frame = frame.reset_index(names="ts_ns")
     # Vendors capitalise (Open, High, ...); the canonical names are lower case.
     frame = frame.rename(columns={c: c.lower() for c in frame.columns if isinstance(c, str)})
     try:

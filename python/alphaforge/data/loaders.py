@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 
 from alphaforge._core import data as _native
 from alphaforge._core.data import AggressorSide
-from alphaforge.data.timestamps import to_epoch_ns
+from alphaforge.data.timestamps import read_times
 
 Kind = Literal["trades", "quotes", "bars"]
 Unknown = Literal["error", "drop"]
@@ -53,7 +53,7 @@ def from_dataframe(
     kind: Kind = "trades",
     *,
     columns: Mapping[str, str] | None = None,
-    ts_unit: str = "ns",
+    ts_unit: str | None = None,
     tz: str = "UTC",
     sort: bool = False,
     unknown: Unknown = "error",
@@ -61,8 +61,9 @@ def from_dataframe(
     """Normalise and validate trades, quotes or bars held in a DataFrame.
 
     `columns` maps source names to canonical ones, e.g. ``{"timestamp": "ts_ns", "quantity":
-    "size"}``. Integer timestamps are read in `ts_unit`; naive datetimes and strings in time
-    zone `tz`. Unsorted timestamps raise with the first offending row unless ``sort=True``.
+    "size"}``. Epoch numbers are read in `ts_unit`, or in the unit their magnitude shows when it
+    is None (a mixture of units raises; data before 1980 warns); naive datetimes and strings in
+    time zone `tz`. Unsorted timestamps raise with the first offending row unless ``sort=True``.
     Columns that are neither canonical nor mapped raise unless ``unknown="drop"``.
     """
     if kind not in REQUIRED:
@@ -74,9 +75,13 @@ def from_dataframe(
     if len(frame) == 0:
         raise ValueError("empty data: no rows to load")
     known = REQUIRED[kind] + OPTIONAL[kind]
-    renamed = _renamed(frame, kind, dict(columns or {}), known, unknown)
+    mapping = dict(columns or {})
+    if "ts_ns" not in frame.columns and "ts_ns" not in mapping.values():
+        frame = _time_from_index(frame)
+    renamed = _renamed(frame, kind, mapping, known, unknown)
 
-    out: dict[str, Any] = {"ts_ns": to_epoch_ns(renamed["ts_ns"], "ts_ns", tz=tz, unit=ts_unit)}
+    source = next((s for s, t in (columns or {}).items() if t == "ts_ns"), "ts_ns")
+    out: dict[str, Any] = {"ts_ns": read_times(renamed["ts_ns"], source, tz=tz, unit=ts_unit)}
     for name in REQUIRED[kind][1:]:
         out[name] = _numbers(renamed[name], name)
     if kind == "quotes":
@@ -100,7 +105,7 @@ def load_csv(
     kind: Kind = "trades",
     *,
     columns: Mapping[str, str] | None = None,
-    ts_unit: str = "ns",
+    ts_unit: str | None = None,
     tz: str = "UTC",
     sort: bool = False,
     unknown: Unknown = "error",
@@ -117,7 +122,7 @@ def load_parquet(
     kind: Kind = "trades",
     *,
     columns: Mapping[str, str] | None = None,
-    ts_unit: str = "ns",
+    ts_unit: str | None = None,
     tz: str = "UTC",
     sort: bool = False,
     unknown: Unknown = "error",
@@ -127,6 +132,15 @@ def load_parquet(
     return from_dataframe(
         table.to_pandas(), kind, columns=columns, ts_unit=ts_unit, tz=tz, sort=sort, unknown=unknown
     )
+
+
+def _time_from_index(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with its index as the ts_ns column when the index holds times: a
+    DatetimeIndex, or integers named ts_ns (an unnamed integer index is row labels)."""
+    index = frame.index
+    if isinstance(index, pd.DatetimeIndex) or (index.dtype.kind in "iu" and index.name == "ts_ns"):
+        return frame.reset_index(names="ts_ns")
+    return frame
 
 
 def _renamed(
@@ -157,9 +171,17 @@ def _renamed(
             renamed = renamed.drop(columns=[source])
     missing = [c for c in REQUIRED[kind] if c not in renamed.columns]
     if missing:
+        index = (
+            ""
+            if missing[0] != "ts_ns"
+            else (
+                f", or give a DatetimeIndex or an integer index named ts_ns (not a "
+                f"{type(frame.index).__name__})"
+            )
+        )
         raise ValueError(
             f"missing column {missing[0]!r} for {kind} (data has {present}); map yours with "
-            f"columns={{'your_name': {missing[0]!r}}}"
+            f"columns={{'your_name': {missing[0]!r}}}{index}"
         )
     extra = [c for c in renamed.columns if c not in known]
     if extra and unknown == "error":

@@ -1,0 +1,7 @@
+"""Warnings the loaders give when data loads but something about it deserves a word."""
+
+from __future__ import annotations
+
+
+class TimestampWarning(UserWarning):
+    """Epoch numbers that were read but put the data before 1980: a wrong unit, most often."""

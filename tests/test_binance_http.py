@@ -94,7 +94,7 @@ def test_parameters_are_written_as_plain_decimals() -> None:
 async def _client(
     exchange: ReplayExchange, session: aiohttp.ClientSession, **fields: object
 ) -> BinanceHttp:
-    return BinanceHttp(BinanceConfig.local(exchange, **fields), session)  # type: ignore[arg-type]
+    return BinanceHttp(BinanceConfig.local(exchange, **fields), session)
 
 
 @run

@@ -204,14 +204,16 @@ class WsError(msgspec.Struct, frozen=True):
 
 class WsFrame(msgspec.Struct, frozen=True):
     """Any text frame of the WebSocket API: a response (`id`, `status`, `result`|`error`) or an
-    event (`event`, with `subscriptionId` when it is user data)."""
+    event (`event`, with `subscriptionId` when it is user data). An absent `result` or `event`
+    is an empty Raw."""
 
     id: int | str | None = None
     status: int = 0
-    result: msgspec.Raw | None = None
+    result: msgspec.Raw = msgspec.Raw()
     error: WsError | None = None
     subscriptionId: int | None = None
-    event: msgspec.Raw | None = None
+    event: msgspec.Raw = msgspec.Raw()
+    rateLimits: list[dict[str, object]] | None = None
 
 
 class Subscribed(msgspec.Struct, frozen=True):

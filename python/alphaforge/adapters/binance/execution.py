@@ -67,6 +67,7 @@ class _Tracked:
     intent: OrderIntent | None
     venue_order_id: int = 0
     filled_qty: float = 0.0  # the cumulative quantity whose fills were reported
+    venue_filled: float = 0.0  # the cumulative quantity the exchange says was filled
     in_flight: bool = True  # sent, and no definite answer yet
     done: bool = False  # seen in a final state
     seen: asyncio.Event = field(default_factory=asyncio.Event)  # reported by the stream
@@ -330,26 +331,39 @@ class BinanceExecution:
 
     async def _report_with_fills(self, tracked: _Tracked, report: OrderReport) -> None:
         """Report an order read over REST, and its trades when it filled more than reported."""
-        listener = self._require_listener()
-        listener.on_order_report(report)
+        self._require_listener().on_order_report(report)
         self._settled(tracked, report)
-        if report.filled_qty > tracked.filled_qty:
+        await self._owed_fills(tracked, report.client_order_id)
+
+    async def _owed_fills(self, tracked: _Tracked, client_order_id: str) -> None:
+        """Report the order's trades when the exchange filled more than its reported fills."""
+        if tracked.venue_filled > tracked.filled_qty:
             trades = await self._trades(
-                {"symbol": report.symbol, "orderId": report.venue_order_id}, weight=5
+                {"symbol": tracked.symbol, "orderId": tracked.venue_order_id}, weight=5
             )
             cum = 0.0
             for trade in trades:
                 cum += trade.qty
-                listener.on_fill_report(translate.trade_fill(trade, report.client_order_id, cum))
-            tracked.filled_qty = max(tracked.filled_qty, report.filled_qty)
+                fill = translate.trade_fill(trade, client_order_id, cum)
+                self._require_listener().on_fill_report(fill)
+            tracked.filled_qty = max(tracked.filled_qty, tracked.venue_filled)
+        self._forget_if_finished(tracked, client_order_id)
 
     def _settled(self, tracked: _Tracked, report: OrderReport) -> None:
+        """Take in the exchange's answer about the order (its fills may still be owed)."""
         tracked.in_flight = False
+        tracked.venue_filled = max(tracked.venue_filled, report.filled_qty)
         self._known(tracked, report.venue_order_id, report.client_order_id)
         if report.status in TERMINAL:
             tracked.done = True
-        if tracked.done and not tracked.in_flight:
-            self._orders.pop(report.client_order_id, None)
+        self._forget_if_finished(tracked, report.client_order_id)
+
+    def _forget_if_finished(self, tracked: _Tracked, client_order_id: str) -> None:
+        # Final, answered, and every fill reported: nothing left to reconcile.
+        finished = tracked.done and not tracked.in_flight
+        owed = tracked.venue_filled > tracked.filled_qty
+        if finished and not owed and self._orders.get(client_order_id) is tracked:
+            del self._orders[client_order_id]
 
     def _known(self, tracked: _Tracked, venue_order_id: int, client_order_id: str) -> None:
         if not venue_order_id or tracked.venue_order_id == venue_order_id:
@@ -423,7 +437,10 @@ class BinanceExecution:
             else:
                 await self._report_with_fills(tracked, report)
         for cid, tracked in list(self._orders.items()):
-            if cid in listed or tracked.done:
+            if cid in listed:
+                continue
+            if tracked.done:  # final, but some of its fills went unreported
+                await self._owed_fills(tracked, cid)
                 continue
             found = await self.query_order(tracked.symbol, cid)
             if found is not None:
@@ -473,11 +490,11 @@ class BinanceExecution:
                 tracked.filled_qty = max(tracked.filled_qty, event.cum_qty)
         if tracked is not None:
             tracked.seen.set()
+            tracked.venue_filled = max(tracked.venue_filled, event.cum_qty)
             self._known(tracked, event.order_id, report.client_order_id)
             if report.status in TERMINAL:
                 tracked.done = True
-                if not tracked.in_flight:
-                    del self._orders[report.client_order_id]
+            self._forget_if_finished(tracked, report.client_order_id)
 
     async def _resubscribe(self) -> None:
         try:

@@ -68,7 +68,7 @@ async def test_5xx_after_the_order_was_taken_is_unknown_then_resolved_and_never_
         assert recorder.of("u3")[-1].status == "FILLED"
         trades = [t for t in exchange.trades() if t["orderId"] == _row(exchange, "u3")["orderId"]]
         assert sorted(f.trade_id for f in recorder.fills if f.client_order_id == "u3") == sorted(
-            t["id"] for t in trades
+            int(str(t["id"])) for t in trades
         )
 
 
@@ -95,7 +95,7 @@ async def test_resolve_by_query_reports_the_order_and_its_fills() -> None:
             row["orderId"],
             float(Decimal(str(row["executedQty"]))),
         )
-        trades = {t["id"]: t for t in exchange.trades() if t["orderId"] == row["orderId"]}
+        trades = {int(str(t["id"])): t for t in exchange.trades() if t["orderId"] == row["orderId"]}
         assert len(trades) >= 1
         queried = [f for f in recorder.fills if f.client_order_id == "lost-1" and f.cum_filled_qty]
         assert sorted(f.trade_id for f in queried) == sorted(trades)

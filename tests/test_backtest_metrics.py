@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 import pandas as pd
@@ -10,6 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import alphaforge as af
+from alphaforge.backtest import BacktestResult
+from alphaforge.samples import btcusdt_trades, orcl
 from backtest_factory import equity_frame, fills_frame, make_result, stamps
 
 # 2020-01-01 .. 2024-01-01 is 1461 days: exactly four years of 365.25 days, one point a year.
@@ -22,7 +26,51 @@ def daily(count: int) -> pd.DatetimeIndex:
     return pd.date_range("2024-01-01", periods=count, freq="D", tz="UTC")
 
 
+def check_against_numpy(result: BacktestResult) -> None:
+    """Every figure against a plain numpy reading of docs/metrics.md; the figures that are NaN
+    or infinite are exactly those with a note."""
+    m = result.metrics
+    e = result.equity["equity"].to_numpy(np.float64)
+    t = result.equity.index
+    cash, n = result.starting_cash, len(e)
+    years = (t[-1] - t[0]).total_seconds() / (365.25 * 86_400)
+    expected: dict[str, float] = {
+        "final_equity": e[-1],
+        "total_return": e[-1] / cash - 1,
+        "max_drawdown": float(np.max(1 - e / np.maximum.accumulate(np.maximum(e, cash)))),
+        "total_fees": float(result.fills["fee"].sum()),
+        "trades": len(result.trades),
+    }
+    if e.mean() > 0:
+        notional = np.abs(result.fills["qty"] * result.fills["price"]).sum()
+        expected["turnover"] = notional / e.mean()
+    if years > 0:
+        expected["periods_per_year"] = (n - 1) / years
+    if years >= 1 and e[-1] > 0:
+        expected["cagr"] = (e[-1] / cash) ** (1 / years) - 1
+    if n >= 3 and e.min() > 0:
+        per_year = (n - 1) / years
+        r = e[1:] / e[:-1] - 1
+        x = r - ((1 + result.risk_free_rate) ** (1 / per_year) - 1)
+        expected["volatility"] = r.std(ddof=1) * math.sqrt(per_year)
+        if x.std(ddof=1) > 1e-12 * abs(x.mean()):
+            expected["sharpe"] = x.mean() / x.std(ddof=1) * math.sqrt(per_year)
+        downside = math.sqrt(np.mean(np.minimum(x, 0) ** 2))
+        if downside > 0:
+            expected["sortino"] = x.mean() / downside * math.sqrt(per_year)
+    figures = m.as_dict()
+    for name, value in expected.items():
+        assert figures[name] == pytest.approx(value, rel=1e-12, abs=1e-12), name
+    numeric = {k: v for k, v in figures.items() if isinstance(v, (int, float))}
+    unexpected = {"cagr", "volatility", "sharpe", "sortino", "periods_per_year"} - set(expected)
+    for name in unexpected:
+        assert not math.isfinite(numeric[name]), name
+        assert name in m.notes, name
+    assert set(m.notes) == {k for k, v in numeric.items() if not math.isfinite(v)}
+
+
 def test_return_figures_of_a_yearly_curve() -> None:
+    check_against_numpy(make_result(equity_frame(YEARLY, CURVE)))
     m = make_result(equity_frame(YEARLY, CURVE)).metrics
     assert m.final_equity == 121.0
     assert m.total_return == pytest.approx(0.21)
@@ -57,8 +105,9 @@ def test_annualisation_comes_from_the_index_span() -> None:
     assert m.sharpe == pytest.approx(excess.mean() / excess.std() * math.sqrt(per_year))
     downside = math.sqrt((excess.clip(upper=0.0) ** 2).mean())
     assert m.sortino == pytest.approx(excess.mean() / downside * math.sqrt(per_year))
-    years = 1.0 / 365.25
-    assert m.cagr == pytest.approx((curve[-1] / 1000.0) ** (1 / years) - 1)
+    # One day is under a year: the return is not annualised.
+    assert math.isnan(m.cagr)
+    assert m.notes["cagr"].startswith("the run spans 24 hours, under a year")
 
 
 def test_max_drawdown_and_its_duration() -> None:
@@ -253,34 +302,99 @@ def test_only_winners_give_an_infinite_profit_factor() -> None:
 def test_flat_equity() -> None:
     m = make_result(equity_frame(daily(10), [100.0] * 10)).metrics
     assert m.total_return == 0.0
-    assert m.cagr == 0.0
+    assert math.isnan(m.cagr)
     assert m.volatility == 0.0
     assert math.isnan(m.sharpe)
+    assert m.notes["sharpe"] == "every period returned the same: the returns have no variance"
     assert math.isnan(m.sortino)
+    assert m.notes["sortino"] == "every period returned the risk-free rate exactly"
     assert m.max_drawdown == 0.0
     assert m.max_drawdown_duration == pd.Timedelta(0)
+    check_against_numpy(make_result(equity_frame(daily(10), [100.0] * 10)))
+
+
+def test_flat_equity_over_two_years_has_a_cagr_of_zero() -> None:
+    result = make_result(
+        equity_frame(stamps("2020-01-01", "2021-01-01", "2022-01-01"), [100.0] * 3)
+    )
+    assert result.metrics.cagr == 0.0
+    check_against_numpy(result)
+
+
+def test_equal_returns_have_no_sharpe_rather_than_one_of_rounding_noise() -> None:
+    curve = 100.0 * 1.01 ** np.arange(6)
+    m = make_result(equity_frame(daily(6), curve)).metrics
+    assert math.isnan(m.sharpe)
+    assert "no variance" in m.notes["sharpe"]
 
 
 def test_rising_equity_has_an_infinite_sortino() -> None:
-    m = make_result(equity_frame(daily(4), [100.0, 101.0, 103.0, 104.0])).metrics
-    assert m.sortino == math.inf
-    assert m.max_drawdown == 0.0
+    result = make_result(equity_frame(daily(4), [100.0, 101.0, 103.0, 104.0]))
+    assert result.metrics.sortino == math.inf
+    assert "downside is zero" in result.metrics.notes["sortino"]
+    assert result.metrics.max_drawdown == 0.0
+    check_against_numpy(result)
 
 
 def test_one_bar() -> None:
-    m = make_result(equity_frame(daily(1), [104.0])).metrics
+    result = make_result(equity_frame(daily(1), [104.0]))
+    m = result.metrics
     assert m.total_return == pytest.approx(0.04)
     assert m.final_equity == 104.0
     for nan in (m.cagr, m.volatility, m.sharpe, m.sortino, m.periods_per_year):
         assert math.isnan(nan)
+    assert m.notes["periods_per_year"] == "one equity point: the run has no span"
+    assert m.notes["sharpe"] == "1 equity point(s) give 0 return(s); 2 are needed"
     assert m.max_drawdown == 0.0
+    check_against_numpy(result)
+
+
+def test_two_points_are_one_return_too_few() -> None:
+    result = make_result(equity_frame(daily(2), [100.0, 101.0]))
+    assert math.isnan(result.metrics.volatility)
+    assert result.metrics.notes["volatility"] == "2 equity point(s) give 1 return(s); 2 are needed"
+    check_against_numpy(result)
 
 
 def test_an_account_wiped_out() -> None:
-    m = make_result(equity_frame(daily(3), [100.0, 0.0, 0.0])).metrics
+    result = make_result(equity_frame(daily(3), [100.0, 0.0, 0.0]))
+    m = result.metrics
     assert m.total_return == -1.0
-    assert m.cagr == -1.0
+    assert math.isnan(m.cagr)
     assert m.max_drawdown == 1.0
+    for name in ("volatility", "sharpe", "sortino"):
+        assert math.isnan(getattr(m, name))
+        assert m.notes[name] == (
+            "equity is 0.00 at 2024-01-02T00:00:00+00:00: returns past a zero or negative "
+            "equity are undefined"
+        )
+    check_against_numpy(result)
+
+
+def test_a_loss_of_everything_over_years_has_no_yearly_rate() -> None:
+    result = make_result(equity_frame(YEARLY, [100.0, 50.0, 20.0, 5.0, -3.0]))
+    m = result.metrics
+    assert math.isnan(m.cagr)
+    assert m.notes["cagr"] == "final equity is -3.00: no yearly rate leads to it"
+    assert m.max_drawdown == pytest.approx(1.03)
+    check_against_numpy(result)
+
+
+def test_a_46_second_gain_is_not_annualised() -> None:
+    # Before, (1.01) ** (1 / years) raised OverflowError for 46 seconds (an exponent of 686,000).
+    index = pd.date_range("2021-01-08", periods=47, freq="s", tz="UTC")
+    curve = np.linspace(100_000.0, 101_000.0, 47) + np.where(np.arange(47) % 5 == 2, -90.0, 0.0)
+    with pytest.raises(OverflowError):
+        _ = 1.01 ** (365.25 * 86_400 / 46)
+    result = make_result(equity_frame(index, curve), starting_cash=100_000.0)
+    m = result.metrics
+    assert math.isnan(m.cagr)
+    assert m.notes["cagr"] == (
+        "the run spans 46 seconds, under a year: a shorter return is not annualised "
+        "(see total_return)"
+    )
+    assert m.total_return == pytest.approx(0.01)
+    check_against_numpy(result)
 
 
 def test_metrics_are_computed_once() -> None:
@@ -322,3 +436,60 @@ def test_trade_pnl_adds_up_to_the_cash_of_a_flat_book(script: list[tuple[int, in
     before = np.concatenate([[0], running[:-1]])
     ended = int(np.sum((before != 0) & ((running == 0) | (np.sign(running) == -np.sign(before)))))
     assert len(trades) == ended
+
+
+class BuyOnce(af.Strategy):
+    """Buys `qty` on the first trade or bar it sees and holds it."""
+
+    def __init__(self, symbol: str, qty: float, bars: bool = False) -> None:
+        super().__init__()
+        self.symbol, self.qty, self.bars, self.done = symbol, qty, bars, False
+
+    def on_start(self) -> None:
+        if self.bars:
+            self.subscribe_bars(self.symbol)
+        else:
+            self.subscribe_trades(self.symbol)
+
+    def buy_once(self) -> None:
+        if not self.done:
+            self.buy(self.symbol, self.qty)
+            self.done = True
+
+    def on_trade(self, trade: object) -> None:
+        self.buy_once()
+
+    def on_bar(self, bar: object) -> None:
+        self.buy_once()
+
+
+def tick_backtest() -> BacktestResult:
+    """2 BTC bought on the first of 46 seconds of real Binance trades, equity every second."""
+    engine = af.BacktestEngine(cash=100_000.0, equity_interval="1s")
+    engine.add_instrument("BTCUSDT", 0.01, 0.000001)
+    engine.add_trades("BTCUSDT", btcusdt_trades())
+    engine.add_strategy(BuyOnce("BTCUSDT", 2.0))
+    return engine.run()
+
+
+def test_a_46_second_tick_backtest() -> None:
+    result = tick_backtest()
+    m = result.metrics
+    span = result.equity.index[-1] - result.equity.index[0]
+    assert span == pd.Timedelta(seconds=46)
+    # Compounded over a year its gain is past the largest float: CAGR used to raise here.
+    assert math.log1p(m.total_return) * 365.25 * 86_400 / 46 > math.log(sys.float_info.max)
+    assert math.isnan(m.cagr)
+    assert "46 seconds, under a year" in m.notes["cagr"]
+    fill_ts = result.fills["ts"].iloc[0]
+    assert m.exposure == pytest.approx(float(np.mean(result.equity.index >= fill_ts)))
+    check_against_numpy(result)
+
+
+def test_a_one_bar_backtest() -> None:
+    engine = af.BacktestEngine(cash=100_000.0)
+    engine.add_bars("ORCL", orcl().iloc[:1])
+    engine.add_strategy(BuyOnce("ORCL", 100.0, bars=True))
+    result = engine.run()
+    assert math.isnan(result.metrics.sharpe)
+    check_against_numpy(result)

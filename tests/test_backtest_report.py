@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import html
 import re
 import struct
 from pathlib import Path
@@ -12,8 +13,11 @@ import pandas as pd
 import pytest
 
 from alphaforge.backtest import BacktestResult
-from alphaforge.backtest.report import format_metric, render_html
+from alphaforge.backtest.report import format_metric, metric_rows, render_html
+from alphaforge.cli import main
+from alphaforge.samples import BTCUSDT_TRADES
 from backtest_factory import equity_frame, fills_frame, make_result
+from test_backtest_metrics import tick_backtest
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -124,3 +128,54 @@ def test_long_tables_are_cut_with_a_note() -> None:
     assert "<h2>Fills (12)</h2>" in page
     assert "First 5 of 12 rows." in page
     assert "First 5 of 6 rows." in page  # six round trips
+
+
+def edge_results() -> dict[str, BacktestResult]:
+    """Runs whose annualised figures are n/a: 46 seconds of ticks, one bar, flat, wiped out."""
+    days = pd.date_range("2024-01-01", periods=4, freq="D", tz="UTC")
+    return {
+        "ticks": tick_backtest(),
+        "one bar": make_result(equity_frame(days[:1], [104.0])),
+        "flat": make_result(equity_frame(days, [100.0] * 4)),
+        "wiped out": make_result(equity_frame(days, [100.0, 40.0, 0.0, 0.0])),
+    }
+
+
+@pytest.mark.parametrize("name", ["ticks", "one bar", "flat", "wiped out"])
+def test_report_of_a_run_without_annualised_figures_shows_why(name: str, tmp_path: Path) -> None:
+    result = edge_results()[name]
+    notes = result.metrics.notes
+    assert notes
+    page = result.to_html(tmp_path / "report.html").read_text(encoding="utf-8")
+    for label, value, note in metric_rows(result.metrics):
+        assert (note == "") == (value not in ("n/a", "inf", "-inf")), label
+        row = f"<th>{html.escape(label)}</th><td>{html.escape(value)}</td>"
+        assert f'{row}<td class="note">{html.escape(note)}</td>' in page
+    assert png_size(result.plot(tmp_path / "report.png").read_bytes()) == (1000, 600)
+
+
+def test_the_backtest_command_prints_the_notes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "300")  # one table row per line
+    source = tmp_path / "once.py"
+    source.write_text(
+        "import alphaforge as af\n"
+        "class Once(af.Strategy):\n"
+        "    def __init__(self, symbol):\n"
+        "        super().__init__()\n"
+        "        self.symbol = symbol\n"
+        "    def on_start(self):\n"
+        "        self.subscribe_trades(self.symbol)\n"
+        "    def on_trade(self, trade):\n"
+        "        if self.position(self.symbol) == 0:\n"
+        "            self.buy(self.symbol, 2.0)\n"
+    )
+    args = ["backtest", str(source), "--trades", str(BTCUSDT_TRADES), "--symbol", "BTCUSDT"]
+    args += ["--tick-size", "0.01", "--lot-size", "0.000001", "--out", str(tmp_path)]
+    assert main(args) == 0
+    lines = capsys.readouterr().out.splitlines()
+    cagr = next(line for line in lines if line.strip("│ ").startswith("cagr "))
+    assert "n/a" in cagr
+    assert "under a year: a shorter return is not annualised" in cagr
+    assert (tmp_path / "report.html").exists()

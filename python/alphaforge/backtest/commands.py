@@ -115,12 +115,14 @@ def make_strategy(cls: type[Strategy], symbol: str) -> Strategy:
 
 
 def metrics_table(title: str, result: BacktestResult) -> Table:
-    """The result's metrics as a two-column table."""
+    """The result's metrics as a table: name, value, and why a value is n/a or infinite."""
     table = Table(title=title)
     table.add_column("metric")
     table.add_column("value", justify="right")
+    table.add_column("note", overflow="fold")
+    notes = result.metrics.notes
     for name, value in result.metrics.as_dict().items():
-        table.add_row(name, format_metric(name, value))
+        table.add_row(name, format_metric(name, value), notes.get(name, ""))
     return table
 
 

@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
+from collections.abc import Mapping
+from dataclasses import InitVar, asdict, dataclass, fields
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
 
 _SECONDS_PER_YEAR = 365.25 * 24 * 3600
+# GIPS: "returns for periods of less than one year must not be annualized". Below a year the
+# CAGR would extrapolate (a 0.1 % gain in 46 seconds compounds past 1e300 a year).
+MIN_YEARS_FOR_CAGR = 1.0
 
 
 @dataclass(frozen=True)
 class Metrics:
-    """The figures of one backtest; ratios are fractions (0.05 is 5 %), money in account units."""
+    """The figures of one backtest; ratios are fractions (0.05 is 5 %), money in account units.
+
+    A figure that has no meaningful value for the run is NaN (or infinite where the docs say
+    so), and ``notes[name]`` says why.
+    """
 
     start: pd.Timestamp
     end: pd.Timestamp
@@ -34,6 +43,18 @@ class Metrics:
     turnover: float
     periods_per_year: float
     risk_free_rate: float
+    # Not a field: fields() and as_dict() are the figures alone (the columns of a sweep).
+    reasons: InitVar[Mapping[str, str] | None] = None
+
+    def __post_init__(self, reasons: Mapping[str, str] | None) -> None:
+        # Frozen: set past the dataclass's __setattr__, as functools.cached_property does.
+        self.__dict__["_notes"] = MappingProxyType(dict(reasons or {}))
+
+    @property
+    def notes(self) -> Mapping[str, str]:
+        """Why a figure is NaN or infinite, by figure name; empty when every figure is finite."""
+        notes: Mapping[str, str] = self.__dict__["_notes"]
+        return notes
 
     def as_dict(self) -> dict[str, object]:
         """The metrics as a plain dict in definition order."""
@@ -53,52 +74,102 @@ def compute_metrics(
     starting_cash: float,
     risk_free_rate: float = 0.0,
 ) -> Metrics:
-    """All metrics of an equity curve, its fills and its round-trip trades."""
+    """All metrics of an equity curve, its fills and its round-trip trades; never raises for
+    a curve that is short, flat or wiped out (those figures are NaN, with a note)."""
     values = equity["equity"].to_numpy(dtype=np.float64)
     index = pd.DatetimeIndex(equity.index)
     start, end = index[0], index[-1]
-    years = (end - start).total_seconds() / _SECONDS_PER_YEAR
+    span = end - start
+    years = span.total_seconds() / _SECONDS_PER_YEAR
+    notes: dict[str, str] = {}
     periods_per_year = (len(values) - 1) / years if years > 0 else float("nan")
-    with np.errstate(divide="ignore", invalid="ignore"):  # an account wiped out to zero
-        returns = np.diff(values) / values[:-1]
+    if years <= 0:
+        notes["periods_per_year"] = "one equity point: the run has no span"
 
     final = float(values[-1])
-    total_return = final / starting_cash - 1.0
+    growth = final / starting_cash
+    cagr = float("nan")
+    if years < MIN_YEARS_FOR_CAGR:
+        notes["cagr"] = (
+            f"the run spans {_span_text(span)}, under a year: a shorter return is not "
+            "annualised (see total_return)"
+        )
+    elif growth <= 0:
+        notes["cagr"] = f"final equity is {final:,.2f}: no yearly rate leads to it"
+    else:
+        cagr = float(growth ** (1.0 / years) - 1.0)
+
+    returns = np.zeros(0)
+    lowest = int(np.argmin(values))
+    if len(values) < 3:
+        why = f"{len(values)} equity point(s) give {len(values) - 1} return(s); 2 are needed"
+    elif values[lowest] <= 0:
+        why = (
+            f"equity is {values[lowest]:,.2f} at {index[lowest].isoformat()}: returns past a "
+            "zero or negative equity are undefined"
+        )
+    else:
+        why = ""
+        returns = np.diff(values) / values[:-1]
+    if why:
+        notes.update(volatility=why, sharpe=why, sortino=why)
+        vol = sharpe = sortino = float("nan")
+    else:
+        vol = volatility(returns, periods_per_year)
+        sharpe = sharpe_ratio(returns, periods_per_year, risk_free_rate)
+        sortino = sortino_ratio(returns, periods_per_year, risk_free_rate)
+        if math.isnan(sharpe):
+            notes["sharpe"] = "every period returned the same: the returns have no variance"
+        if math.isnan(sortino):
+            notes["sortino"] = "every period returned the risk-free rate exactly"
+        elif math.isinf(sortino):
+            notes["sortino"] = "no period returned below the risk-free rate: downside is zero"
+
     mean_equity = float(values.mean())
     drawdown, duration = max_drawdown(values, index, starting_cash)
     pnl = trades["pnl"].to_numpy(dtype=np.float64)
     notional = np.abs(fills["qty"].to_numpy(np.float64) * fills["price"].to_numpy(np.float64))
+    factor = profit_factor(pnl)
+    if len(pnl) == 0:
+        notes["win_rate"] = notes["profit_factor"] = "no closed round-trip trades"
+    elif math.isnan(factor):
+        notes["profit_factor"] = "no trade won or lost"
+    elif math.isinf(factor):
+        notes["profit_factor"] = "no trade lost"
+    if mean_equity <= 0:
+        notes["turnover"] = f"mean equity is {mean_equity:,.2f}: nothing to divide by"
 
     return Metrics(
         start=start,
         end=end,
         starting_cash=float(starting_cash),
         final_equity=final,
-        total_return=total_return,
-        cagr=cagr_of(final / starting_cash, years),
-        volatility=volatility(returns, periods_per_year),
-        sharpe=sharpe_ratio(returns, periods_per_year, risk_free_rate),
-        sortino=sortino_ratio(returns, periods_per_year, risk_free_rate),
+        total_return=growth - 1.0,
+        cagr=cagr,
+        volatility=vol,
+        sharpe=sharpe,
+        sortino=sortino,
         max_drawdown=drawdown,
         max_drawdown_duration=duration,
         trades=len(pnl),
         win_rate=float(np.mean(pnl > 0)) if len(pnl) else float("nan"),
-        profit_factor=profit_factor(pnl),
+        profit_factor=factor,
         exposure=exposure(fills, index),
         total_fees=float(fills["fee"].sum()),
         turnover=float(notional.sum() / mean_equity) if mean_equity > 0 else float("nan"),
         periods_per_year=periods_per_year,
         risk_free_rate=float(risk_free_rate),
+        reasons=notes,
     )
 
 
-def cagr_of(growth: float, years: float) -> float:
-    """The constant yearly rate that turns 1 into `growth` in `years`; -1 when all is lost."""
-    if years <= 0:
-        return float("nan")
-    if growth <= 0:
-        return -1.0
-    return float(growth ** (1.0 / years) - 1.0)
+def _span_text(span: pd.Timedelta) -> str:
+    """A span as words: 46 seconds, 3.5 hours, 120 days."""
+    seconds = span.total_seconds()
+    for unit, size in (("days", 86_400.0), ("hours", 3_600.0), ("minutes", 60.0)):
+        if seconds >= 2 * size:
+            return f"{seconds / size:,.4g} {unit}"
+    return f"{seconds:,.4g} seconds"
 
 
 def per_period_rate(annual_rate: float, periods_per_year: float) -> float:
@@ -119,9 +190,11 @@ def sharpe_ratio(returns: np.ndarray, periods_per_year: float, risk_free_rate: f
         return float("nan")
     excess = returns - per_period_rate(risk_free_rate, periods_per_year)
     spread = float(np.std(excess, ddof=1))
-    if spread == 0.0:
+    mean = float(np.mean(excess))
+    # Equal returns leave a spread of rounding noise (1e-17), which would give a Sharpe of 1e15.
+    if spread <= 1e-12 * abs(mean) or spread == 0.0:
         return float("nan")
-    return float(np.mean(excess) / spread * math.sqrt(periods_per_year))
+    return mean / spread * math.sqrt(periods_per_year)
 
 
 def sortino_ratio(returns: np.ndarray, periods_per_year: float, risk_free_rate: float) -> float:

@@ -67,10 +67,12 @@ def format_metric(name: str, value: object) -> str:
     return f"{number:,.2f}"
 
 
-def metric_rows(metrics: Metrics) -> list[tuple[str, str]]:
-    """(label, formatted value) for every metric, in definition order."""
+def metric_rows(metrics: Metrics) -> list[tuple[str, str, str]]:
+    """(label, formatted value, note) for every metric, in definition order; the note says why
+    a figure is n/a or infinite and is empty otherwise."""
     return [
-        (_LABELS.get(name, name), format_metric(name, v)) for name, v in metrics.as_dict().items()
+        (_LABELS.get(name, name), format_metric(name, v), metrics.notes.get(name, ""))
+        for name, v in metrics.as_dict().items()
     ]
 
 
@@ -162,8 +164,9 @@ def write_html(result: BacktestResult, path: str | Path) -> Path:
 def render_html(result: BacktestResult, max_rows: int = HTML_MAX_ROWS) -> str:
     """The HTML report: metrics, the chart embedded as a base64 PNG, trades, fills, positions."""
     metrics_table = "\n".join(
-        f"<tr><th>{html.escape(label)}</th><td>{html.escape(value)}</td></tr>"
-        for label, value in metric_rows(result.metrics)
+        f"<tr><th>{html.escape(label)}</th><td>{html.escape(value)}</td>"
+        f'<td class="note">{html.escape(note)}</td></tr>'
+        for label, value, note in metric_rows(result.metrics)
     )
     chart = base64.b64encode(png_bytes(result)).decode("ascii")
     sections = [
@@ -206,6 +209,7 @@ h1 {{ font-size: 1.5em; }} h2 {{ font-size: 1.15em; margin-top: 1.8em; }}
 table {{ border-collapse: collapse; font-size: 0.85em; }}
 th, td {{ padding: 0.25em 0.8em; border-bottom: 1px solid #e3e3e3; text-align: right; }}
 table.metrics th {{ text-align: left; font-weight: 600; }}
+table.metrics td.note {{ text-align: left; }}
 table.data thead th {{ background: #f3f5f8; }}
 img {{ max-width: 100%; }}
 .note {{ color: #666; font-size: 0.85em; }}

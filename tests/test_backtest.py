@@ -95,7 +95,10 @@ def test_market_order_fills_at_next_open_with_fees_cash_and_equity() -> None:
     assert position.unrealized_pnl == pytest.approx(10 * (99.0 - 103.0))
     assert position.fees == pytest.approx(1.03)
     assert s.fills[0].price == 103.0
-    assert s.updates[0].status == "FILLED"
+    # Accepted after the bar that sent it, as a venue's acknowledgement; filled on the next.
+    assert [u.status for u in s.updates] == ["ACCEPTED", "FILLED"]
+    assert s.updates[0].filled_qty == 0.0
+    assert s.updates[1].filled_qty == 10.0
 
 
 def test_round_trip_realizes_pnl() -> None:

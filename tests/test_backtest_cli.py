@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -30,8 +31,11 @@ def test_bundled_data_ships_with_its_attribution() -> None:
 
 def test_demo_writes_the_reports(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     pytest.importorskip("alphaforge.backtest.result")
-    assert main(["demo", "--out", str(tmp_path)]) == 0
+    assert main(["demo", "--out", str(tmp_path), "--paper-seconds", "3"]) == 0
     out = capsys.readouterr().out
+    # The paper session after the backtest, against the in-process replay exchange.
+    assert "paper, replayed at" in out
+    assert re.search(r"[1-9][\d,]* trades, [1-9]\d* bars", out), out[-2000:]
     assert (tmp_path / "report.html").stat().st_size > 0
     assert (tmp_path / "report.png").stat().st_size > 0
     assert str((tmp_path / "report.html").resolve()) in out.replace("\n", "")

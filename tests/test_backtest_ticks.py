@@ -236,7 +236,7 @@ def test_orders_sent_from_on_fill_wait_for_the_next_event() -> None:
         (2 * SECOND, "BUY", 1.0, 101.0, "TAKER"),
         (3 * SECOND, "SELL", 1.0, 99.0, "TAKER"),
     ]
-    assert [u.status for u in strategy.updates] == ["FILLED", "FILLED"]
+    assert [u.status for u in strategy.updates] == ["ACCEPTED", "FILLED", "ACCEPTED", "FILLED"]
     assert [f.liquidity for f in strategy.fills] == ["TAKER", "TAKER"]
 
 

@@ -205,7 +205,7 @@ void BarBacktest::run(const BarHandler& on_bar, const FillHandler& on_fill,
     for (const BacktestBar& bar : step) fill_pending(bar, on_fill, on_order);
     record_equity(ts);
     for (const BacktestBar& bar : step) on_bar(bar);
-    deliver_notices(on_fill, on_order);
+    deliver_notices(on_order);
   }
 }
 

@@ -49,11 +49,10 @@ std::uint64_t BacktestLedger::accept(const OrderRequest& request, std::uint32_t 
   if (o.stop_price != 0) pending.stop_price = inst.ticks_to_price(o.stop_price);
   pending.ts_ns = now_;
   orders_.push_back(pending);
-  if (o.is_open()) {
-    pending_[symbol].push_back(id);
-  } else {
-    notices_.push_back(id);  // refused by a risk limit or the account
-  }
+  if (o.is_open()) pending_[symbol].push_back(id);
+  // Accepted, or refused by a risk limit or the account: told after the handler that sent it,
+  // as a venue's acknowledgement reaches a live strategy.
+  notices_.push_back(order_record(id));
   return id;
 }
 
@@ -65,6 +64,7 @@ bool BacktestLedger::cancel(std::uint64_t id) {
   engine_.apply_status(id, OrderStatus::kCanceled);
   auto& pending = pending_[orders_[id - 1].symbol];
   pending.erase(std::find(pending.begin(), pending.end(), id));
+  notices_.push_back(order_record(id));
   return true;
 }
 

@@ -220,9 +220,10 @@ void TickBacktest::run(const TradeHandler& on_trade, const QuoteHandler& on_quot
       state.traded = true;
       data_.process_trade(trade);  // bar handlers run here
       seen_ = true;
+      deliver_notices(on_order);  // what the bar handlers sent, before it can fill
       if (!pending_[stream.symbol].empty()) fill_pending(stream.symbol, on_fill, on_order);
       if (state.wants_trades) on_trade(trade);
-      deliver_notices(on_fill, on_order);
+      deliver_notices(on_order);
     } else {
       const QuoteTick quote{ts, stream.a[i], stream.b[i], stream.c[i], stream.d[i], stream.symbol};
       market.is_trade = false;
@@ -232,14 +233,15 @@ void TickBacktest::run(const TradeHandler& on_trade, const QuoteHandler& on_quot
       state.quoted = true;
       data_.process_quote(quote);
       seen_ = true;
+      deliver_notices(on_order);
       if (!pending_[stream.symbol].empty()) fill_pending(stream.symbol, on_fill, on_order);
       if (state.wants_quotes) on_quote(quote);
-      deliver_notices(on_fill, on_order);
+      deliver_notices(on_order);
     }
   }
   seen_ = true;
   data_.flush();
-  deliver_notices(on_fill, on_order);
+  deliver_notices(on_order);
   set_marks(on_fill, on_order);
   record_equity(interval_end);
 }

@@ -57,9 +57,14 @@ class BacktestLedger {
                   const OrderHandler& on_order);
   void mark_quote(std::uint32_t symbol, double bid, double ask, const FillHandler& on_fill,
                   const OrderHandler& on_order);
-  // Hands out what happened outside a settlement: orders refused when they were sent.
-  void deliver_notices(const FillHandler& on_fill, const OrderHandler& on_order) {
-    if (!notices_.empty()) deliver(std::exchange(notices_, {}), fills_.size(), on_fill, on_order);
+  // Hands out what happened outside a settlement: orders accepted or refused when they were
+  // sent, and orders canceled.
+  // Each record is as the order was when it happened: it may have filled since.
+  void deliver_notices(const OrderHandler& on_order) {
+    if (notices_.empty()) return;
+    for (const OrderRecord& record : std::exchange(notices_, {})) {
+      if (on_order) on_order(record);
+    }
   }
 
   void record_equity(std::int64_t ts);
@@ -90,7 +95,7 @@ class BacktestLedger {
   std::uint32_t replay_symbol(std::uint32_t engine_symbol) const;
 
   std::vector<std::uint64_t> settled_;
-  std::vector<std::uint64_t> notices_;
+  std::vector<OrderRecord> notices_;
 };
 
 template <typename Decide>

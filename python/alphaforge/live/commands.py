@@ -86,6 +86,7 @@ def make_configured_strategy(cls: type[Strategy], settings: LiveSettings) -> Str
 
 def print_statistics(stats: NodeStatistics, console: Console) -> None:
     """What the session did, one line."""
+    console.print()
     console.print(
         f"{stats.trades:,} trades, {stats.bars:,} bars, {stats.orders_sent:,} orders sent, "
         f"{stats.fills:,} fills, {stats.handler_errors:,} handler errors, "
@@ -112,8 +113,9 @@ def _orders_table(journal: Journal, limit: int) -> Table:
     orders = journal.orders()
     table = Table(title=f"orders ({len(orders):,}, last {min(limit, len(orders))})")
     for column in ("client id", "strategy", "symbol", "side", "type", "qty", "price", "status",
-                   "filled", "reason"):  # fmt: skip
-        table.add_column(column)
+                   "filled"):  # fmt: skip
+        table.add_column(column, no_wrap=True)
+    table.add_column("reason", overflow="fold")
     for o in orders[-limit:]:
         price = o.price if o.price is not None else o.stop_price
         table.add_row(
@@ -127,7 +129,7 @@ def _fills_table(journal: Journal, limit: int) -> Table:
     fills = journal.fills()
     table = Table(title=f"fills ({len(fills):,}, last {min(limit, len(fills))})")
     for column in ("symbol", "trade id", "client id", "side", "qty", "price", "fee", "liquidity"):
-        table.add_column(column)
+        table.add_column(column, no_wrap=True)
     for f in fills[-limit:]:
         table.add_row(
             f.symbol, str(f.trade_id), f.client_order_id, f.side, f"{f.qty:g}", f"{f.price:g}",
@@ -152,10 +154,10 @@ async def paper_demo(console: Console, seconds: float = DEMO_SECONDS) -> NodeSta
     """The demo's strategy on paper against an in-process replay exchange, shown live."""
     async with ReplayExchange(port=0, speed=DEMO_SPEED) as exchange:
         venue = BinanceConfig.local(exchange, symbols=[exchange.config.symbol])
-        strategy = SmaCross(exchange.config.symbol, fast=5, slow=20, size=0.01, bar_spec="10s")
+        strategy = SmaCross(exchange.config.symbol, fast=3, slow=8, size=0.01, bar_spec="5s")
         node = TradingNode([strategy], venue=venue, mode="paper", install_signal_handlers=False)
         title = (
-            f"SMA 5/20 on 10-second bars of {exchange.config.symbol}, paper, replayed at "
+            f"SMA 3/8 on 5-second bars of {exchange.config.symbol}, paper, replayed at "
             f"{DEMO_SPEED:g}x by a local exchange"
         )
         return await run_with_dashboard(node, seconds, console, title)

@@ -14,19 +14,18 @@ from alphaforge.live.node import NodeStatistics, TradingNode
 def snapshot(node: TradingNode, title: str = "") -> Group:
     """The node's state now, as rich tables."""
     positions = Table(title=title or repr(node), title_justify="left")
-    for column in ("strategy", "symbol", "last", "position", "avg price", "realized", "open PnL",
-                   "fees"):  # fmt: skip
-        positions.add_column(
-            column, justify="left" if column in ("strategy", "symbol") else "right"
-        )
+    many = len(node.strategies) > 1
+    if many:
+        positions.add_column("strategy", no_wrap=True)
+    positions.add_column("symbol", no_wrap=True)
+    for column in ("last", "qty", "avg", "realized", "open PnL", "fees"):
+        positions.add_column(column, justify="right", no_wrap=True)
     for strategy in node.strategies:
         held = node.portfolio(strategy.name) if node.engine is not None else {}
-        symbols = sorted(set(held) | set(node.last_prices))
-        for symbol in symbols:
+        for symbol in sorted(set(held) | set(node.last_prices)):
             p = held.get(symbol)
             last = node.last_prices.get(symbol)
-            positions.add_row(
-                strategy.name,
+            row = [
                 symbol,
                 "" if last is None else f"{last:,.2f}",
                 "0" if p is None else f"{p.qty:g}",
@@ -34,7 +33,8 @@ def snapshot(node: TradingNode, title: str = "") -> Group:
                 "" if p is None else f"{p.realized_pnl:,.2f}",
                 "" if p is None else f"{p.unrealized_pnl:,.2f}",
                 "" if p is None else f"{p.fees:,.2f}",
-            )
+            ]
+            positions.add_row(*([strategy.name] if many else []), *row)
     stats = node.statistics()
     activity = Table(show_header=True)
     for column in ("trades", "quotes", "bars", "orders sent", "open", "fills", "refused",

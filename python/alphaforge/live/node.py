@@ -242,6 +242,9 @@ class TradingNode:
         for strategy in self.strategies:
             self._guard(strategy.on_start)
         for symbol, channels in self._wanted.items():
+            if self.mode == "paper":
+                # The fill model works on both, as the tick backtest's does.
+                channels |= {"trades", "quotes"}
             await data.subscribe(symbol, frozenset(channels), self._book_depth.get(symbol, 10))
 
     def _symbols(self) -> list[str]:
@@ -282,8 +285,8 @@ class TradingNode:
             if self.cancel_on_stop and was_running:
                 await self.orders.cancel_all()
             await self.orders.drain()
-        with contextlib.suppress(Exception):
-            self.feed.flush()
+        # The bar under way is not flushed: it has not closed, and no strategy trades after
+        # its on_stop.
         clients: list[MarketDataClient | ExecutionClient] = [data]
         if self._execution is not None:
             clients.insert(0, self._execution)

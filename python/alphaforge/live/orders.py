@@ -28,6 +28,7 @@ from alphaforge._core.execution import (
 )
 from alphaforge.live.journal import Journal, JournaledOrder
 from alphaforge.live.venue import (
+    CancelResult,
     ExecutionClient,
     FillReport,
     InstrumentSpec,
@@ -238,10 +239,16 @@ class LiveOrders:
             raise ValueError(
                 f"order {order_id} belongs to strategy {live.strategy!r}, not {strategy!r}"
             )
-        self._venue()
         if not self.engine.order(live.engine_id).is_open or live.cancel_requested:
             return False
         live.cancel_requested = True
+        venue = self._venue()
+        if isinstance(venue, LocalExecution):
+            self.counters.cancels_sent += 1
+            self._cancel_answered(
+                live, venue.cancel_now(live.intent.symbol, live.intent.client_order_id)
+            )
+            return True
         task = asyncio.get_running_loop().create_task(self._send_cancel(live))
         self.counters.in_flight.add(task)
         task.add_done_callback(self.counters.in_flight.discard)
@@ -255,6 +262,9 @@ class LiveOrders:
             _log.exception("cancel of %s raised", live.intent.client_order_id)
             live.cancel_requested = False
             return
+        self._cancel_answered(live, result)
+
+    def _cancel_answered(self, live: LiveOrder, result: CancelResult) -> None:
         if result.report is not None:
             self.on_order_report(result.report)
         if result.status != "CANCELED":

@@ -80,6 +80,10 @@ class PaperExecution:
 
     async def cancel(self, symbol: str, client_order_id: str) -> CancelResult:
         """Drop a pending order."""
+        return self.cancel_now(symbol, client_order_id)
+
+    def cancel_now(self, symbol: str, client_order_id: str) -> CancelResult:
+        """Drop a pending order before the next event."""
         report = self._orders.get(client_order_id)
         if report is None or report.status not in ("ACCEPTED", "PARTIALLY_FILLED"):
             return CancelResult("REJECTED", report, -2011, "Unknown order sent.")

@@ -179,11 +179,15 @@ class VenueListener(Protocol):
 
 @runtime_checkable
 class LocalExecution(Protocol):
-    """A venue inside the process (the paper venue) answers a submit at once: the node places
-    the order before the next market event reaches it, as the tick backtest does."""
+    """A venue inside the process (the paper venue) answers a submit or a cancel at once: the
+    node places or drops the order before the next market event, as the tick backtest does."""
 
     def submit_now(self, intent: OrderIntent) -> SubmitResult:
         """Place an order and answer at once."""
+        ...
+
+    def cancel_now(self, symbol: str, client_order_id: str) -> CancelResult:
+        """Cancel an order and answer at once."""
         ...
 
 

@@ -1,0 +1,60 @@
+"""Strategies the live tests run both in the tick backtest and on a TradingNode."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alphaforge import Strategy
+from alphaforge.records import FillRecord, OrderRecord
+
+
+class Scripted(Strategy):
+    """Orders of every kind on fixed bars, so that two runs can be compared order for order.
+
+    Bar 2: market buy. Bar 4: a limit buy far below the market. Bar 6: cancel it. Bar 8, with
+    `maker`: a limit sell of 2 basis points above the close (it rests, and fills when the market
+    trades through it). Bar 12: market sell of what is left.
+    """
+
+    def __init__(
+        self, symbol: str, spec: str = "2s", qty: float = 0.01, maker: bool = True
+    ) -> None:
+        super().__init__("scripted")
+        self.symbol, self.spec, self.qty, self.maker = symbol, spec, qty, maker
+        self.bars = 0
+        self.sent: list[tuple[int, str, str, float]] = []  # (bar, side, type, qty)
+        self.fills: list[FillRecord] = []
+        self.updates: list[OrderRecord] = []
+        self.position_at_start: float | None = None
+        self._resting: int | None = None
+
+    def on_start(self) -> None:
+        self.position_at_start = self.position(self.symbol)
+        self.subscribe_bars(self.symbol, self.spec)
+        self.subscribe_quotes(self.symbol)
+
+    def on_bar(self, bar: Any) -> None:
+        self.bars += 1
+        n = self.bars
+        if n == 2:
+            self._send("BUY", "MARKET", self.qty)
+        elif n == 4:
+            self._resting = self._send("BUY", "LIMIT", self.qty, round(bar.close * 0.9, 2))
+        elif n == 6 and self._resting is not None:
+            self.cancel(self._resting)
+        elif n == 8 and self.maker:
+            self._send("SELL", "LIMIT", self.qty / 2, round(bar.close * 1.0002, 2))
+        elif n == 12:
+            held = self.position(self.symbol)
+            if held > 0:
+                self._send("SELL", "MARKET", round(held, 8))
+
+    def _send(self, side: str, type: str, qty: float, limit: float | None = None) -> int:
+        self.sent.append((self.bars, side, type, qty))
+        return self.submit_order(self.symbol, side, qty, limit=limit)
+
+    def on_fill(self, fill: FillRecord) -> None:
+        self.fills.append(fill)
+
+    def on_order_update(self, order: OrderRecord) -> None:
+        self.updates.append(order)

@@ -25,6 +25,7 @@ class Recorder:
         self.balances: list[dict[str, Balance]] = []
         self.connections: list[ConnectionEvent] = []
         self.errors: list[tuple[str, str]] = []
+        self.log: list[object] = []  # everything above, in the order it came
         self._changed = asyncio.Event()
 
     def on_trade(
@@ -42,10 +43,12 @@ class Recorder:
 
     def on_order_report(self, report: OrderReport) -> None:
         self.orders.append(report)
+        self.log.append(report)
         self._changed.set()
 
     def on_fill_report(self, report: FillReport) -> None:
         self.fills.append(report)
+        self.log.append(report)
         self._changed.set()
 
     def on_balances(self, balances: dict[str, Balance], ts_ns: int) -> None:
@@ -54,6 +57,7 @@ class Recorder:
 
     def on_connection(self, event: ConnectionEvent) -> None:
         self.connections.append(event)
+        self.log.append(event)
         self._changed.set()
 
     def on_error(self, source: str, error: str) -> None:

@@ -8,7 +8,7 @@ import asyncio
 import aiohttp
 
 from alphaforge.adapters.binance import BinanceExecution
-from alphaforge.live.venue import OrderIntent
+from alphaforge.live.venue import ConnectionEvent, OrderIntent
 from alphaforge.replay import FaultConfig, ReplayExchange
 from binance_exec_helpers import Recorder, trading
 from replay_helpers import Rest, run
@@ -64,6 +64,12 @@ async def test_a_reconnect_reconciles_what_happened_while_the_stream_was_away() 
         got = [f for f in recorder.fills if f.client_order_id == "gap-2"]
         assert sorted(f.trade_id for f in got) == trades
         assert abs(got[-1].cum_filled_qty - 1.0) < 1e-12
+        # All of it between "reconnected" and "resynced".
+        states = [i for i, e in enumerate(recorder.log) if isinstance(e, ConnectionEvent)]
+        back, synced = states[-2], states[-1]
+        canceled = recorder.log.index(recorder.of("gap-1")[-1])
+        assert back < canceled < synced
+        assert all(back < recorder.log.index(f) < synced for f in got)
         # And the balances are the account's.
         btc_free = float(exchange.balances()["BTC"][0])
         assert recorder.balances[-1]["BTC"].free == btc_free

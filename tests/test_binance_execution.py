@@ -7,11 +7,18 @@ from decimal import Decimal
 from typing import Any
 
 import aiohttp
+import pytest
 
+from alphaforge.adapters.binance import (
+    BinanceConfig,
+    BinanceError,
+    BinanceExecution,
+    BinanceMarketData,
+)
 from alphaforge.live.venue import FillReport, OrderIntent, OrderReport
 from alphaforge.replay import ReplayExchange
-from binance_exec_helpers import trading
-from replay_helpers import Rest, run
+from binance_exec_helpers import Recorder, trading
+from replay_helpers import Rest, config, run
 
 # The still market of the bundled sample after one loop (best bid 39490.97, best ask 39490.98,
 # 0.884984 BTC on the best ask); 100000 USDT and 1 BTC to start with.
@@ -276,3 +283,31 @@ async def test_the_exchanges_own_refusals_are_rejections_with_its_code() -> None
         )
         assert (dup.status, dup.code) == ("REJECTED", -2010)
         assert len(exchange.orders()) == 1
+
+
+@run
+async def test_start_refuses_a_wrong_secret_by_binances_code_without_showing_it() -> None:
+    secret = "wrong-secret-that-must-not-show"
+    async with ReplayExchange(config(speed=0, loops=1)) as exchange, aiohttp.ClientSession() as s:
+        client = BinanceExecution(BinanceConfig.local(exchange, api_secret=secret))
+        recorder = Recorder()
+        with pytest.raises(BinanceError) as caught:
+            await client.start(s, recorder)
+        assert caught.value.code == -1022
+        assert secret not in str(caught.value)
+        assert all(secret not in e for _, e in recorder.errors)
+        assert all(secret not in e.detail for e in recorder.connections)
+        keyless = BinanceConfig.replay(
+            exchange.rest_url, exchange.stream_url, exchange.ws_api_url, api_key="", api_secret=""
+        )
+        with pytest.raises(ValueError, match="api_key is not set"):
+            await BinanceExecution(keyless).start(s, recorder)
+
+
+def test_clients_gives_the_market_data_and_the_execution_client() -> None:
+    config = BinanceConfig.testnet(symbols=["BTCUSDT"], api_key="k", api_secret="s")
+    data, execution = config.clients()
+    assert isinstance(data, BinanceMarketData)
+    assert isinstance(execution, BinanceExecution)
+    assert execution.config is config
+    assert "k" not in repr(execution).replace("tracked", "")

@@ -77,6 +77,7 @@ class WsApi:
         self._ready: asyncio.Future[None] | None = None
         self._closing = False
         self._restart_reason = ""
+        self._closers: set[asyncio.Task[bool]] = set()
         self.connections = 0  # connections opened
         self.bad_frames = 0  # frames that could not be parsed
 
@@ -118,7 +119,9 @@ class WsApi:
         """Drop the connection (it reopens and `on_up` runs again)."""
         self._restart_reason = reason
         if self._ws is not None and not self._ws.closed:
-            asyncio.get_running_loop().create_task(self._ws.close())
+            closing = asyncio.get_running_loop().create_task(self._ws.close())
+            self._closers.add(closing)  # held until done: the loop keeps only weak references
+            closing.add_done_callback(self._closers.discard)
 
     async def request(
         self, method: str, params: Mapping[str, object], *, signed: bool, write: bool

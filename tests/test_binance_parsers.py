@@ -8,12 +8,15 @@ WebSocket, decoded again with json as the reference.
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
 import pytest
 
 from alphaforge.adapters.binance import schemas
+from alphaforge.adapters.binance.data import frames_decoder, stream_frame
 from replay_helpers import run, serving
 
 # Shapes as the docs print them.
@@ -52,8 +55,26 @@ def combined(stream: str, data: bytes) -> bytes:
     return b'{"stream":"' + stream.encode() + b'","data":' + data + b"}"
 
 
+EVENTS: dict[str, type[msgspec.Struct]] = {
+    "trade": schemas.TradeEvent,
+    "aggTrade": schemas.AggTradeEvent,
+    "bookTicker": schemas.BookTickerEvent,
+    "depth@100ms": schemas.DepthUpdate,
+}
+
+
+def decoder(symbol: str) -> Callable[[bytes], Any]:
+    """The client's frame decoder over the four market streams of `symbol`."""
+    return frames_decoder([stream_frame(f"{symbol}@{k}", e) for k, e in EVENTS.items()])
+
+
+def parse(frame: bytes, symbol: str = "bnbbtc") -> Any:
+    """The data of one combined-stream frame, as the client's decoder reads it."""
+    return decoder(symbol)(frame).data
+
+
 def test_a_trade_as_documented() -> None:
-    trade = schemas.decode_trade_frame(combined("bnbbtc@trade", DOC_TRADE)).data
+    trade = parse(combined("bnbbtc@trade", DOC_TRADE))
     assert trade == schemas.decode_trade_event(DOC_TRADE)
     assert (trade.id, trade.price, trade.qty, trade.time, trade.buyer_maker) == (
         12345,
@@ -65,7 +86,8 @@ def test_a_trade_as_documented() -> None:
 
 
 def test_an_agg_trade_as_documented_on_the_stream_and_over_rest() -> None:
-    trade = schemas.decode_agg_trade_frame(combined("bnbbtc@aggTrade", DOC_AGG_TRADE)).data
+    trade = parse(combined("bnbbtc@aggTrade", DOC_AGG_TRADE))
+    assert trade == schemas.decode_agg_trade_event(DOC_AGG_TRADE)
     assert (trade.id, trade.price, trade.qty, trade.time, trade.buyer_maker) == (
         12345,
         0.001,
@@ -84,7 +106,8 @@ def test_an_agg_trade_as_documented_on_the_stream_and_over_rest() -> None:
 
 
 def test_a_book_ticker_as_documented() -> None:
-    quote = schemas.decode_book_ticker_frame(combined("bnbusdt@bookTicker", DOC_BOOK_TICKER)).data
+    quote = parse(combined("bnbusdt@bookTicker", DOC_BOOK_TICKER), "bnbusdt")
+    assert quote == schemas.decode_book_ticker_event(DOC_BOOK_TICKER)
     assert (quote.update_id, quote.bid, quote.bid_size, quote.ask, quote.ask_size) == (
         400900217,
         25.3519,
@@ -95,7 +118,8 @@ def test_a_book_ticker_as_documented() -> None:
 
 
 def test_a_depth_update_and_a_snapshot_as_documented() -> None:
-    event = schemas.decode_depth_frame(combined("bnbbtc@depth@100ms", DOC_DEPTH)).data
+    event = parse(combined("bnbbtc@depth@100ms", DOC_DEPTH))
+    assert event == schemas.decode_depth_update(DOC_DEPTH)
     assert (event.event_time, event.first_id, event.last_id) == (1672515782136, 157, 160)
     assert event.bids == [(0.0024, 10.0)]
     assert event.asks == [(0.0026, 100.0)]
@@ -114,6 +138,26 @@ def test_recent_trades_as_documented() -> None:
         1499865549590,
         True,
     )
+
+
+def test_the_frame_decoder_routes_by_stream_and_refuses_other_frames() -> None:
+    decode = decoder("bnbbtc")
+    frames = [
+        combined("bnbbtc@trade", DOC_TRADE),
+        combined("bnbbtc@depth@100ms", DOC_DEPTH),
+        # Key order does not matter.
+        b'{"data":' + DOC_AGG_TRADE + b',"stream":"bnbbtc@aggTrade"}',
+    ]
+    kinds = [type(decode(f).data) for f in frames]
+    assert kinds == [schemas.TradeEvent, schemas.DepthUpdate, schemas.AggTradeEvent]
+    assert len({type(decode(f)) for f in frames}) == 3  # one frame Struct per stream
+    for other, where in [
+        (combined("ethbtc@trade", DOC_TRADE), "$.stream"),
+        (combined("bnbbtc@trade", DOC_DEPTH), "$.data"),
+        (b'{"result":null,"id":1}', "stream"),
+    ]:
+        with pytest.raises(msgspec.ValidationError, match=re.escape(where)):
+            decode(other)
 
 
 def test_the_envelope_reads_events_control_answers_and_refusals() -> None:
@@ -192,7 +236,7 @@ async def test_frames_recorded_from_the_replay_exchange_decode_as_json_reads_the
     def data(stream: str) -> Any:
         return json.loads(recorded[stream])["data"]
 
-    trade = schemas.decode_trade_frame(recorded["btcusdt@trade"]).data
+    trade = parse(recorded["btcusdt@trade"], "btcusdt")
     ref = data("btcusdt@trade")
     assert (trade.id, trade.price, trade.qty, trade.time, trade.buyer_maker) == (
         ref["t"],
@@ -201,7 +245,7 @@ async def test_frames_recorded_from_the_replay_exchange_decode_as_json_reads_the
         ref["T"],
         ref["m"],
     )
-    agg = schemas.decode_agg_trade_frame(recorded["btcusdt@aggTrade"]).data
+    agg = parse(recorded["btcusdt@aggTrade"], "btcusdt")
     ref = data("btcusdt@aggTrade")
     assert (agg.id, agg.price, agg.qty, agg.time, agg.buyer_maker) == (
         ref["a"],
@@ -210,7 +254,7 @@ async def test_frames_recorded_from_the_replay_exchange_decode_as_json_reads_the
         ref["T"],
         ref["m"],
     )
-    quote = schemas.decode_book_ticker_frame(recorded["btcusdt@bookTicker"]).data
+    quote = parse(recorded["btcusdt@bookTicker"], "btcusdt")
     ref = data("btcusdt@bookTicker")
     assert (quote.update_id, quote.bid, quote.bid_size, quote.ask, quote.ask_size) == (
         ref["u"],
@@ -219,7 +263,7 @@ async def test_frames_recorded_from_the_replay_exchange_decode_as_json_reads_the
         float(ref["a"]),
         float(ref["A"]),
     )
-    depth = schemas.decode_depth_frame(recorded["btcusdt@depth@100ms"]).data
+    depth = parse(recorded["btcusdt@depth@100ms"], "btcusdt")
     ref = data("btcusdt@depth@100ms")
     assert (depth.event_time, depth.first_id, depth.last_id) == (ref["E"], ref["U"], ref["u"])
     assert depth.bids == [(float(p), float(q)) for p, q in ref["b"]]

@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import operator
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, Protocol
 
 import msgspec
 
@@ -41,8 +43,6 @@ MAX_DEPTH = 5000  # the largest REST snapshot
 RECENT_TRADES = 1000  # the most GET /api/v3/trades and /aggTrades return
 BACKFILL_ATTEMPTS = 5
 SHUTDOWN_STREAM = "!serverShutdown"
-_HEAD = b'{"stream":"'  # how Binance starts every combined-stream frame
-_NS_PER_MS = 1_000_000
 _DEPTH_WEIGHTS = ((100, 5), (500, 25), (1000, 50), (5000, 250))  # rest-api.md "Order book"
 
 
@@ -85,25 +85,31 @@ class _Tape:
 
     def on_trade(self, trade: _TradeLike) -> None:
         """Take one trade of the stream."""
-        if trade.id <= self.last_id:
-            self.duplicates += 1
+        trade_id = trade.id
+        if trade_id != self.last_id + 1:  # the next id is the one case kept short
+            self._out_of_line(trade)
             return
-        if self._pending is not None:
-            self._pending.append(trade)
-            return
-        if self.last_id and trade.id != self.last_id + 1:
-            self._pending = [trade]
-            self._task = asyncio.get_running_loop().create_task(self._backfill())
-            return
-        self.last_id = trade.id
+        self.last_id = trade_id
         self._deliver(
             self.symbol,
-            trade.time * _NS_PER_MS,
+            trade.time * 1_000_000,
             trade.price,
             trade.qty,
-            trade.id,
+            trade_id,
             trade.buyer_maker,
         )
+
+    def _out_of_line(self, trade: _TradeLike) -> None:
+        if trade.id <= self.last_id:
+            self.duplicates += 1
+        elif self._pending is not None:
+            self._pending.append(trade)
+        elif self.last_id:
+            self._pending = [trade]
+            self._task = asyncio.get_running_loop().create_task(self._backfill())
+        else:  # the first trade
+            self.last_id = trade.id - 1
+            self.on_trade(trade)
 
     async def close(self) -> None:
         """Cancel a backfill under way."""
@@ -187,9 +193,11 @@ class BinanceMarketData:
         self._stream: CombinedStream | None = None
         self._specs: dict[str, InstrumentSpec] = {}
         self._symbols: dict[str, _Symbol] = {}
-        # Stream name -> (decoder of a whole frame, handler of its data): the fast path.
-        self._frames: dict[bytes, tuple[Callable[[bytes], Any], Callable[[Any], None]]] = {}
-        # Stream name -> (decoder of the data alone, handler): frames laid out otherwise.
+        # The frame Struct of each subscribed stream -> the handler of its data, and one
+        # decoder over all of them: it finds a frame's stream and parses it in one pass.
+        self._handlers: dict[type, Callable[[Any], None]] = {}
+        self._decode: Callable[[bytes], Any] = _no_stream
+        # Stream name -> (decoder of its data alone, handler), for frames the union refuses.
         self._events: dict[str, tuple[Callable[[Any], Any], Callable[[Any], None]]] = {}
 
     def __repr__(self) -> str:
@@ -234,21 +242,19 @@ class BinanceMarketData:
         names: list[str] = []
         if "trades" in wanted and state.tape is None:
             tape = _Tape(symbol, listener, lambda: self._recent_trades(symbol), self._retry_s)
-            decoders: tuple[Callable[[bytes], Any], Callable[[Any], Any]]
+            event: type[msgspec.Struct]
+            decoder: Callable[[Any], Any]
             if self.trade_stream == "trade":
-                decoders = (schemas.decode_trade_frame, schemas.decode_trade_event)
+                event, decoder = schemas.TradeEvent, schemas.decode_trade_event
             else:
-                decoders = (schemas.decode_agg_trade_frame, schemas.decode_agg_trade_event)
-            frame_decoder, event_decoder = decoders
-            names.append(
-                self._route(prefix + self.trade_stream, frame_decoder, event_decoder, tape.on_trade)
-            )
+                event, decoder = schemas.AggTradeEvent, schemas.decode_agg_trade_event
+            names.append(self._route(prefix + self.trade_stream, event, decoder, tape.on_trade))
             state.tape = tape
         if "quotes" in wanted and not state.quotes:
             names.append(
                 self._route(
                     prefix + "bookTicker",
-                    schemas.decode_book_ticker_frame,
+                    schemas.BookTickerEvent,
                     schemas.decode_book_ticker_event,
                     _quote_handler(symbol, listener),
                 )
@@ -267,7 +273,7 @@ class BinanceMarketData:
                 names.append(
                     self._route(
                         prefix + "depth@100ms",
-                        schemas.decode_depth_frame,
+                        schemas.DepthUpdate,
                         schemas.decode_depth_update,
                         book.on_diff,
                     )
@@ -311,13 +317,13 @@ class BinanceMarketData:
 
     def _on_frame(self, frame: bytes) -> None:
         try:
-            if frame.startswith(_HEAD):
-                route = self._frames.get(frame[11 : frame.find(b'"', 11)])
-                if route is not None:
-                    route[1](route[0](frame).data)
-                    return
-            self._on_other(frame)
-        except msgspec.DecodeError as error:  # ValidationError is one too
+            try:
+                parsed = self._decode(frame)
+            except msgspec.ValidationError:
+                self._on_other(frame)
+                return
+            self._handlers[type(parsed)](parsed.data)
+        except msgspec.DecodeError as error:  # not JSON, or a stream's data that is wrong
             self.malformed += 1
             self._report(f"frame skipped, it does not parse ({error}): {frame[:160]!r}")
         except Exception as error:
@@ -325,7 +331,9 @@ class BinanceMarketData:
             self._report(f"handling a frame failed: {error!r}")
 
     def _on_other(self, frame: bytes) -> None:
-        """A frame the fast path does not know: other key order, control answers, events."""
+        """A frame outside the subscribed streams' union: an answer to a control frame, the
+        server's shutdown notice, a stream no longer routed, or a stream's data that is wrong
+        (its decoder raises again, saying where)."""
         envelope = schemas.decode_stream_envelope(frame)
         if envelope.stream:
             route = self._events.get(envelope.stream)
@@ -341,11 +349,13 @@ class BinanceMarketData:
     def _route(
         self,
         name: str,
-        frame_decoder: Callable[[bytes], Any],
+        event: type[msgspec.Struct],
         event_decoder: Callable[[Any], Any],
         handler: Callable[[Any], None],
     ) -> str:
-        self._frames[name.encode()] = (frame_decoder, handler)
+        """Send the frames of stream `name` to `handler`; returns the name."""
+        self._handlers[stream_frame(name, event)] = handler
+        self._decode = frames_decoder(list(self._handlers))
         self._events[name] = (event_decoder, handler)
         return name
 
@@ -412,6 +422,28 @@ def _channels(channels: object) -> frozenset[str]:
     if unknown:
         raise ValueError(f"channels: unknown {unknown}, expected some of {sorted(CHANNELS)}")
     return frozenset(channels)
+
+
+def stream_frame(stream: str, event: type[msgspec.Struct]) -> type[msgspec.Struct]:
+    """The Struct of a combined-stream frame of `stream`: ``{"stream": stream, "data": event}``.
+
+    `stream` is its tag, so a decoder over a union of them (:func:`frames_decoder`) finds the
+    stream of a frame and parses its data in one pass.
+    """
+    return msgspec.defstruct(
+        "StreamFrame", [("data", event)], tag_field="stream", tag=stream, frozen=True, gc=False
+    )
+
+
+def frames_decoder(frames: list[type[msgspec.Struct]]) -> Callable[[bytes], Any]:
+    """One decoder for the frames of every stream in `frames`; a frame of any other stream,
+    or without one, is a ValidationError."""
+    union: Any = functools.reduce(operator.or_, frames)
+    return msgspec.json.Decoder(union, strict=False).decode
+
+
+def _no_stream(frame: bytes) -> NoReturn:
+    raise msgspec.ValidationError("no stream is subscribed")
 
 
 def _quote_handler(symbol: str, listener: VenueListener) -> Callable[[Any], None]:

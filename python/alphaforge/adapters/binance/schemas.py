@@ -306,30 +306,6 @@ class DepthSnapshot(msgspec.Struct, frozen=True):
     asks: list[Level] = []
 
 
-class TradeFrame(msgspec.Struct, frozen=True, gc=False):
-    """A combined-stream frame of a trade stream; its `stream` is known from the route."""
-
-    data: TradeEvent
-
-
-class AggTradeFrame(msgspec.Struct, frozen=True, gc=False):
-    """A combined-stream frame of an aggTrade stream."""
-
-    data: AggTradeEvent
-
-
-class BookTickerFrame(msgspec.Struct, frozen=True, gc=False):
-    """A combined-stream frame of a bookTicker stream."""
-
-    data: BookTickerEvent
-
-
-class DepthFrame(msgspec.Struct, frozen=True):
-    """A combined-stream frame of a diff-depth stream."""
-
-    data: DepthUpdate
-
-
 class StreamEnvelope(msgspec.Struct, frozen=True):
     """Any combined-stream text frame: an event (`stream`, `data`) or the answer to a control
     frame (`id` with `result`, or `code` and `msg` when it was refused)."""
@@ -341,10 +317,6 @@ class StreamEnvelope(msgspec.Struct, frozen=True):
     msg: str = ""
 
 
-decode_trade_frame = msgspec.json.Decoder(TradeFrame, strict=False).decode
-decode_agg_trade_frame = msgspec.json.Decoder(AggTradeFrame, strict=False).decode
-decode_book_ticker_frame = msgspec.json.Decoder(BookTickerFrame, strict=False).decode
-decode_depth_frame = msgspec.json.Decoder(DepthFrame, strict=False).decode
 decode_trade_event = msgspec.json.Decoder(TradeEvent, strict=False).decode
 decode_agg_trade_event = msgspec.json.Decoder(AggTradeEvent, strict=False).decode
 decode_book_ticker_event = msgspec.json.Decoder(BookTickerEvent, strict=False).decode

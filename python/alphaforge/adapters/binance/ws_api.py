@@ -212,7 +212,7 @@ class WsApi:
                 delay = self.config.reconnect_initial_s
             if reason.startswith(("serverShutdown", "proactive")):
                 continue  # the old connection was fine: open the next one at once
-            # Full jitter over the upper half, so many clients do not come back in step.
+            # Jitter over the upper half of the delay, so that clients do not return in step.
             await asyncio.sleep(delay * (0.5 + random.random() / 2))
             delay = min(delay * 2, self.config.reconnect_max_s)
 

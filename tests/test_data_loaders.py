@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import alphaforge as af
 from alphaforge.data import AggressorSide, from_dataframe, load_csv, load_parquet
 
 DATA = Path(__file__).parent / "data"
@@ -175,3 +176,140 @@ def test_quotes_and_bars_are_validated() -> None:
         from_dataframe(bars, "bars")
     bars.loc[1, "high"] = 1.0
     assert len(from_dataframe(bars, "bars")) == 2
+
+
+class Seen(af.Strategy):
+    """Keeps the time of every bar, trade and quote of one symbol."""
+
+    def __init__(self, symbol: str, kind: str) -> None:
+        super().__init__()
+        self.symbol, self.kind = symbol, kind
+        self.times: list[int] = []
+
+    def on_start(self) -> None:
+        {"bars": self.subscribe_bars, "trades": self.subscribe_trades}.get(
+            self.kind, self.subscribe_quotes
+        )(self.symbol)
+
+    def on_bar(self, bar: object) -> None:
+        self.times.append(int(bar.ts))  # type: ignore[attr-defined]
+
+    def on_trade(self, trade: object) -> None:
+        self.times.append(int(trade.ts_ns))  # type: ignore[attr-defined]
+
+    def on_quote(self, quote: object) -> None:
+        self.times.append(int(quote.ts_ns))  # type: ignore[attr-defined]
+
+
+def replayed(kind: str, frame: pd.DataFrame, quotes: pd.DataFrame | None = None) -> list[int]:
+    """The times a strategy sees when `frame` goes straight from a loader into the engine."""
+    engine = af.BacktestEngine(cash=1_000_000.0)
+    if kind == "bars":
+        engine.add_bars("X", frame)
+    elif kind == "trades":
+        engine.add_trades("X", frame)
+    else:
+        engine.add_quotes("X", frame)
+    strategy = Seen("X", kind)
+    engine.add_strategy(strategy)
+    engine.run()
+    return strategy.times
+
+
+def file_ns(texts: pd.Series, **to_datetime: object) -> list[int]:
+    """Times of a file read by pandas alone, as UTC nanoseconds."""
+    if "unit" not in to_datetime:
+        to_datetime["format"] = "ISO8601"
+    stamps = pd.to_datetime(texts, utc=True, **to_datetime)  # type: ignore[call-overload]
+    return list(pd.DatetimeIndex(stamps).as_unit("ns").asi8)
+
+
+@pytest.mark.parametrize(
+    ("name", "time_column"),
+    [
+        ("orcl-1995-daily.csv", "Date"),
+        ("btc-perp-1m.csv", "timestamp"),
+        ("6eh4-xcme-1m.csv", "timestamp_utc"),
+    ],
+)
+def test_vendor_bar_files_load_and_replay_unchanged(name: str, time_column: str) -> None:
+    raw = pd.read_csv(DATA / name)
+    bars = load_csv(DATA / name, "bars")
+    assert list(bars.columns) == ["ts_ns", "open", "high", "low", "close", "volume"]
+    expected = file_ns(raw[time_column])
+    assert list(bars["ts_ns"]) == expected
+    np.testing.assert_array_equal(bars["close"], raw[next(c for c in raw if c.lower() == "close")])
+    assert replayed("bars", bars) == expected
+
+
+def test_binance_klines_without_a_header_are_milliseconds() -> None:
+    raw = pd.read_csv(DATA / "btcusdt-1s-klines.csv", header=None)
+    bars = load_csv(DATA / "btcusdt-1s-klines.csv", "bars")
+    expected = file_ns(raw[0], unit="ms")
+    assert list(bars["ts_ns"]) == expected
+    assert pd.Timestamp(expected[0], tz="UTC") == pd.Timestamp("2021-01-08", tz="UTC")
+    np.testing.assert_array_equal(
+        bars[["open", "high", "low", "close", "volume"]], raw[[1, 2, 3, 4, 5]]
+    )
+    assert replayed("bars", bars) == expected
+
+
+def test_binance_trades_without_a_header_replay_at_their_times() -> None:
+    raw = pd.read_csv(DATA / "btcusdt-trades-binance.csv", header=None)
+    trades = load_csv(DATA / "btcusdt-trades-binance.csv", "trades")
+    expected = file_ns(raw[4], unit="ms")
+    assert list(trades["ts_ns"]) == expected
+    assert list(trades["trade_id"]) == list(raw[0])
+    sellers = np.where(raw[5], AggressorSide.SELLER.value, AggressorSide.BUYER.value)
+    np.testing.assert_array_equal(trades["aggressor"], sellers)
+    assert replayed("trades", trades) == expected
+
+
+def test_parquet_ticks_load_without_a_mapping_and_replay() -> None:
+    raw = pd.read_parquet(DATA / "btcusdt-trades.parquet")
+    trades = load_parquet(DATA / "btcusdt-trades.parquet")
+    expected = list(pd.DatetimeIndex(raw["timestamp"]).as_unit("ns").asi8)
+    assert replayed("trades", trades) == expected
+    raw = pd.read_parquet(DATA / "btcusdt-quotes.parquet")
+    quotes = load_parquet(DATA / "btcusdt-quotes.parquet", "quotes")
+    np.testing.assert_array_equal(quotes["bid_size"], raw["bid_size"])
+    assert replayed("quotes", quotes) == list(pd.DatetimeIndex(raw["timestamp"]).as_unit("ns").asi8)
+
+
+def test_truefx_quotes_with_and_without_a_header(tmp_path: Path) -> None:
+    raw = pd.read_csv(DATA / "usdjpy-quotes-truefx.csv")
+    expected = file_ns(raw["timestamp"])
+    quotes = load_csv(DATA / "usdjpy-quotes-truefx.csv", "quotes")
+    assert replayed("quotes", quotes) == expected
+    # TrueFX's own files: symbol, time as 20130101 22:00:00.295, bid, ask, no header.
+    stamps = (
+        pd.to_datetime(raw["timestamp"], format="ISO8601")
+        .dt.strftime("%Y%m%d %H:%M:%S.%f")
+        .str[:-3]
+    )
+    native = pd.DataFrame({"s": "USD/JPY", "t": stamps, "bid": raw["bid"], "ask": raw["ask"]})
+    native.to_csv(tmp_path / "USDJPY-2013-01.csv", header=False, index=False)
+    again = load_csv(tmp_path / "USDJPY-2013-01.csv", "quotes")
+    assert list(again["ts_ns"]) == expected
+    assert set(again["symbol"]) == {"USD/JPY"}
+
+
+def test_names_and_layouts_that_cannot_be_told_apart_are_refused(tmp_path: Path) -> None:
+    both = pd.DataFrame({"time": [T0], "timestamp": [T0], "price": [1.0], "size": [1.0]})
+    with pytest.raises(ValueError, match=r"several time columns \['time', 'timestamp'\]"):
+        from_dataframe(both)
+    assert len(from_dataframe(both, columns={"time": "ts_ns"}, unknown="drop")) == 1
+    twice = pd.DataFrame({"ts_ns": [T0], "price": [1.0], "qty": [1.0], "quantity": [1.0]})
+    with pytest.raises(ValueError, match="columns 'qty' and 'quantity' both read as 'size'"):
+        from_dataframe(twice)
+    (tmp_path / "five.csv").write_text("1610064000000,1.0,2.0,0.5,1.5\n")
+    with pytest.raises(ValueError, match=r"no header row, and 5 columns match no known bars"):
+        load_csv(tmp_path / "five.csv", "bars")
+
+
+def test_an_integer_index_is_a_time_only_when_named_one() -> None:
+    frame = pd.DataFrame({"price": [1.0, 2.0], "size": [1.0, 1.0]}, index=[T0, T0 + 1])
+    with pytest.raises(ValueError, match=r"missing column 'ts_ns'.*not a Index"):
+        from_dataframe(frame)
+    named = frame.rename_axis("open_time")
+    assert list(from_dataframe(named)["ts_ns"]) == [T0, T0 + 1]

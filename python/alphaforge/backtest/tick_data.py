@@ -27,16 +27,14 @@ def market_columns(
 ) -> tuple[npt.NDArray[Any], ...]:
     """(ts_ns, value columns...) of `frame`, normalised and checked as the loaders do.
 
-    Timestamps come from a ``ts_ns`` column, else from a DatetimeIndex (naive times are UTC);
-    column names match in any case; other columns the replay does not use (aggressor,
-    trade_id, symbol, adj close) are ignored.
+    Columns and times are read as from_dataframe reads them (any case, vendors' names, a time
+    column, a DatetimeIndex or an integer index with a time name, epoch numbers in the unit of
+    their magnitude); other columns the replay does not use are ignored.
     """
     if not isinstance(symbol, str):
         raise TypeError(f"symbol must be a str, got {type(symbol).__name__}")
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(f"{kind} must be a pandas DataFrame, got {type(frame).__name__}")
-    # Vendors capitalise (Open, High, ...); the canonical names are lower case.
-    frame = frame.rename(columns={c: c.lower() for c in frame.columns if isinstance(c, str)})
     try:
         normal = from_dataframe(frame, kind, unknown="drop")
     except ValueError as error:

@@ -18,21 +18,21 @@ import pyarrow.parquet as pq
 
 from alphaforge._core import data as _native
 from alphaforge._core.data import AggressorSide
+from alphaforge.data.columns import (
+    ALIASES,
+    HEADERLESS,
+    OPTIONAL,
+    REQUIRED,
+    TIME_NAMES,
+    VENDOR_EXTRAS,
+    known_names,
+    normal_name,
+)
 from alphaforge.data.timestamps import read_times
 
 Kind = Literal["trades", "quotes", "bars"]
 Unknown = Literal["error", "drop"]
 
-REQUIRED: dict[str, tuple[str, ...]] = {
-    "trades": ("ts_ns", "price", "size"),
-    "quotes": ("ts_ns", "bid", "ask"),
-    "bars": ("ts_ns", "open", "high", "low", "close", "volume"),
-}
-OPTIONAL: dict[str, tuple[str, ...]] = {
-    "trades": ("aggressor", "trade_id", "symbol"),
-    "quotes": ("bid_size", "ask_size", "symbol"),
-    "bars": ("symbol",),
-}
 # Quote sources without sizes (many FX feeds) load with sizes of 0.0, meaning "not given".
 DEFAULT_ZERO = ("bid_size", "ask_size")
 # Source columns with a fixed meaning that are turned into a canonical one.
@@ -64,7 +64,10 @@ def from_dataframe(
     "size"}``. Epoch numbers are read in `ts_unit`, or in the unit their magnitude shows when it
     is None (a mixture of units raises; data before 1980 warns); naive datetimes and strings in
     time zone `tz`. Unsorted timestamps raise with the first offending row unless ``sort=True``.
-    Columns that are neither canonical nor mapped raise unless ``unknown="drop"``.
+    Names match case-blind, with the vendors' names of alphaforge.data.columns (Yahoo's
+    Date/Open/.../Adj Close, Binance's open_time/qty/is_buyer_maker, ...); the time comes from
+    the one time column, else a DatetimeIndex or an integer index with a time name. Columns
+    that are neither known nor mapped raise unless ``unknown="drop"``.
     """
     if kind not in REQUIRED:
         raise ValueError(f"kind must be one of {sorted(REQUIRED)}, got {kind!r}")
@@ -75,12 +78,14 @@ def from_dataframe(
     if len(frame) == 0:
         raise ValueError("empty data: no rows to load")
     known = REQUIRED[kind] + OPTIONAL[kind]
-    mapping = dict(columns or {})
-    if "ts_ns" not in frame.columns and "ts_ns" not in mapping.values():
+    mapping = _vendor_names(frame, kind, dict(columns or {}), known)
+    if "ts_ns" not in mapping.values():
         frame = _time_from_index(frame)
+        if "ts_ns" in frame.columns:
+            mapping["ts_ns"] = "ts_ns"
     renamed = _renamed(frame, kind, mapping, known, unknown)
 
-    source = next((s for s, t in (columns or {}).items() if t == "ts_ns"), "ts_ns")
+    source = next((s for s, t in mapping.items() if t == "ts_ns"), "ts_ns")
     out: dict[str, Any] = {"ts_ns": read_times(renamed["ts_ns"], source, tz=tz, unit=ts_unit)}
     for name in REQUIRED[kind][1:]:
         out[name] = _numbers(renamed[name], name)
@@ -110,8 +115,16 @@ def load_csv(
     sort: bool = False,
     unknown: Unknown = "error",
 ) -> pd.DataFrame:
-    """Read a CSV file (gzip and other compressions by extension) with pyarrow, then normalise."""
+    """Read a CSV file (gzip and other compressions by extension) with pyarrow, then normalise.
+
+    A file without a header row is read by the layout of its vendor (Binance's klines, trades
+    and aggTrades, TrueFX quotes), known from `kind` and the number of columns.
+    """
     table = pa_csv.read_csv(os.fspath(path))
+    layout = _headerless_layout(table.column_names, kind, path)
+    if layout is not None:
+        options = pa_csv.ReadOptions(column_names=list(layout))
+        table = pa_csv.read_csv(os.fspath(path), read_options=options)
     return from_dataframe(
         table.to_pandas(), kind, columns=columns, ts_unit=ts_unit, tz=tz, sort=sort, unknown=unknown
     )
@@ -134,11 +147,74 @@ def load_parquet(
     )
 
 
+def _headerless_layout(names: list[str], kind: str, path: object) -> tuple[str, ...] | None:
+    """The column names of a file whose first row is data, not a header; None for a header."""
+    if kind not in REQUIRED or set(map(normal_name, names)) & known_names(kind):
+        return None
+    if not any(_is_number(n) for n in names):
+        return None
+    found = HEADERLESS.get((kind, len(names)))
+    if found is None:
+        layouts = [f"{v[0]} ({n} columns)" for (k, n), v in HEADERLESS.items() if k == kind]
+        raise ValueError(
+            f"{path}: no header row, and {len(names)} columns match no known {kind} layout "
+            f"({', '.join(layouts) or 'none'}); add a header row"
+        )
+    return found[1]
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _vendor_names(
+    frame: pd.DataFrame, kind: str, mapping: dict[str, str], known: tuple[str, ...]
+) -> dict[str, str]:
+    """`mapping` completed with the columns whose normal name is canonical or a vendor's."""
+    if kind not in REQUIRED:
+        return mapping
+    derived = {n: n for n in DERIVED if DERIVED[n] in known}
+    aliases = {**{n: n for n in known}, **ALIASES[kind], **derived}
+    given = set(mapping.values())
+    times: list[str] = []
+    for column in frame.columns:
+        source, name = str(column), normal_name(column)
+        if source in mapping:
+            continue
+        if name in TIME_NAMES:
+            times.append(source)
+        elif name in aliases and aliases[name] not in given:
+            target = aliases[name]
+            other = next((s for s, t in mapping.items() if t == target), None)
+            if other is not None:
+                raise ValueError(
+                    f"columns {other!r} and {source!r} both read as {target!r}; "
+                    f"map the one to use with columns={{{other!r}: {target!r}}}"
+                )
+            mapping[source] = target
+    if "ts_ns" not in given and times:
+        canonical = [t for t in times if normal_name(t) == "ts_ns"]
+        if canonical:
+            times = canonical[:1]
+        if len(times) > 1:
+            raise ValueError(
+                f"several time columns {times}; name the one to use with "
+                f"columns={{{times[0]!r}: 'ts_ns'}}"
+            )
+        mapping[times[0]] = "ts_ns"
+    return mapping
+
+
 def _time_from_index(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame with its index as the ts_ns column when the index holds times: a
-    DatetimeIndex, or integers named ts_ns (an unnamed integer index is row labels)."""
+    DatetimeIndex, or integers with a time name (an unnamed integer index is row labels)."""
     index = frame.index
-    if isinstance(index, pd.DatetimeIndex) or (index.dtype.kind in "iu" and index.name == "ts_ns"):
+    named = index.dtype.kind in "iu" and normal_name(index.name) in TIME_NAMES
+    if (isinstance(index, pd.DatetimeIndex) or named) and "ts_ns" not in frame.columns:
         return frame.reset_index(names="ts_ns")
     return frame
 
@@ -154,7 +230,7 @@ def _renamed(
     for source, target in mapping.items():
         if source not in present:
             raise ValueError(f"column {source!r} named in columns= is not in the data {present}")
-        if target not in known:
+        if target not in known and target not in DERIVED:
             raise ValueError(
                 f"columns={{{source!r}: {target!r}}}: {target!r} is not a {kind} column; "
                 f"use one of {list(known)}"
@@ -183,7 +259,7 @@ def _renamed(
             f"missing column {missing[0]!r} for {kind} (data has {present}); map yours with "
             f"columns={{'your_name': {missing[0]!r}}}{index}"
         )
-    extra = [c for c in renamed.columns if c not in known]
+    extra = [c for c in renamed.columns if c not in known and normal_name(c) not in VENDOR_EXTRAS]
     if extra and unknown == "error":
         raise ValueError(
             f"unknown column {extra[0]!r} for {kind} (data has {present}); map it with "

@@ -30,6 +30,9 @@ from alphaforge.data.columns import (
 )
 from alphaforge.data.timestamps import read_times
 
+# The canonical columns by kind live in columns.py; the catalog reads them from here too.
+__all__ = ["OPTIONAL", "REQUIRED", "Kind", "from_dataframe", "load_csv", "load_parquet"]
+
 Kind = Literal["trades", "quotes", "bars"]
 Unknown = Literal["error", "drop"]
 

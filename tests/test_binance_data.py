@@ -458,6 +458,11 @@ async def test_bad_subscriptions_are_refused_and_change_nothing() -> None:
         assert "symbols=[]" in repr(data)
     with pytest.raises(ValueError, match="trade_stream"):
         BinanceMarketData(BinanceConfig(), trade_stream="kline")  # type: ignore[arg-type]
+    idle = BinanceMarketData(BinanceConfig())
+    with pytest.raises(RuntimeError, match="not started"):
+        await idle.subscribe(SYMBOL, ALL, 10)
+    with pytest.raises(RuntimeError, match="not started"):
+        await idle.instruments([SYMBOL])
 
 
 @run
@@ -472,8 +477,10 @@ async def test_nothing_runs_after_stop_and_a_second_start_is_refused() -> None:
         seen = len(rec.trades)
         await asyncio.sleep(0.1)
         assert len(rec.trades) == seen
-        with pytest.raises(RuntimeError, match="not started"):
+        with pytest.raises(RuntimeError, match="is stopped"):
             await data.subscribe(SYMBOL, ALL, 10)
+        assert data.statistics()["frames"] > 10  # the counts outlive the connection
+        assert "stopped" in repr(data)
 
         ours = {"CombinedStream._run", "BookSync._sync", "_Tape._backfill"}
         assert [

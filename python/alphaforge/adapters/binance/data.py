@@ -191,6 +191,7 @@ class BinanceMarketData:
         self._listener: VenueListener | None = None
         self._http: BinanceHttp | None = None
         self._stream: CombinedStream | None = None
+        self._stopped = False
         self._specs: dict[str, InstrumentSpec] = {}
         self._symbols: dict[str, _Symbol] = {}
         # The frame Struct of each subscribed stream -> the handler of its data, and one
@@ -203,7 +204,7 @@ class BinanceMarketData:
     def __repr__(self) -> str:
         return (
             f"BinanceMarketData({self.config.stream_url!r}, symbols={list(self._symbols)}, "
-            f"{'running' if self._stream is not None else 'stopped'})"
+            f"{'running' if self._stream is not None and not self._stopped else 'stopped'})"
         )
 
     async def start(self, session: aiohttp.ClientSession, listener: VenueListener) -> None:
@@ -285,9 +286,9 @@ class BinanceMarketData:
 
     async def stop(self) -> None:
         """Close the connection and cancel every task of the client."""
-        stream, self._stream = self._stream, None
-        if stream is not None:
-            await stream.stop()
+        self._stopped = True
+        if self._stream is not None:
+            await self._stream.stop()
         for state in self._symbols.values():
             if state.tape is not None:
                 await state.tape.close()
@@ -403,6 +404,8 @@ class BinanceMarketData:
         return float(min(config.reconnect_max_s, config.reconnect_initial_s * 2 ** (attempt - 1)))
 
     def _running(self) -> tuple[VenueListener, CombinedStream]:
+        if self._stopped:
+            raise RuntimeError("BinanceMarketData is stopped")
         if self._listener is None or self._stream is None:
             raise RuntimeError("BinanceMarketData is not started: await start(session, listener)")
         return self._listener, self._stream

@@ -492,3 +492,17 @@ def test_the_package_exports_the_client() -> None:
     from alphaforge.adapters import binance
 
     assert binance.BinanceMarketData is BinanceMarketData
+
+
+@run
+async def test_a_connection_refuses_more_streams_than_binance_allows() -> None:
+    async with client(speed=0, loops=1) as (_, data, _rec, _session):
+        stream = data._stream
+        assert stream is not None
+        stream.check_room([f"s{i}usdt@trade" for i in range(1024)])
+        with pytest.raises(ValueError, match="at most 1024 streams; 0 are open and 1025 more"):
+            stream.check_room([f"s{i}usdt@trade" for i in range(1025)])
+        await data.subscribe(SYMBOL, ALL, 10)
+        assert stream.streams == ["btcusdt@trade", "btcusdt@bookTicker", "btcusdt@depth@100ms"]
+        with pytest.raises(ValueError, match="3 are open and 1022 more"):
+            stream.check_room([f"s{i}usdt@trade" for i in range(1022)])

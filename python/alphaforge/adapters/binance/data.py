@@ -3,9 +3,10 @@
 Channels map to streams: "trades" to <symbol>@trade (or @aggTrade), "quotes" to
 <symbol>@bookTicker, "book" to <symbol>@depth@100ms kept as a local book (book_sync.py). All of
 them share one combined-stream connection (streams.py). Each frame is decoded by msgspec
-straight from its bytes into the Struct of its stream, found from the stream name at the head
-of the frame, and handed to the listener; a frame that does not parse is counted, reported
-to ``listener.on_error("market", ...)`` and skipped.
+straight from its bytes by one decoder over a union of the subscribed streams' frame Structs,
+tagged by stream name, so finding the stream and parsing its data is one pass; the data goes
+to the listener. A frame that does not parse is counted, reported to
+``listener.on_error("market", ...)`` and skipped.
 
 Trades are delivered once each and in id order. Binance numbers a symbol's trades without
 holes, so a jump in ids (after a reconnect, say) is filled from GET /api/v3/trades, which
@@ -238,10 +239,23 @@ class BinanceMarketData:
             spec = (await self.instruments([symbol]))[symbol]
         if "book" in wanted and not spec.tick_size > 0:
             raise ValueError(f"{symbol}: the venue states no tick size, so no book can be kept")
-        state = self._symbols.setdefault(symbol, _Symbol(spec))
+        state = self._symbols.get(symbol) or _Symbol(spec)
         prefix = symbol.lower() + "@"
-        names: list[str] = []
-        if "trades" in wanted and state.tape is None:
+        new_trades = "trades" in wanted and state.tape is None
+        new_quotes = "quotes" in wanted and not state.quotes
+        new_book = "book" in wanted and state.book is None
+        names = [
+            prefix + name
+            for name, new in (
+                (self.trade_stream, new_trades),
+                ("bookTicker", new_quotes),
+                ("depth@100ms", new_book),
+            )
+            if new
+        ]
+        stream.check_room(names)
+        self._symbols[symbol] = state
+        if new_trades:
             tape = _Tape(symbol, listener, lambda: self._recent_trades(symbol), self._retry_s)
             event: type[msgspec.Struct]
             decoder: Callable[[Any], Any]
@@ -249,39 +263,31 @@ class BinanceMarketData:
                 event, decoder = schemas.TradeEvent, schemas.decode_trade_event
             else:
                 event, decoder = schemas.AggTradeEvent, schemas.decode_agg_trade_event
-            names.append(self._route(prefix + self.trade_stream, event, decoder, tape.on_trade))
+            self._route(prefix + self.trade_stream, event, decoder, tape.on_trade)
             state.tape = tape
-        if "quotes" in wanted and not state.quotes:
-            names.append(
-                self._route(
-                    prefix + "bookTicker",
-                    schemas.BookTickerEvent,
-                    schemas.decode_book_ticker_event,
-                    _quote_handler(symbol, listener),
-                )
-            )
+        if new_quotes:
+            handler = _quote_handler(symbol, listener)
+            event, decoder = schemas.BookTickerEvent, schemas.decode_book_ticker_event
+            self._route(prefix + "bookTicker", event, decoder, handler)
             state.quotes = True
-        if "book" in wanted:
-            if state.book is None:
-                book = BookSync(
-                    symbol,
-                    spec.tick_size,
-                    depth,
-                    listener,
-                    lambda limit: self._snapshot(symbol, limit),
-                    self._retry_s,
-                )
-                names.append(
-                    self._route(
-                        prefix + "depth@100ms",
-                        schemas.DepthUpdate,
-                        schemas.decode_depth_update,
-                        book.on_diff,
-                    )
-                )
-                state.book = book
-            else:
-                state.book.depth = max(state.book.depth, depth)
+        if new_book:
+            book = BookSync(
+                symbol,
+                spec.tick_size,
+                depth,
+                listener,
+                lambda limit: self._snapshot(symbol, limit),
+                self._retry_s,
+            )
+            self._route(
+                prefix + "depth@100ms",
+                schemas.DepthUpdate,
+                schemas.decode_depth_update,
+                book.on_diff,
+            )
+            state.book = book
+        elif state.book is not None and "book" in wanted:
+            state.book.depth = max(state.book.depth, depth)
         await stream.add(names)
 
     async def stop(self) -> None:
@@ -353,12 +359,11 @@ class BinanceMarketData:
         event: type[msgspec.Struct],
         event_decoder: Callable[[Any], Any],
         handler: Callable[[Any], None],
-    ) -> str:
-        """Send the frames of stream `name` to `handler`; returns the name."""
+    ) -> None:
+        """Send the frames of stream `name` to `handler`."""
         self._handlers[stream_frame(name, event)] = handler
         self._decode = frames_decoder(list(self._handlers))
         self._events[name] = (event_decoder, handler)
-        return name
 
     # Connection state and repairs.
 

@@ -87,16 +87,21 @@ class CombinedStream:
         self._emit("connected")
         self._task = asyncio.get_running_loop().create_task(self._run(ws))
 
-    async def add(self, names: list[str]) -> None:
-        """Add streams: on the open connection at once, and on every later one."""
+    def check_room(self, names: list[str]) -> None:
+        """ValueError if `names` would take the connection past Binance's stream limit."""
         new = [n for n in dict.fromkeys(names) if n not in self.streams]
-        if not new:
-            return
         if len(self.streams) + len(new) > MAX_STREAMS:
             raise ValueError(
                 f"a connection carries at most {MAX_STREAMS} streams; "
                 f"{len(self.streams)} are open and {len(new)} more were asked for"
             )
+
+    async def add(self, names: list[str]) -> None:
+        """Add streams: on the open connection at once, and on every later one."""
+        self.check_room(names)
+        new = [n for n in dict.fromkeys(names) if n not in self.streams]
+        if not new:
+            return
         self.streams.extend(new)
         async with self._control_lock:
             loop = asyncio.get_running_loop()
@@ -173,6 +178,7 @@ class CombinedStream:
     async def _serve(self, ws: Socket) -> tuple[str, bool]:
         """Read `ws` until it ends or must be replaced: (why, whether it was planned)."""
         loop = asyncio.get_running_loop()
+        self._wake.clear()  # before the reader runs: it may read a serverShutdown at once
         reader = loop.create_task(self._read(ws))
         watcher = loop.create_task(self._watch())
         try:
@@ -203,7 +209,7 @@ class CombinedStream:
             if kind in data_types:
                 self.frames += 1
                 on_frame(data)
-            elif kind is WSMsgType.ERROR:
+            elif kind == WSMsgType.ERROR:
                 return f"connection error: {data!r}", False
             else:
                 return f"closed by the server (code {ws.close_code})", False
@@ -214,7 +220,6 @@ class CombinedStream:
         silence = self.config.watchdog_s
         retire = opened + self.config.max_connection_s
         seen, quiet_since = self.frames, opened
-        self._wake.clear()
         while True:
             wait = min(silence / WATCH_FRACTION, retire - loop.time())
             with contextlib.suppress(TimeoutError):

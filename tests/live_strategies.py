@@ -58,3 +58,34 @@ class Scripted(Strategy):
 
     def on_order_update(self, order: OrderRecord) -> None:
         self.updates.append(order)
+
+
+class Churn(Strategy):
+    """Trades on every bar, and keeps a resting limit order open: a session worth killing.
+
+    Each bar flips between a market buy and a market sell of `qty`; every third bar adds a
+    limit buy far below the market, which stays open.
+    """
+
+    def __init__(self, symbol: str, spec: str = "1s", qty: float = 0.001) -> None:
+        super().__init__("churn")
+        self.symbol, self.spec, self.qty = symbol, spec, qty
+        self.bars = 0
+        self.position_at_start: float | None = None
+        self.open_at_start: list[OrderRecord] = []
+        self.fills: list[FillRecord] = []
+
+    def on_start(self) -> None:
+        self.position_at_start = self.position(self.symbol)
+        self.open_at_start = self.open_orders(self.symbol)
+        self.subscribe_bars(self.symbol, self.spec)
+
+    def on_bar(self, bar: Any) -> None:
+        self.bars += 1
+        side = "BUY" if self.position(self.symbol) <= 0 else "SELL"
+        self.submit_order(self.symbol, side, self.qty)
+        if self.bars % 3 == 0:
+            self.buy(self.symbol, self.qty, limit=round(bar.close * 0.8, 2))
+
+    def on_fill(self, fill: FillRecord) -> None:
+        self.fills.append(fill)

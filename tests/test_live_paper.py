@@ -65,7 +65,8 @@ def test_a_paper_session_trades_as_the_tick_backtest() -> None:
     assert stats.trades == len(btcusdt_trades())
     assert stats.handler_errors == 0
     assert stats.venue_errors == 0
-    assert live.bars == reference.bars > 12
+    # The backtest closes its last bar at the end of the data; the node stops with it open.
+    assert live.bars == reference.bars - 1 > 12
     assert live.sent == reference.sent
     assert len(reference.fills) >= 3  # the market buy, the resting sell, the market sell
     assert [(f.side, f.qty, f.price, f.liquidity) for f in live.fills] == [

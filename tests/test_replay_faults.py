@@ -41,6 +41,16 @@ async def test_gap_every_skips_depth_update_ids() -> None:
 
 
 @run
+async def test_gap_every_on_a_combined_stream_keeps_the_other_streams_flowing() -> None:
+    async with serving(faults=FaultConfig(gap_every=3), **FEED) as (exchange, session):
+        streams = "btcusdt@depth@100ms/btcusdt@trade"
+        ws = await session.ws_connect(f"{exchange.stream_url}/stream?streams={streams}")
+        names = [json.loads(await ws.receive_str())["stream"] for _ in range(300)]
+        assert {"btcusdt@depth@100ms", "btcusdt@trade"} <= set(names)
+        await ws.close()
+
+
+@run
 async def test_malformed_every_adds_frames_that_are_not_json_and_loses_nothing() -> None:
     async with serving(faults=FaultConfig(malformed_every=4), **FEED) as (exchange, session):
         ws = await session.ws_connect(exchange.stream_url + "/ws/btcusdt@trade")

@@ -44,7 +44,9 @@ def add_backtest_arguments(parser: argparse.ArgumentParser) -> None:
         "--latency", type=float, default=0.0, help="seconds before an order reaches the market"
     )
     parser.add_argument(
-        "--ts-unit", default="ns", help="unit of integer timestamps in tick files (s, ms, us, ns)"
+        "--ts-unit",
+        default=None,
+        help="unit of integer timestamps in tick files (s, ms, us, ns; default: from magnitude)",
     )
     parser.add_argument("--out", type=Path, default=Path("."), help="directory for the reports")
 
@@ -81,7 +83,7 @@ _TICK_ALIASES = {
 }
 
 
-def load_ticks(path: Path, kind: TickKind, ts_unit: str) -> pd.DataFrame:
+def load_ticks(path: Path, kind: TickKind, ts_unit: str | None) -> pd.DataFrame:
     """Trades or quotes from CSV or Parquet, common column names mapped, other columns dropped."""
     parquet = path.suffix == ".parquet"
     names = pq.read_schema(path).names if parquet else list(pd.read_csv(path, nrows=0).columns)

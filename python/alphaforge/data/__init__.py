@@ -25,6 +25,7 @@ from alphaforge._core.data import (
 from alphaforge.data.bars import aggregate_bars
 from alphaforge.data.catalog import DataCatalog
 from alphaforge.data.loaders import from_dataframe, load_csv, load_parquet
+from alphaforge.data.notices import TimestampWarning
 
 __all__ = [
     "BAR_DTYPE",
@@ -40,6 +41,7 @@ __all__ = [
     "DepthBook",
     "Publisher",
     "QuoteTick",
+    "TimestampWarning",
     "TradeTick",
     "aggregate_bars",
     "from_dataframe",

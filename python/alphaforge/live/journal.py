@@ -119,6 +119,12 @@ class Journal:
             raise
         self._db.execute("COMMIT")
 
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
     def close(self) -> None:
         """Checkpoint and close."""
         self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -20,6 +20,8 @@ from alphaforge.live.venue import ExecutionClient, FillReport, OrderReport
 
 # Fill quantities are sums of venue decimals read as floats.
 _QTY_TOLERANCE = 1e-9
+# The venue stamps trades by its own clock: look back this much further than our own.
+_CLOCK_SKEW_NS = 60_000_000_000
 _PAPER_GONE = "the paper venue's orders end with its session"
 NOT_PLACED = "not placed: unknown to the venue after a restart"
 
@@ -64,38 +66,52 @@ async def reconcile(
     orders: LiveOrders, journal: Journal, execution: ExecutionClient, *, paper: bool
 ) -> RecoverySummary:
     """Restore the journal into `orders`, then settle it against the venue's state."""
+    # What the journal held open when the node stopped, before its own fills are replayed.
+    journal_open = journal.orders(open_only=True)
     restored_orders, restored_fills = restore(orders, journal)
-    unsettled = orders.unsettled()
+    unsettled = {live.intent.client_order_id: live for live in orders.unsettled()}
     if paper:
-        for live in unsettled:
+        for live in unsettled.values():
             orders.on_order_report(
                 _closed(live.intent.symbol, live.intent.client_order_id, "CANCELED", _PAPER_GONE)
             )
         return RecoverySummary(restored_orders, restored_fills, len(unsettled), 0, 0, 0)
 
+    to_query = {entry.client_order_id: entry.symbol for entry in journal_open}
+    to_query.update({cid: live.intent.symbol for cid, live in unsettled.items()})
     differences: list[str] = []
     reports: dict[str, OrderReport] = {}
     not_placed = 0
-    for live in unsettled:
-        cid = live.intent.client_order_id
-        report = await execution.query_order(live.intent.symbol, cid)
+    for cid, symbol in to_query.items():
+        report = await execution.query_order(symbol, cid)
         if report is None:
             # Sent (it is journaled) but never taken: the venue's own answer, after the
             # client's retries for its query lag. Closed, never sent a second time.
             not_placed += 1
-            orders.on_order_report(_closed(live.intent.symbol, cid, "REJECTED", NOT_PLACED))
+            orders.on_order_report(_closed(symbol, cid, "REJECTED", NOT_PLACED))
             continue
         reports[cid] = report
         orders.on_order_report(report)
 
+    created = {entry.client_order_id: entry.created_ns for entry in journal.orders()}
+    since: dict[str, int] = {}
+    for cid, symbol in to_query.items():
+        since[symbol] = min(since.get(symbol, created[cid]), created[cid])
     missed = 0
-    since = {live.intent.symbol: 0 for live in unsettled}
-    for entry in journal.orders(open_only=True):
-        if entry.symbol in since:
-            since[entry.symbol] = min(since[entry.symbol] or entry.created_ns, entry.created_ns)
     for symbol, since_ns in since.items():
-        for fill in await execution.fills(symbol, since_ns):
-            missed += orders.on_fill_report(fill)
+        venue_fills = await execution.fills(symbol, since_ns - _CLOCK_SKEW_NS)
+        for fill in venue_fills:
+            try:
+                missed += orders.on_fill_report(fill)
+            except ValueError as error:  # more than the order's quantity: the books differ
+                differences.append(f"fill {fill.trade_id} of {symbol}: {error}")
+        at_venue = {f.trade_id for f in venue_fills}
+        for fill in journal.fills(symbol):
+            if fill.client_order_id in to_query and fill.trade_id not in at_venue:
+                differences.append(
+                    f"fill {fill.trade_id} of order {fill.client_order_id} ({fill.side} "
+                    f"{fill.qty} at {fill.price}) is in the journal but not at the venue"
+                )
 
     for cid, report in reports.items():
         booked = orders.filled_qty(cid)
@@ -113,7 +129,7 @@ async def reconcile(
     if differences:
         raise ReconciliationError(differences)
     return RecoverySummary(
-        restored_orders, restored_fills, len(unsettled), missed, len(reports), not_placed
+        restored_orders, restored_fills, len(to_query), missed, len(reports), not_placed
     )
 
 

@@ -284,11 +284,11 @@ class Feed:
             span = due.get(stream)
             if span is None:
                 continue
-            times = self._frames(stream, self.loop)[0]
+            times = self._frames(stream, self.loop)[0][span[0] : span[1]].tolist()
             frames = self._framed(stream, self.loop, subscriber.combined)[span[0] : span[1]]
             if self.gap_every and _is_diff(stream):
-                frames = self._with_gaps(subscriber, frames)
-            parts.append((times[span[0] : span[1]].tolist(), frames))
+                times, frames = self._with_gaps(subscriber, times, frames)
+            parts.append((times, frames))
         if len(parts) == 1:
             subscriber.connection.push_many(parts[0][1])
         elif parts:
@@ -300,13 +300,17 @@ class Feed:
             )
             subscriber.connection.push_many([item[3] for item in merged])
 
-    def _with_gaps(self, subscriber: Subscriber, frames: list[bytes]) -> list[bytes]:
-        kept = []
-        for frame in frames:
+    def _with_gaps(
+        self, subscriber: Subscriber, times: list[int], frames: list[bytes]
+    ) -> tuple[list[int], list[bytes]]:
+        """Every gap_every-th diff left out, with its time, so streams still merge by time."""
+        kept_times, kept = [], []
+        for ts, frame in zip(times, frames, strict=True):
             subscriber.depth_sent += 1
             if subscriber.depth_sent % self.gap_every:
+                kept_times.append(ts)
                 kept.append(frame)
-        return kept
+        return kept_times, kept
 
     def _frames(self, stream: str, k: int) -> tuple[npt.NDArray[np.int64], list[bytes]]:
         """Times and raw JSON payloads of `stream` in loop `k`."""

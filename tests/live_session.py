@@ -57,11 +57,21 @@ async def run_session(
         stats = await run
         async with aiohttp.ClientSession() as session:
             rest = Rest(session, exchange)
-            _, orders, _ = await rest.signed("GET", "/api/v3/allOrders", symbol=SYMBOL)
-            _, trades, _ = await rest.signed("GET", "/api/v3/myTrades", symbol=SYMBOL)
-            _, account, _ = await rest.signed("GET", "/api/v3/account")
+            orders = await _read(rest, "/api/v3/allOrders", symbol=SYMBOL)
+            trades = await _read(rest, "/api/v3/myTrades", symbol=SYMBOL)
+            account = await _read(rest, "/api/v3/account")
     balances = {b["asset"]: float(b["free"]) + float(b["locked"]) for b in account["balances"]}
     return Session(node, stats, orders, trades, balances, journal)
+
+
+async def _read(rest: Rest, path: str, **params: Any) -> Any:
+    """A signed GET, past the 429s a fault flag may answer it with."""
+    for _ in range(10):
+        status, body, _ = await rest.signed("GET", path, **params)
+        if status == 200:
+            return body
+        assert status == 429, (status, body)
+    raise AssertionError(f"{path} still refused after 10 tries")
 
 
 def journal_fills(path: Path) -> list[tuple[int, float, float]]:

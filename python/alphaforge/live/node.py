@@ -181,6 +181,10 @@ class TradingNode:
         if self._stop is not None:
             self._stop.set()
 
+    def _stopping(self) -> bool:
+        # Once a stop is asked for, market data goes to no strategy; reports still apply.
+        return self._stop is not None and self._stop.is_set()
+
     def _install_signals(self, loop: asyncio.AbstractEventLoop) -> list[signal.Signals]:
         if not self.install_signal_handlers:
             return []
@@ -423,6 +427,8 @@ class TradingNode:
         self, symbol: str, ts_ns: int, price: float, size: float, trade_id: int, buyer_maker: bool
     ) -> None:
         """A trade: bars, paper fills, then the strategies' on_trade."""
+        if self._stopping():
+            return
         self.last_prices[symbol] = price
         try:
             self.feed.on_trade(symbol, ts_ns, price, size, trade_id)
@@ -435,6 +441,8 @@ class TradingNode:
         self, symbol: str, ts_ns: int, bid: float, ask: float, bid_size: float, ask_size: float
     ) -> None:
         """A change of the best bid and ask."""
+        if self._stopping():
+            return
         try:
             self.feed.on_quote(symbol, ts_ns, bid, ask, bid_size, ask_size)
         except ValueError as error:
@@ -444,6 +452,8 @@ class TradingNode:
 
     def on_book(self, book: BookView) -> None:
         """A local order book changed."""
+        if self._stopping():
+            return
         self._counts["books"] += 1
         for handler in self._book_handlers.get(book.symbol, ()):
             try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import sys
 
+import empyrical as ep
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,6 +14,8 @@ from hypothesis import strategies as st
 
 import alphaforge as af
 from alphaforge.backtest import BacktestResult
+from alphaforge.backtest.metrics import benchmark_statistics, fifo_round_trips
+from alphaforge.backtest.sma_cross import SmaCross
 from alphaforge.samples import btcusdt_trades, orcl
 from backtest_factory import equity_frame, fills_frame, make_result, stamps
 
@@ -96,7 +99,9 @@ def test_annualisation_comes_from_the_index_span() -> None:
     hourly = pd.date_range("2024-03-01", periods=25, freq="h", tz="UTC")
     rng = np.random.default_rng(7)
     curve = 1000.0 * np.cumprod(1.0 + rng.normal(0.0, 0.01, 25))
-    m = make_result(equity_frame(hourly, curve), starting_cash=1000.0, risk_free_rate=0.03).metrics
+    m = make_result(
+        equity_frame(hourly, curve.tolist()), starting_cash=1000.0, risk_free_rate=0.03
+    ).metrics
     per_year = 24 * 365.25
     assert m.periods_per_year == pytest.approx(per_year)
     returns = pd.Series(curve).pct_change().dropna()
@@ -143,7 +148,7 @@ def test_starting_cash_is_the_first_peak() -> None:
 def test_drawdown_series_matches_pandas_cummax() -> None:
     rng = np.random.default_rng(3)
     curve = 100.0 * np.cumprod(1.0 + rng.normal(0.0, 0.02, 200))
-    result = make_result(equity_frame(daily(200), curve))
+    result = make_result(equity_frame(daily(200), curve.tolist()))
     peaks = pd.Series(curve).cummax().clip(lower=100.0)
     expected = 1.0 - pd.Series(curve) / peaks
     assert result.drawdown.to_numpy() == pytest.approx(expected.to_numpy())
@@ -323,7 +328,7 @@ def test_flat_equity_over_two_years_has_a_cagr_of_zero() -> None:
 
 def test_equal_returns_have_no_sharpe_rather_than_one_of_rounding_noise() -> None:
     curve = 100.0 * 1.01 ** np.arange(6)
-    m = make_result(equity_frame(daily(6), curve)).metrics
+    m = make_result(equity_frame(daily(6), curve.tolist())).metrics
     assert math.isnan(m.sharpe)
     assert "no variance" in m.notes["sharpe"]
 
@@ -386,7 +391,7 @@ def test_a_46_second_gain_is_not_annualised() -> None:
     curve = np.linspace(100_000.0, 101_000.0, 47) + np.where(np.arange(47) % 5 == 2, -90.0, 0.0)
     with pytest.raises(OverflowError):
         _ = 1.01 ** (365.25 * 86_400 / 46)
-    result = make_result(equity_frame(index, curve), starting_cash=100_000.0)
+    result = make_result(equity_frame(index, curve.tolist()), starting_cash=100_000.0)
     m = result.metrics
     assert math.isnan(m.cagr)
     assert m.notes["cagr"] == (
@@ -493,3 +498,228 @@ def test_a_one_bar_backtest() -> None:
     result = engine.run()
     assert math.isnan(result.metrics.sharpe)
     check_against_numpy(result)
+
+
+# FIFO round trips of two books, worked by hand: fees per unit go with the quantity matched.
+FIFO_FILLS = pd.concat(
+    [
+        fills_frame(
+            [
+                ("2024-01-01", "BUY", 10, 100.0, 1.0),  # 0.1 a unit
+                ("2024-01-02", "BUY", 10, 110.0, 2.0),  # 0.2 a unit
+                ("2024-01-05", "SELL", 15, 120.0, 3.0),  # closes 10 @100 and 5 @110
+                ("2024-01-06", "SELL", 10, 105.0, 1.0),  # closes 5 @110, opens short 5 @105
+                ("2024-01-10", "BUY", 5, 95.0, 0.5),  # covers the short
+            ]
+        ),
+        fills_frame(
+            [("2024-01-03", "SELL", 2, 50.0, 0.0), ("2024-01-04", "BUY", 2, 60.0, 0.0)],
+            symbol="MSFT",
+        ),
+    ],
+    ignore_index=True,
+)
+FIFO_PNL = [
+    -(60.0 - 50.0) * 2,  # MSFT short, exits first
+    10 * 20.0 - (0.1 + 0.2) * 10,  # first lot: 197
+    5 * 10.0 - (0.2 + 0.2) * 5,  # half the second lot: 48
+    5 * (105.0 - 110.0) - (0.2 + 0.1) * 5,  # the rest of it: -26.5
+    5 * (105.0 - 95.0) - (0.1 + 0.1) * 5,  # the short: 49
+]
+
+
+def test_fifo_round_trips_match_the_oldest_lot_first() -> None:
+    trips = fifo_round_trips(FIFO_FILLS)
+    assert trips["pnl"].tolist() == pytest.approx(FIFO_PNL)
+    assert trips["symbol"].tolist() == ["MSFT", "ORCL", "ORCL", "ORCL", "ORCL"]
+    assert trips["direction"].tolist() == ["SHORT", "LONG", "LONG", "LONG", "SHORT"]
+    assert trips["qty"].tolist() == [2.0, 10.0, 5.0, 5.0, 5.0]
+    assert trips["entry_price"].tolist() == [50.0, 100.0, 110.0, 110.0, 105.0]
+    assert trips["holding"].dt.days.tolist() == [1, 4, 3, 4, 4]
+    assert trips["return_pct"].tolist() == pytest.approx(
+        [-0.2, 197 / 1000, 48 / 550, -26.5 / 550, 49 / 525]
+    )
+    # Every unit of fee is in some round trip once the books are flat.
+    assert trips["fees"].sum() == pytest.approx(FIFO_FILLS["fee"].sum())
+
+
+def test_trade_statistics_of_the_hand_worked_round_trips() -> None:
+    result = make_result(equity_frame(daily(10), [100.0] * 10), FIFO_FILLS)
+    stats = result.trade_stats
+    assert stats.round_trips == 5
+    assert (stats.winners, stats.losers) == (3, 2)
+    assert stats.average_win == pytest.approx((197 + 48 + 49) / 3)
+    assert stats.average_loss == pytest.approx((-20 - 26.5) / 2)
+    assert stats.expectancy == pytest.approx(247.5 / 5)
+    assert stats.average_return == pytest.approx(
+        (-0.2 + 197 / 1000 + 48 / 550 - 26.5 / 550 + 49 / 525) / 5
+    )
+    assert stats.best == pytest.approx(197.0)
+    assert stats.worst == pytest.approx(-26.5)
+    assert stats.average_holding == pd.Timedelta(days=16 / 5)
+    assert stats.median_holding == pd.Timedelta(days=4)
+    assert stats.longest_holding == pd.Timedelta(days=4)
+    # Exit order: loss, win, win, loss, win.
+    assert (stats.max_win_streak, stats.max_loss_streak) == (2, 1)
+    assert math.isnan(stats.calmar)
+    assert "under a year" in stats.notes["calmar"]
+
+
+def test_trade_statistics_without_round_trips_are_noted() -> None:
+    stats = make_result(equity_frame(daily(3), [100.0, 101.0, 102.0])).trade_stats
+    assert stats.round_trips == 0
+    assert (stats.max_win_streak, stats.max_loss_streak) == (0, 0)
+    for name in ("average_win", "average_loss", "expectancy", "best", "worst"):
+        assert math.isnan(getattr(stats, name)), name
+        assert name in stats.notes
+    assert pd.isna(stats.average_holding)
+    assert "no drawdown" in stats.notes["calmar"] or "CAGR" in stats.notes["calmar"]
+
+
+def test_calmar_is_cagr_over_the_max_drawdown() -> None:
+    result = make_result(equity_frame(YEARLY, CURVE))
+    assert result.trade_stats.calmar == pytest.approx((1.21**0.25 - 1.0) / 0.1)
+    r = pd.Series(RETURNS, index=YEARLY[1:])
+    assert result.trade_stats.calmar == pytest.approx(ep.calmar_ratio(r, annualization=1))
+
+
+@settings(max_examples=100, deadline=None)
+@given(orders)
+def test_fifo_pnl_adds_up_to_the_cash_of_a_flat_book(script: list[tuple[int, int, int]]) -> None:
+    position = sum(q for q, _, _ in script)
+    if position:
+        script = [*script, (-position, 100, 0)]
+    rows = [
+        (f"2024-01-01 00:{i // 60:02d}:{i % 60:02d}", "BUY" if q > 0 else "SELL", abs(q), p, f)
+        for i, (q, p, f) in enumerate(script)
+    ]
+    trips = fifo_round_trips(fills_frame(rows))
+    assert trips["pnl"].sum() == pytest.approx(-sum(q * p + f for q, p, f in script))
+    assert (trips["holding"] >= pd.Timedelta(0)).all()
+    # Long lots close on sells and short lots on buys: every unit bought is matched once.
+    assert trips["qty"].sum() == pytest.approx(sum(q for q, _, _ in script if q > 0))
+
+
+def random_walk_result(days: int, seed: int) -> tuple[BacktestResult, pd.Series]:
+    """A run that holds half its equity in a random-walk price, and that price."""
+    rng = np.random.default_rng(seed)
+    index = pd.bdate_range("2019-01-01", periods=days, tz="UTC") + pd.Timedelta(hours=20)
+    price = 50.0 * np.cumprod(1.0 + rng.normal(0.0003, 0.015, days))
+    moves = np.concatenate([[0.0], np.diff(price) / price[:-1]])
+    curve = 10_000.0 * np.cumprod(1.0 + 0.5 * moves + rng.normal(0.0001, 0.004, days))
+    curve[0] = 10_000.0
+    return (
+        make_result(equity_frame(index, curve.tolist()), starting_cash=10_000.0),
+        pd.Series(price, index=index),
+    )
+
+
+def test_alpha_and_beta_against_numpy_least_squares() -> None:
+    result, price = random_walk_result(500, 7)
+    stats = benchmark_statistics(result.equity["equity"], price)
+    y = result.equity["equity"].pct_change().to_numpy()[1:]
+    x = price.pct_change().to_numpy()[1:]
+    (intercept, slope), *_ = np.linalg.lstsq(np.column_stack([np.ones_like(x), x]), y, rcond=None)
+    days = (result.equity.index[-1].normalize() - result.equity.index[0].normalize()).days
+    per_year = 499 / (days / 365.25)
+    assert stats.days_per_year == pytest.approx(per_year)
+    assert stats.beta == pytest.approx(slope, rel=1e-10)
+    assert stats.alpha == pytest.approx((1 + intercept) ** per_year - 1, rel=1e-10)
+    assert stats.correlation == pytest.approx(np.corrcoef(x, y)[0, 1])
+    assert stats.benchmark_return == pytest.approx(price.iloc[-1] / price.iloc[0] - 1)
+    assert stats.daily_returns == 499
+    assert stats.notes == {}
+    assert 0.4 < stats.beta < 0.6  # half the equity rides the price
+
+
+def test_alpha_and_beta_against_empyrical() -> None:
+    result, price = random_walk_result(300, 11)
+    stats = benchmark_statistics(result.equity["equity"], price)
+    returns = result.equity["equity"].pct_change().iloc[1:]
+    alpha, beta = ep.alpha_beta(
+        returns, price.pct_change().iloc[1:], annualization=stats.days_per_year
+    )
+    assert stats.alpha == pytest.approx(alpha)
+    assert stats.beta == pytest.approx(beta)
+
+
+def test_alpha_subtracts_the_risk_free_rate_from_both_sides() -> None:
+    result, price = random_walk_result(300, 5)
+    stats = benchmark_statistics(result.equity["equity"], price, risk_free_rate=0.03)
+    rf = 1.03 ** (1 / stats.days_per_year) - 1
+    y = result.equity["equity"].pct_change().to_numpy()[1:] - rf
+    x = price.pct_change().to_numpy()[1:] - rf
+    (intercept, slope), *_ = np.linalg.lstsq(np.column_stack([np.ones_like(x), x]), y, rcond=None)
+    assert stats.beta == pytest.approx(slope, rel=1e-10)
+    assert stats.alpha == pytest.approx((1 + intercept) ** stats.days_per_year - 1, rel=1e-10)
+
+
+def test_intraday_points_regress_on_day_ends_and_the_benchmark_as_of_each() -> None:
+    # Two points a day; the benchmark is stamped at midnight and read as of each point.
+    index = pd.date_range("2024-01-01 09:00", periods=12, freq="12h", tz="UTC")
+    curve = 100.0 + np.array([0, 1, 3, 2, 4, 6, 5, 4, 6, 9, 8, 10], dtype=float)
+    bench = pd.Series(
+        [10.0, 10.5, 10.2, 10.8, 11.0, 10.9, 11.5],
+        index=pd.date_range("2024-01-01", periods=7, freq="D", tz="UTC"),
+    )
+    stats = benchmark_statistics(pd.Series(curve, index=index), bench)
+    ends = curve[1::2]  # 21:00 each day
+    at_ends = bench.asof(index[1::2]).to_numpy()
+    y, x = ends[1:] / ends[:-1] - 1, at_ends[1:] / at_ends[:-1] - 1
+    slope, intercept = np.polyfit(x, y, 1)
+    assert stats.daily_returns == 5
+    assert stats.beta == pytest.approx(slope)
+    assert stats.alpha == pytest.approx((1 + intercept) ** stats.days_per_year - 1)
+
+
+@pytest.mark.parametrize(
+    ("curve", "bench", "why"),
+    [
+        ([100.0, 101.0], [10.0, 11.0], "1 daily return(s)"),
+        ([100.0, 101.0, 103.0], [10.0, 10.0, 10.0], "no variance"),
+        ([100.0, 0.0, 103.0], [10.0, 11.0, 12.0], "at or below zero"),
+    ],
+)
+def test_alpha_and_beta_that_cannot_be_had_are_noted(
+    curve: list[float], bench: list[float], why: str
+) -> None:
+    index = daily(len(curve))
+    stats = benchmark_statistics(pd.Series(curve, index=index), pd.Series(bench, index=index))
+    assert math.isnan(stats.alpha)
+    assert math.isnan(stats.beta)
+    assert why in stats.notes["alpha"]
+    assert stats.benchmark_return == pytest.approx(bench[-1] / bench[0] - 1)
+
+
+def test_a_benchmark_that_starts_after_the_run_ends() -> None:
+    stats = benchmark_statistics(
+        pd.Series([1.0, 2.0, 3.0], index=daily(3)),
+        pd.Series([5.0], index=pd.DatetimeIndex(["2030-01-01"], tz="UTC")),
+    )
+    assert math.isnan(stats.benchmark_return)
+    assert "no value at or before" in stats.notes["benchmark_return"]
+
+
+def test_metrics_of_a_real_run_against_empyrical() -> None:
+    engine = af.BacktestEngine(cash=100_000.0, fees=0.001)
+    engine.add_bars("ORCL", orcl())
+    engine.add_strategy(SmaCross("ORCL", fast=10, slow=30, size=1000))
+    result = engine.run()
+    m = result.metrics
+    equity = result.equity["equity"]
+    assert equity.iloc[0] == result.starting_cash  # so both count drawdowns from the same peak
+    r = equity.pct_change().iloc[1:]
+    p = m.periods_per_year
+    assert m.sharpe == pytest.approx(ep.sharpe_ratio(r, annualization=p), rel=1e-9)
+    assert m.sortino == pytest.approx(ep.sortino_ratio(r, annualization=p), rel=1e-9)
+    assert m.volatility == pytest.approx(ep.annual_volatility(r, annualization=p), rel=1e-9)
+    assert m.max_drawdown == pytest.approx(-ep.max_drawdown(r), rel=1e-9)
+    assert m.cagr == pytest.approx(ep.annual_return(r, annualization=p), rel=1e-9)
+    assert result.trade_stats.calmar == pytest.approx(ep.calmar_ratio(r, annualization=p))
+    close = orcl()["close"]
+    stats = benchmark_statistics(equity, close)
+    alpha, beta = ep.alpha_beta(
+        r, close.pct_change().reindex(r.index), annualization=stats.days_per_year
+    )
+    assert stats.alpha == pytest.approx(alpha)
+    assert stats.beta == pytest.approx(beta)

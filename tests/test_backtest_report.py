@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from alphaforge.backtest import BacktestResult
-from alphaforge.backtest.report import format_metric, metric_rows, render_html
+from alphaforge.backtest.report import METRICS_DOCS_URL, format_metric, metric_rows, render_html
 from alphaforge.cli import main
 from alphaforge.samples import BTCUSDT_TRADES
 from backtest_factory import equity_frame, fills_frame, make_result
@@ -53,7 +53,7 @@ def sample_result() -> BacktestResult:
             "fees": [3.0],
         }
     )
-    result = make_result(equity_frame(index, curve), fills, starting_cash=10_000.0)
+    result = make_result(equity_frame(index, curve.tolist()), fills, starting_cash=10_000.0)
     return BacktestResult(result.fills, result.orders, positions, result.equity, 10_000.0)
 
 
@@ -95,13 +95,16 @@ def test_html_holds_the_metrics_chart_and_tables(tmp_path: Path) -> None:
     assert "<td>-33</td>" in page
 
 
-def test_html_embeds_the_chart_as_a_png(tmp_path: Path) -> None:
+def test_html_embeds_the_charts_as_pngs(tmp_path: Path) -> None:
     page = sample_result().to_html(tmp_path / "r.html").read_text(encoding="utf-8")
-    match = re.search(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
-    assert match is not None
-    assert png_size(base64.b64decode(match.group(1))) == (1000, 600)
-    assert "http://" not in page
-    assert "https://" not in page
+    charts = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
+    assert len(charts) >= 4
+    for chart in charts:
+        width, height = png_size(base64.b64decode(chart))
+        assert width == 1000
+        assert 200 <= height <= 400
+    # The one address outside the page is the metrics documentation.
+    assert re.findall(r"https?://[^\s\"'<>]+", page) == [METRICS_DOCS_URL]
 
 
 def test_metric_formats() -> None:

@@ -14,7 +14,12 @@ import pandas as pd
 from alphaforge._core.backtest import BacktestSettings, BarBacktest, TickBacktest
 from alphaforge._core.data import BarSpec
 from alphaforge._core.execution import Fees, Instrument, RiskLimits, SelfTradePrevention
-from alphaforge.backtest.result import POSITION_COLUMNS, BacktestResult
+from alphaforge.backtest.result import (
+    POSITION_COLUMNS,
+    BacktestResult,
+    RunSettings,
+    StrategySettings,
+)
 from alphaforge.backtest.tick_data import catalog_frames, market_columns
 from alphaforge.data.catalog import DataCatalog
 from alphaforge.data.timestamps import TimeLike
@@ -249,7 +254,21 @@ class BacktestEngine:
         start = self._core().account().starting_cash
         if self._account == "spot" and len(frames["equity"]):
             start = float(frames["equity"]["equity"].iloc[0])
-        return BacktestResult(**frames, starting_cash=start)
+        return BacktestResult(
+            **frames,
+            starting_cash=start,
+            # What the engine still knows here; fees, slippage and prices are not kept past
+            # __init__ and add_bars, so those fields stay unset.
+            settings=RunSettings(
+                strategies=tuple(StrategySettings.of(s) for s in self._strategies.values()),
+                symbols=tuple(
+                    sorted({k[2] for k in self._subscriptions} | set(frames["fills"]["symbol"]))
+                ),
+                data=self._mode,
+                account=self._account,
+                currency=self._currency,
+            ),
+        )
 
     def run_frames(self) -> dict[str, pd.DataFrame]:
         """Run, and return the fills, orders, positions and equity DataFrames."""

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Mapping
-from dataclasses import InitVar, asdict, dataclass, fields
+from dataclasses import InitVar, asdict, dataclass, field, fields
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -260,3 +262,253 @@ def exposure(fills: pd.DataFrame, index: pd.DatetimeIndex) -> float:
         at_point = np.where(after >= 0, position[np.maximum(after, 0)], 0.0)
         held |= np.abs(at_point) > 1e-9 * scale
     return float(held.mean())
+
+
+# Round trips matched first in, first out: what the trade statistics of the tearsheet count.
+ROUND_TRIP_COLUMNS = (
+    "strategy",
+    "symbol",
+    "direction",
+    "entry_ts",
+    "exit_ts",
+    "qty",
+    "entry_price",
+    "exit_price",
+    "fees",
+    "pnl",
+    "return_pct",
+    "holding",
+)
+# As in trades.py: a lot this small against the book's largest quantity is rounding, not a lot.
+_LOT_RELATIVE = 1e-9
+
+
+def fifo_round_trips(fills: pd.DataFrame) -> pd.DataFrame:
+    """Round trips of `fills`, per (strategy, symbol): a fill against the open lots closes the
+    oldest first; one row per (lot, closing fill) pair, ordered by exit time. Fees go with
+    the quantity: each fill's fee per unit, on both the entry and the exit side."""
+    rows: list[tuple[object, ...]] = []
+    ordered = fills.sort_values("ts", kind="stable")
+    for (strategy, symbol), book in ordered.groupby(["strategy", "symbol"], sort=True):
+        rows.extend(_fifo_book(str(strategy), str(symbol), book))
+    trips = pd.DataFrame(rows, columns=list(ROUND_TRIP_COLUMNS[:-1]))
+    ts_dtype = fills["ts"].dtype if len(fills) else "datetime64[ns, UTC]"
+    trips = trips.astype(
+        {"entry_ts": ts_dtype, "exit_ts": ts_dtype, "strategy": object, "symbol": object}
+    )
+    trips = trips.astype({c: "float64" for c in ROUND_TRIP_COLUMNS[5:11]})
+    trips["direction"] = trips["direction"].astype(object)
+    trips["holding"] = trips["exit_ts"] - trips["entry_ts"]
+    return trips.sort_values(["exit_ts", "entry_ts"], kind="stable").reset_index(drop=True)
+
+
+def _fifo_book(strategy: str, symbol: str, fills: pd.DataFrame) -> list[tuple[object, ...]]:
+    rows: list[tuple[object, ...]] = []
+    lots: deque[list[Any]] = deque()  # [entry ts, open qty, price, fee per unit]
+    lot_sign = 0
+    largest = 0.0
+    for ts, side, qty, price, fee in zip(
+        fills["ts"], fills["side"], fills["qty"], fills["price"], fills["fee"], strict=True
+    ):
+        qty, price = float(qty), float(price)
+        sign = 1 if side == "BUY" else -1
+        per_unit = float(fee) / qty
+        largest = max(largest, qty, sum(lot[1] for lot in lots))
+        tolerance = _LOT_RELATIVE * largest
+        remaining = qty
+        while lots and lot_sign != sign and remaining > tolerance:
+            lot = lots[0]
+            matched = min(lot[1], remaining)
+            fees = (lot[3] + per_unit) * matched
+            pnl = lot_sign * (price - lot[2]) * matched - fees
+            direction = "LONG" if lot_sign > 0 else "SHORT"
+            rows.append(
+                (strategy, symbol, direction, lot[0], ts, matched, lot[2], price, fees, pnl,
+                 pnl / (lot[2] * matched) if lot[2] else math.nan)
+            )  # fmt: skip
+            lot[1] -= matched
+            remaining -= matched
+            if lot[1] <= tolerance:
+                lots.popleft()
+        if remaining > tolerance:
+            if not lots:
+                lot_sign = sign
+            lots.append([ts, remaining, price, per_unit])
+    return rows
+
+
+def _longest_run(flags: np.ndarray) -> int:
+    best = run = 0
+    for flag in flags:
+        run = run + 1 if flag else 0
+        best = max(best, run)
+    return best
+
+
+@dataclass(frozen=True)
+class TradeStats:
+    """Figures of the FIFO round trips (money in account units, returns as fractions) and the
+    run's Calmar ratio; a figure with no value is NaN (NaT for times), ``notes`` says why."""
+
+    round_trips: int
+    winners: int
+    losers: int
+    average_win: float
+    average_loss: float
+    expectancy: float
+    average_return: float
+    best: float
+    worst: float
+    average_holding: pd.Timedelta
+    median_holding: pd.Timedelta
+    longest_holding: pd.Timedelta
+    max_win_streak: int
+    max_loss_streak: int
+    calmar: float
+    notes: Mapping[str, str] = field(default_factory=dict, compare=False)
+
+    def as_dict(self) -> dict[str, object]:
+        """The figures as a plain dict in definition order, without the notes."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "notes"}
+
+
+def trade_statistics(trips: pd.DataFrame, metrics: Metrics) -> TradeStats:
+    """Trade statistics of FIFO round trips (see fifo_round_trips) and the Calmar ratio."""
+    pnl = trips["pnl"].to_numpy(dtype=np.float64)
+    holding = pd.TimedeltaIndex(trips["holding"])
+    wins, losses = pnl[pnl > 0], pnl[pnl < 0]
+    notes: dict[str, str] = {}
+    nan = float("nan")
+    if len(pnl) == 0:
+        for name in ("expectancy", "average_return", "best", "worst"):
+            notes[name] = "no closed round trips"
+        for name in ("average_holding", "median_holding", "longest_holding"):
+            notes[name] = "no closed round trips"
+    if len(wins) == 0:
+        notes["average_win"] = "no round trip won"
+    if len(losses) == 0:
+        notes["average_loss"] = "no round trip lost"
+    calmar = nan
+    if math.isnan(metrics.cagr):
+        notes["calmar"] = f"CAGR is n/a: {metrics.notes.get('cagr', '')}"
+    elif metrics.max_drawdown <= 0.0:
+        notes["calmar"] = "the equity never fell below its peak: no drawdown to divide by"
+    else:
+        calmar = metrics.cagr / metrics.max_drawdown
+    returns = trips["return_pct"].to_numpy(dtype=np.float64)
+    some = len(pnl) > 0
+    return TradeStats(
+        round_trips=len(pnl),
+        winners=len(wins),
+        losers=len(losses),
+        average_win=float(wins.mean()) if len(wins) else nan,
+        average_loss=float(losses.mean()) if len(losses) else nan,
+        expectancy=float(pnl.mean()) if some else nan,
+        average_return=float(returns.mean()) if some else nan,
+        best=float(pnl.max()) if some else nan,
+        worst=float(pnl.min()) if some else nan,
+        average_holding=holding.mean() if some else pd.NaT,
+        median_holding=holding.median() if some else pd.NaT,
+        longest_holding=holding.max() if some else pd.NaT,
+        max_win_streak=_longest_run(pnl > 0),
+        max_loss_streak=_longest_run(pnl < 0),
+        calmar=calmar,
+        notes=MappingProxyType(notes),
+    )
+
+
+@dataclass(frozen=True)
+class BenchmarkStats:
+    """The run against a benchmark on daily returns: the benchmark's return over the run, the
+    annualised alpha, the beta and the correlation; NaN with a note when undefined."""
+
+    benchmark_return: float
+    alpha: float
+    beta: float
+    correlation: float
+    daily_returns: int
+    days_per_year: float
+    notes: Mapping[str, str] = field(default_factory=dict, compare=False)
+
+    def as_dict(self) -> dict[str, object]:
+        """The figures as a plain dict in definition order, without the notes."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "notes"}
+
+
+def day_ends(values: pd.Series) -> pd.Series:
+    """The last value of each UTC calendar day that has one, at its own timestamp."""
+    index = pd.DatetimeIndex(values.index)
+    last = ~index.normalize().duplicated(keep="last")
+    return values[last]
+
+
+def days_per_year(stamps: pd.DatetimeIndex) -> float:
+    """Daily returns per year in the data: (days - 1) over the span of the days in years."""
+    days = stamps.normalize()
+    years = (days[-1] - days[0]).total_seconds() / _SECONDS_PER_YEAR if len(days) else 0.0
+    return (len(days) - 1) / years if years > 0 else float("nan")
+
+
+def alpha_beta(
+    returns: np.ndarray, benchmark: np.ndarray, periods_per_year: float, risk_free_rate: float
+) -> tuple[float, float]:
+    """Least squares of excess returns on the benchmark's, x - rf = a + b (y - rf): the alpha
+    compounded to a year, (1 + a)^P - 1, and the beta b. NaN when the benchmark is constant."""
+    rf = per_period_rate(risk_free_rate, periods_per_year)
+    x, y = benchmark - rf, returns - rf
+    spread = float(np.mean((x - x.mean()) ** 2))
+    if len(x) < 2 or spread <= 1e-24:
+        return float("nan"), float("nan")
+    beta = float(np.mean((x - x.mean()) * (y - y.mean()))) / spread
+    intercept = float(y.mean() - beta * x.mean())
+    return float((1.0 + intercept) ** periods_per_year - 1.0), beta
+
+
+def benchmark_statistics(
+    equity: pd.Series, benchmark: pd.Series, risk_free_rate: float = 0.0
+) -> BenchmarkStats:
+    """`equity` against `benchmark` (prices or values, any stamps): the benchmark is read at
+    each equity stamp as its last value at or before it, both are taken at each day's last
+    stamp, and their daily returns regressed (see alpha_beta)."""
+    index = pd.DatetimeIndex(equity.index)
+    levels = pd.Series(benchmark.asof(index).to_numpy(dtype=np.float64), index=index)
+    known = levels.dropna()
+    ends = day_ends(equity.astype(np.float64))
+    pairs = pd.DataFrame({"run": ends, "benchmark": levels[ends.index]}).dropna()
+    returns = pairs.pct_change().iloc[1:]
+    per_year = days_per_year(pd.DatetimeIndex(ends.index))
+    nan = float("nan")
+    total = alpha = beta = correlation = nan
+    why = ""
+    if len(known) == 0:
+        why = "the benchmark has no value at or before any point of the run"
+    elif (pairs <= 0).any().any():
+        total = float(known.iloc[-1] / known.iloc[0] - 1.0)
+        why = "a daily value at or below zero: its return is undefined"
+    elif len(returns) < 2:
+        total = float(known.iloc[-1] / known.iloc[0] - 1.0)
+        why = f"{len(returns)} daily return(s) beside the benchmark's; 2 are needed"
+    else:
+        total = float(known.iloc[-1] / known.iloc[0] - 1.0)
+        run, bench = returns["run"].to_numpy(), returns["benchmark"].to_numpy()
+        alpha, beta = alpha_beta(run, bench, per_year, risk_free_rate)
+        if math.isnan(beta):
+            why = "the benchmark's daily returns have no variance"
+        elif float(np.std(run)) > 0.0:
+            correlation = float(np.corrcoef(run, bench)[0, 1])
+    notes = {name: why for name in ("alpha", "beta", "correlation") if why}
+    if len(known) == 0:
+        notes["benchmark_return"] = why
+    if not notes and math.isnan(correlation):
+        notes["correlation"] = "the run's daily returns have no variance"
+    if math.isnan(per_year):
+        notes["days_per_year"] = "the run's points fall on one day"
+    return BenchmarkStats(
+        benchmark_return=total,
+        alpha=alpha,
+        beta=beta,
+        correlation=correlation,
+        daily_returns=len(returns) if len(known) else 0,
+        days_per_year=per_year,
+        notes=MappingProxyType(notes),
+    )

@@ -1,11 +1,9 @@
-"""The PNG chart and the self-contained HTML report of a backtest result."""
+"""The PNG chart and the tearsheet: one self-contained HTML page of a backtest result."""
 
 from __future__ import annotations
 
-import base64
 import html
 import io
-import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,65 +13,48 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import StrMethodFormatter
 
-from alphaforge.backtest.metrics import Metrics
+from alphaforge.backtest.report_charts import (
+    distribution_chart,
+    drawdown_chart,
+    equity_chart,
+    png_base64,
+    price_chart,
+    rolling_chart,
+)
+from alphaforge.backtest.report_format import format_metric, metric_rows
+from alphaforge.backtest.report_series import (
+    ROLLING_DAYS,
+    daily_per_year,
+    daily_returns,
+    entries,
+    period_returns,
+    rolling_figures,
+    scaled_benchmark,
+)
+from alphaforge.backtest.report_tables import (
+    figures_table,
+    heatmap,
+    note,
+    record_section,
+    stats_table,
+    summary_rows,
+    summary_table,
+    title_text,
+)
 
 if TYPE_CHECKING:
     from alphaforge.backtest.result import BacktestResult
+
+__all__ = ["format_metric", "metric_rows", "render_html", "write_html", "write_png"]
 
 FIGURE_SIZE_INCHES = (10.0, 6.0)
 FIGURE_DPI = 100  # 1000 x 600 pixels
 HTML_MAX_ROWS = 500
 DENSE_FILLS = 200
-
-_PERCENT = {"total_return", "cagr", "volatility", "max_drawdown", "win_rate", "exposure"}
-_LABELS = {
-    "start": "Start",
-    "end": "End",
-    "starting_cash": "Starting cash",
-    "final_equity": "Final equity",
-    "total_return": "Total return",
-    "cagr": "CAGR",
-    "volatility": "Volatility (annualised)",
-    "sharpe": "Sharpe ratio",
-    "sortino": "Sortino ratio",
-    "max_drawdown": "Max drawdown",
-    "max_drawdown_duration": "Max drawdown duration",
-    "trades": "Trades",
-    "win_rate": "Win rate",
-    "profit_factor": "Profit factor",
-    "exposure": "Exposure",
-    "total_fees": "Total fees",
-    "turnover": "Turnover",
-    "periods_per_year": "Periods per year",
-    "risk_free_rate": "Risk-free rate",
-}
-
-
-def format_metric(name: str, value: object) -> str:
-    """One metric as text: percentages for ratios of money, two decimals for the rest."""
-    if isinstance(value, pd.Timestamp):
-        return str(value.isoformat())
-    if isinstance(value, pd.Timedelta):
-        return str(value)
-    if isinstance(value, (int, np.integer)):
-        return f"{value:,}"
-    number = float(value)  # type: ignore[arg-type]
-    if math.isnan(number):
-        return "n/a"
-    if math.isinf(number):
-        return "inf" if number > 0 else "-inf"
-    if name in _PERCENT or name == "risk_free_rate":
-        return f"{number * 100:.2f} %"
-    return f"{number:,.2f}"
-
-
-def metric_rows(metrics: Metrics) -> list[tuple[str, str, str]]:
-    """(label, formatted value, note) for every metric, in definition order; the note says why
-    a figure is n/a or infinite and is empty otherwise."""
-    return [
-        (_LABELS.get(name, name), format_metric(name, v), metrics.notes.get(name, ""))
-        for name, v in metrics.as_dict().items()
-    ]
+# Where every figure of the page is defined; the one address the page links outside itself.
+METRICS_DOCS_URL = "https://alphaforge.readthedocs.io/en/latest/metrics/"
+# Price charts for this many traded symbols at most; the rest are named in a note.
+MAX_PRICE_CHARTS = 4
 
 
 def draw(result: BacktestResult) -> Figure:
@@ -154,77 +135,174 @@ def write_png(result: BacktestResult, path: str | Path) -> Path:
     return target
 
 
-def write_html(result: BacktestResult, path: str | Path) -> Path:
-    """Write the self-contained HTML report to `path` and return the path."""
+def write_html(
+    result: BacktestResult,
+    path: str | Path,
+    benchmark: pd.Series | None = None,
+    docs_url: str | None = None,
+) -> Path:
+    """Write the tearsheet to `path` and return the path."""
     target = Path(path)
-    target.write_text(render_html(result), encoding="utf-8")
+    page = render_html(result, benchmark=benchmark, docs_url=docs_url)
+    target.write_text(page, encoding="utf-8")
     return target
 
 
-def render_html(result: BacktestResult, max_rows: int = HTML_MAX_ROWS) -> str:
-    """The HTML report: metrics, the chart embedded as a base64 PNG, trades, fills, positions."""
-    metrics_table = "\n".join(
-        f"<tr><th>{html.escape(label)}</th><td>{html.escape(value)}</td>"
-        f'<td class="note">{html.escape(note)}</td></tr>'
-        for label, value, note in metric_rows(result.metrics)
-    )
-    chart = base64.b64encode(png_bytes(result)).decode("ascii")
+def render_html(
+    result: BacktestResult,
+    max_rows: int = HTML_MAX_ROWS,
+    benchmark: pd.Series | None = None,
+    docs_url: str | None = None,
+) -> str:
+    """The tearsheet: summary, metrics, equity beside the benchmark with alpha and beta,
+    drawdown, monthly and yearly returns, rolling Sharpe and volatility, the distribution of
+    daily returns, trade statistics, prices with entries and exits, then the records."""
+    series = result.benchmark(benchmark)
+    label = _benchmark_label(series, given=benchmark is not None)
+    equity = result.equity["equity"]
+    daily = daily_returns(equity)
     sections = [
-        _table_section("Trades", result.trades, max_rows),
-        _table_section("Positions", result.positions, max_rows),
-        _table_section("Fills", result.fills, max_rows),
-        _table_section("Orders", result.orders, max_rows),
+        ("summary", "Run", summary_table(summary_rows(result, label))),
+        ("metrics", "Metrics", figures_table(metric_rows(result.metrics))),
+        ("equity", "Equity and benchmark", _equity_section(result, series, label)),
+        ("drawdown", "Drawdown", _image(drawdown_chart(result.drawdown), "Drawdown")),
+        ("returns", "Monthly and yearly returns", _returns_section(result)),
+        ("rolling", "Rolling Sharpe and volatility", _rolling_section(result, daily)),
+        ("distribution", "Distribution of daily returns", _distribution_section(daily)),
+        ("trade-statistics", "Trade statistics", _trade_section(result)),
+        ("prices", "Prices, entries and exits", _prices_section(result)),
     ]
-    return _PAGE.format(metrics=metrics_table, chart=chart, sections="\n".join(sections))
-
-
-def _table_section(title: str, frame: pd.DataFrame, max_rows: int) -> str:
-    shown = frame.head(max_rows)
-    note = (
-        f'<p class="note">First {max_rows:,} of {len(frame):,} rows.</p>'
-        if len(frame) > max_rows
-        else ""
+    contents = " · ".join(f'<a href="#{key}">{html.escape(t)}</a>' for key, t, _ in sections)
+    body = "\n".join(
+        f'<h2 id="{key}">{html.escape(title)}</h2>\n{part}' for key, title, part in sections
     )
-    body = (
-        shown.to_html(index=False, border=0, classes="data", float_format=_float_text)
-        if len(frame)
-        else '<p class="note">None.</p>'
+    records = [
+        record_section("Trades", result.trades, max_rows),
+        record_section("Positions", result.positions, max_rows),
+        record_section("Fills", result.fills, max_rows),
+        record_section("Orders", result.orders, max_rows),
+    ]
+    return _PAGE.format(
+        title=html.escape(title_text(result)),
+        docs=html.escape(docs_url or METRICS_DOCS_URL, quote=True),
+        contents=contents,
+        sections=body,
+        records="\n".join(records),
     )
-    return f"<h2>{html.escape(title)} ({len(frame):,})</h2>\n{note}\n{body}"
 
 
-def _float_text(value: float) -> str:
-    return f"{value:,.6g}" if abs(value) < 1e6 else f"{value:,.2f}"
+def _image(figure: Figure, alt: str) -> str:
+    alt = html.escape(alt, quote=True)
+    return f'<img alt="{alt}" src="data:image/png;base64,{png_base64(figure)}">'
+
+
+def _benchmark_label(series: pd.Series | None, *, given: bool) -> str:
+    if series is None:
+        return "none: the run recorded no prices (pass benchmark=... to to_html)"
+    if given:
+        return str(series.name) if series.name is not None else "the benchmark given"
+    return str(series.name)
+
+
+def _equity_section(result: BacktestResult, series: pd.Series | None, label: str) -> str:
+    equity = result.equity["equity"]
+    scaled = None if series is None else scaled_benchmark(series, equity)
+    chart = _image(equity_chart(equity, scaled, label), "Equity beside the benchmark")
+    if series is None:
+        return f"{chart}\n{note('No benchmark: ' + label + '.')}"
+    explain = note(
+        "The benchmark starts at the run's first equity. Alpha and beta regress the run's "
+        "daily returns on the benchmark's (see the metrics page)."
+    )
+    return f"{chart}\n{explain}\n{stats_table(result.benchmark_stats(series))}"
+
+
+def _returns_section(result: BacktestResult) -> str:
+    table = period_returns(result.equity["equity"], result.starting_cash)
+    explain = note(
+        "Each period's last equity over the previous period's last (the starting cash before "
+        "the first); chained, they give the total return."
+    )
+    return f"{heatmap(table)}\n{explain}"
+
+
+def _rolling_section(result: BacktestResult, daily: pd.Series) -> str:
+    if len(daily) < ROLLING_DAYS:
+        return note(
+            f"Rolling figures need {ROLLING_DAYS} daily returns; the run has {len(daily):,}."
+        )
+    rolling = rolling_figures(daily, daily_per_year(result.equity["equity"]), result.risk_free_rate)
+    return _image(rolling_chart(rolling, ROLLING_DAYS), "Rolling Sharpe ratio and volatility")
+
+
+def _distribution_section(daily: pd.Series) -> str:
+    if len(daily) < 2:
+        return note(f"A distribution needs 2 daily returns; the run has {len(daily)}.")
+    values = daily.to_numpy(dtype=np.float64)
+    caption = note(
+        f"{len(values):,} daily returns: mean {values.mean() * 100:.3f} %, standard deviation "
+        f"{values.std(ddof=1) * 100:.3f} %, worst {values.min() * 100:.2f} %, best "
+        f"{values.max() * 100:.2f} %, 5 % of days at or below "
+        f"{np.quantile(values, 0.05) * 100:.2f} %."
+    )
+    return f"{_image(distribution_chart(daily), 'Distribution of daily returns')}\n{caption}"
+
+
+def _trade_section(result: BacktestResult) -> str:
+    explain = note(
+        "Round trips matched first in, first out per strategy and symbol: each closing "
+        "quantity closes the oldest open lot first."
+    )
+    return f"{explain}\n{stats_table(result.trade_stats)}"
+
+
+def _prices_section(result: BacktestResult) -> str:
+    fills = result.fills
+    traded = [str(s) for s in pd.unique(fills["symbol"])]
+    if not traded:
+        return note("No fills.")
+    opening = entries(fills)
+    parts = []
+    if result.prices is None:
+        parts.append(note("The run recorded no prices: the line joins the fill prices."))
+    for symbol in traded[:MAX_PRICE_CHARTS]:
+        mask = (fills["symbol"] == symbol).to_numpy()
+        prices = None
+        if result.prices is not None and symbol in result.prices.columns:
+            prices = result.prices[symbol]
+        chart = price_chart(symbol, prices, fills[mask], opening[mask])
+        parts.append(_image(chart, f"{symbol} price with entries and exits"))
+    if len(traded) > MAX_PRICE_CHARTS:
+        parts.append(note(f"Not drawn: {', '.join(traded[MAX_PRICE_CHARTS:])}."))
+    return "\n".join(parts)
 
 
 _PAGE = """<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<title>AlphaForge backtest report</title>
+<title>{title}: AlphaForge tearsheet</title>
 <style>
 body {{ font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 2em auto;
        max-width: 1100px; color: #222; }}
 h1 {{ font-size: 1.5em; }} h2 {{ font-size: 1.15em; margin-top: 1.8em; }}
 table {{ border-collapse: collapse; font-size: 0.85em; }}
 th, td {{ padding: 0.25em 0.8em; border-bottom: 1px solid #e3e3e3; text-align: right; }}
-table.metrics th {{ text-align: left; font-weight: 600; }}
-table.metrics td.note {{ text-align: left; }}
+table.metrics th, table.summary th {{ text-align: left; font-weight: 600; }}
+table.metrics td.note, table.summary td {{ text-align: left; }}
+table.heatmap td {{ min-width: 3.4em; }}
 table.data thead th {{ background: #f3f5f8; }}
 img {{ max-width: 100%; }}
 .note {{ color: #666; font-size: 0.85em; }}
 </style>
 </head>
 <body>
-<h1>Backtest report</h1>
-<p class="note">Every metric is defined in the metrics page of the documentation.</p>
-<h2>Metrics</h2>
-<table class="metrics">
-{metrics}
-</table>
-<h2>Equity and drawdown</h2>
-<img alt="Equity curve and drawdown" src="data:image/png;base64,{chart}">
+<h1>{title}</h1>
+<p class="note">{contents}</p>
+<p class="note">Every figure is defined in the <a href="{docs}">metrics page</a> of the
+documentation.</p>
 {sections}
+{records}
 </body>
 </html>
 """

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
+import alphaforge as af
 from alphaforge.backtest import BacktestResult
+from alphaforge.backtest.result import RunSettings, StrategySettings
+from alphaforge.backtest.sma_cross import SmaCross
+from alphaforge.samples import orcl
 from backtest_factory import (
     empty_orders,
     empty_positions,
@@ -191,3 +198,149 @@ def test_empty_frames_built_from_column_names_are_accepted() -> None:
     result = make_result(equity_frame(INDEX, [100.0, 100.0, 100.0]), fills)
     assert result.metrics.trades == 0
     assert len(result.trades) == 0
+
+
+def assert_same_result(loaded: BacktestResult, saved: BacktestResult) -> None:
+    """Frames equal (dtypes, index and names too), metrics and statistics equal, NaN for NaN."""
+    for name in ("fills", "orders", "positions", "equity", "trades", "round_trips"):
+        pd.testing.assert_frame_equal(getattr(loaded, name), getattr(saved, name), check_freq=False)
+    if saved.prices is None:
+        assert loaded.prices is None
+    else:
+        pd.testing.assert_frame_equal(loaded.prices, saved.prices, check_freq=False)
+    assert loaded.starting_cash == saved.starting_cash
+    assert loaded.risk_free_rate == saved.risk_free_rate
+    assert loaded.settings == saved.settings
+    for stats in ("metrics", "trade_stats"):
+        left = getattr(loaded, stats).as_dict()
+        right = getattr(saved, stats).as_dict()
+        assert left.keys() == right.keys()
+        for key, value in right.items():
+            assert (pd.isna(value) and pd.isna(left[key])) or left[key] == value, (stats, key)
+        assert getattr(loaded, stats).notes == getattr(saved, stats).notes
+
+
+def engine_run() -> BacktestResult:
+    engine = af.BacktestEngine(cash=50_000.0, fees=0.001)
+    engine.add_bars("ORCL", orcl().iloc[:400])
+    engine.add_strategy(SmaCross("ORCL", fast=5, slow=20, size=100))
+    return engine.run()
+
+
+def test_an_engine_run_saves_and_loads_equal(tmp_path: Path) -> None:
+    result = engine_run()
+    assert len(result.trades) > 5
+    assert result.save(tmp_path / "run") == tmp_path / "run"
+    names = sorted(p.name for p in (tmp_path / "run").iterdir())
+    assert names == [
+        "equity.parquet",
+        "fills.parquet",
+        "orders.parquet",
+        "positions.parquet",
+        "result.json",
+    ]
+    loaded = BacktestResult.load(tmp_path / "run")
+    assert_same_result(loaded, result)
+    assert loaded.settings is not None
+    assert loaded.settings.strategies[0].parameters["fast"] == 5
+
+
+def test_prices_settings_and_nan_metrics_round_trip(tmp_path: Path) -> None:
+    # One bar: the ratios are NaN with notes, and they must come back NaN with the same notes.
+    index = stamps("2024-01-01")
+    prices = pd.DataFrame({"ORCL": [10.0], "MSFT": [math.nan]}, index=index)
+    settings = RunSettings(
+        strategies=(StrategySettings("s1", "Custom", {"window": 3, "band": [1.5, 2.0]}),),
+        symbols=("ORCL", "MSFT"),
+        data="bars",
+        fees=(0.0, 0.001),
+        slippage_bps=1.5,
+        account="cash",
+        currency="USD",
+    )
+    result = BacktestResult(
+        fills_frame([]),
+        empty_orders(),
+        empty_positions(),
+        equity_frame(index, [100.0]),
+        100.0,
+        risk_free_rate=0.02,
+        prices=prices,
+        settings=settings,
+    )
+    assert math.isnan(result.metrics.sharpe)
+    loaded = BacktestResult.load(result.save(tmp_path / "one"))
+    assert_same_result(loaded, result)
+    assert math.isnan(loaded.metrics.sharpe)
+
+
+def test_saving_twice_into_one_directory_replaces_the_files(tmp_path: Path) -> None:
+    first = engine_run()
+    first.save(tmp_path)
+    second = build()
+    second.save(tmp_path)
+    assert_same_result(BacktestResult.load(tmp_path), second)
+
+
+def test_load_names_what_is_wrong(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match=r"result\.json not found"):
+        BacktestResult.load(tmp_path / "missing")
+    build().save(tmp_path)
+    record = json.loads((tmp_path / "result.json").read_text())
+    record["format"] = 99
+    (tmp_path / "result.json").write_text(json.dumps(record))
+    with pytest.raises(ValueError, match="format must be 1, got 99"):
+        BacktestResult.load(tmp_path)
+
+
+def test_prices_are_checked() -> None:
+    with pytest.raises(TypeError, match="prices must be a pandas DataFrame, got dict"):
+        build(prices={"ORCL": [1.0]})
+    with pytest.raises(ValueError, match="prices must be indexed by timestamps"):
+        build(prices=pd.DataFrame({"ORCL": [1.0]}))
+    bad = pd.DataFrame({"ORCL": [1.0, -1.0]}, index=INDEX[:2])
+    with pytest.raises(
+        ValueError, match=re.escape("prices column 'ORCL' must be positive, got -1.0 at 2024-01-02")
+    ):
+        build(prices=bad)
+    backwards = pd.DataFrame({"ORCL": [1.0, 2.0]}, index=INDEX[:2][::-1])
+    with pytest.raises(ValueError, match="prices index must be increasing"):
+        build(prices=backwards)
+    with pytest.raises(TypeError, match="settings must be a RunSettings, got dict"):
+        build(settings={})
+
+
+def test_the_default_benchmark_holds_the_traded_symbols_equally() -> None:
+    prices = pd.DataFrame(
+        {"ORCL": [10.0, 11.0, 12.0], "MSFT": [math.nan, 20.0, 30.0], "IBM": [5.0, 5.0, 5.0]},
+        index=INDEX,
+    )
+    fills = pd.concat([fills_frame(FILLS), fills_frame(FILLS, symbol="MSFT")], ignore_index=True)
+    benchmark = build(fills=fills, prices=prices).benchmark()
+    assert benchmark is not None
+    # Each bought at its first price: MSFT from the second day on.
+    assert benchmark.tolist() == pytest.approx([1.0, (1.1 + 1.0) / 2, (1.2 + 1.5) / 2])
+    assert benchmark.name == "buy and hold ORCL, MSFT"
+    assert build().benchmark() is None
+
+
+class WithParameters(af.Strategy):
+    def __init__(self, symbol: str, window: int = 5, *, limit: float = 1.5) -> None:
+        super().__init__()
+        self.symbol, self.window, self.limit = symbol, window, limit
+        self.hidden = object()
+
+
+class Declared(WithParameters):
+    def __init__(self, symbol: str) -> None:
+        super().__init__(symbol)
+        self.parameters = {"window": np.int64(7), "shape": object, "bands": (1, np.float64(2.5))}
+
+
+def test_strategy_parameters_from_the_constructor_or_declared() -> None:
+    plain = StrategySettings.of(WithParameters("ORCL", 9))
+    assert (plain.name, plain.kind) == ("WithParameters", "WithParameters")
+    assert plain.parameters == {"symbol": "ORCL", "window": 9, "limit": 1.5}
+    declared = StrategySettings.of(Declared("ORCL"))
+    # JSON values as they are; anything else as its repr, so a saved result reads back equal.
+    assert declared.parameters == {"window": 7, "shape": repr(object), "bands": [1, 2.5]}

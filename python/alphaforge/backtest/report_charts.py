@@ -20,6 +20,7 @@ PNG_COLOURS = 128
 MAX_LINE_POINTS = 5_000
 # Past this many fills markers shrink and turn translucent, so the price shows through.
 DENSE_FILLS = 200
+LOG_SCALE_RANGE = 10.0
 EQUITY, BENCHMARK, LOSS, GAIN, GRID = "#1f4e79", "#e08a1e", "#c0392b", "#2e8b57", "#999999"
 
 
@@ -68,8 +69,18 @@ def equity_chart(equity: pd.Series, benchmark: pd.Series | None, label: str) -> 
         axes.plot(
             _naive(bench.index), bench.to_numpy(), color=BENCHMARK, linewidth=1.0, label=label
         )
+    lines = [equity.to_numpy(dtype=np.float64)]
+    if benchmark is not None and len(benchmark):
+        lines.append(benchmark.to_numpy(dtype=np.float64))
+    values = np.concatenate(lines)
+    # A benchmark that grew twentyfold would flatten the run's line: past a tenfold range
+    # the axis is logarithmic, so equal returns are equal heights.
+    if values.min() > 0 and values.max() / values.min() > LOG_SCALE_RANGE:
+        axes.set_yscale("log")
+        axes.set_ylabel("Equity (log scale)")
+    else:
+        axes.set_ylabel("Equity")
     axes.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
-    axes.set_ylabel("Equity")
     axes.legend(loc="upper left", fontsize=8)
     _span(axes, _naive(equity.index))
     return figure

@@ -74,7 +74,8 @@ def format_metric(name: str, value: object) -> str:
     if isinstance(value, pd.Timestamp):
         return str(value.isoformat())
     if isinstance(value, pd.Timedelta):
-        return str(value)
+        # Averages of times carry nanoseconds no reader needs past a minute.
+        return str(value.round("s") if abs(value) >= pd.Timedelta(minutes=1) else value)
     if isinstance(value, (int, np.integer)):
         return f"{value:,}"
     number = float(value)  # type: ignore[arg-type]

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 
 # Heatmap cells: green for gains, red for losses, stronger with the size of the move.
 _GAIN_RGB, _LOSS_RGB = "46, 139, 87", "192, 57, 43"
+# Columns of the record tables that hold fractions, shown as percentages.
+PERCENT_COLUMNS = ("return_pct",)
 
 
 def figures_table(rows: list[tuple[str, str, str]]) -> str:
@@ -63,7 +65,8 @@ def _cell(value: float, scale: float) -> str:
         return "<td></td>"
     strength = 0.12 + 0.6 * min(abs(value) / scale, 1.0)
     rgb = _GAIN_RGB if value >= 0 else _LOSS_RGB
-    return f'<td style="background: rgba({rgb}, {strength:.2f})">{value * 100:.1f} %</td>'
+    shown = round(value * 100, 1) + 0.0  # + 0.0 turns -0.0 into 0.0
+    return f'<td style="background: rgba({rgb}, {strength:.2f})">{shown:.1f} %</td>'
 
 
 def summary_rows(result: BacktestResult, benchmark_label: str) -> list[tuple[str, str]]:
@@ -76,8 +79,8 @@ def summary_rows(result: BacktestResult, benchmark_label: str) -> list[tuple[str
         ("Symbols", ", ".join(symbols(result)) or "none"),
         (
             "Data",
-            f"{(settings and settings.data) or 'equity'} from {equity.index[0].isoformat()} "
-            f"to {equity.index[-1].isoformat()}, {len(equity):,} equity points",
+            f"{(settings and settings.data) or 'equity'} from {_when(equity.index[0])} "
+            f"to {_when(equity.index[-1])}, {len(equity):,} equity points",
         ),
         ("Fees", fees_text(result)),
         ("Slippage", slippage_text(settings)),
@@ -100,6 +103,11 @@ def title_text(result: BacktestResult) -> str:
         names = [str(s) for s in pd.unique(result.fills["strategy"])] or ["Backtest"]
     where = ", ".join(symbols(result))
     return f"{', '.join(dict.fromkeys(names))} on {where}" if where else ", ".join(names)
+
+
+def _when(stamp: pd.Timestamp) -> str:
+    """A date alone at midnight UTC, else the full time."""
+    return str(stamp.date()) if stamp == stamp.normalize() else str(stamp.isoformat())
 
 
 def strategy_texts(result: BacktestResult) -> list[str]:
@@ -171,11 +179,21 @@ def record_section(title: str, frame: pd.DataFrame, max_rows: int) -> str:
         else ""
     )
     body = (
-        shown.to_html(index=False, border=0, classes="data", float_format=_float_text)
+        shown.to_html(
+            index=False,
+            border=0,
+            classes="data",
+            float_format=_float_text,
+            formatters={c: _percent_text for c in PERCENT_COLUMNS if c in shown.columns},
+        )
         if len(frame)
         else '<p class="note">None.</p>'
     )
     return f"<h2>{html.escape(title)} ({len(frame):,})</h2>\n{cut}\n{body}"
+
+
+def _percent_text(value: float) -> str:
+    return "n/a" if not math.isfinite(value) else f"{value * 100:.2f} %"
 
 
 def _float_text(value: float) -> str:

@@ -68,12 +68,9 @@ class StrategySettings:
 
     @classmethod
     def of(cls, strategy: object) -> StrategySettings:
-        """The settings of `strategy`: ``strategy.parameters`` (a mapping, or a method giving
-        one) when it is not empty, else its constructor's arguments kept as attributes of the
-        same name."""
+        """The settings of `strategy`: its ``parameters`` mapping when it has a non-empty one,
+        else its constructor's arguments kept as attributes of the same name."""
         given = getattr(strategy, "parameters", None)
-        if callable(given):
-            given = given()
         if isinstance(given, Mapping) and given:
             chosen = {str(k): v for k, v in given.items()}
         else:

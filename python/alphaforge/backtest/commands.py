@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import inspect
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -116,35 +117,48 @@ def make_strategy(cls: type[Strategy], symbol: str) -> Strategy:
     return cls(symbol) if "symbol" in parameters else cls()
 
 
-def metrics_table(title: str, result: BacktestResult) -> Table:
-    """The result's metrics as a table: name, value, and why a value is n/a or infinite."""
+def figures_table(title: str, figures: Mapping[str, object], notes: Mapping[str, str]) -> Table:
+    """Figures as a table: name, value, and why a value is n/a or infinite."""
     table = Table(title=title)
     table.add_column("metric")
     table.add_column("value", justify="right")
     table.add_column("note", overflow="fold")
-    notes = result.metrics.notes
-    for name, value in result.metrics.as_dict().items():
+    for name, value in figures.items():
         table.add_row(name, format_metric(name, value), notes.get(name, ""))
     return table
 
 
+def metrics_table(title: str, result: BacktestResult) -> Table:
+    """The result's metrics as a table: name, value, and why a value is n/a or infinite."""
+    return figures_table(title, result.metrics.as_dict(), result.metrics.notes)
+
+
 def backtest_and_report(title: str, engine: BacktestEngine, out: Path, console: Console) -> None:
-    """Run the engine, print the metrics, write report.html and report.png into `out`."""
+    """Run the engine; print the metrics, the trade statistics and, when the result has prices,
+    alpha and beta against buying and holding; write the tearsheet report.html and the chart
+    report.png into `out`."""
     out.mkdir(parents=True, exist_ok=True)
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("backtesting", total=3)
         result = engine.run()
-        progress.update(task, advance=1, description="writing report.html")
+        progress.update(task, advance=1, description="writing the tearsheet report.html")
         html = out / "report.html"
-        result.to_html(str(html))
+        result.to_html(html)
         progress.update(task, advance=1, description="writing report.png")
         png = out / "report.png"
-        result.plot(str(png))
+        result.plot(png)
         progress.update(task, advance=1)
     console.print(metrics_table(title, result))
+    trades = result.trade_stats
+    heading = "trade statistics (FIFO round trips)"
+    console.print(figures_table(heading, trades.as_dict(), trades.notes))
+    benchmark = result.benchmark()
+    if benchmark is not None:
+        stats = result.benchmark_stats()
+        console.print(figures_table(f"against {benchmark.name}", stats.as_dict(), stats.notes))
     console.print(f"final equity {result.final_equity:,.2f}")
-    console.print(f"report: {html.resolve()}")
-    console.print(f"chart:  {png.resolve()}")
+    console.print(f"tearsheet: {html.resolve()}")
+    console.print(f"chart:     {png.resolve()}")
 
 
 def run_demo(args: argparse.Namespace) -> None:

@@ -9,4 +9,5 @@ SUITES: dict[str, str] = {
     "backtest": "alphaforge.benchmarks.backtest",
     "sweep": "alphaforge.benchmarks.sweep",
     "replay": "alphaforge.benchmarks.replay",
+    "live": "alphaforge.benchmarks.live",
 }

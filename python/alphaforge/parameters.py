@@ -52,7 +52,8 @@ def prepare(owner: type) -> type | None:
         return inherited if isinstance(inherited, type) else None
     if not isinstance(params, type):
         raise TypeError(f"{owner.__name__}.Params must be a class, got {params!r}")
-    if dataclasses.is_dataclass(params):
+    # A subclass of a dataclass looks like one; only its own decoration counts.
+    if "__dataclass_params__" in vars(params):
         if not params.__dataclass_params__.frozen:  # type: ignore[attr-defined]
             raise TypeError(f"{owner.__name__}.Params must be a frozen dataclass (frozen=True)")
     else:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import inspect
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
+from alphaforge import parameters
 from alphaforge.adapters.binance.config import BinanceConfig
 from alphaforge.backtest.commands import load_strategy_class
 from alphaforge.backtest.commands import run_demo as backtest_demo
@@ -73,14 +73,14 @@ def run_live(args: argparse.Namespace) -> int:
 
 
 def make_configured_strategy(cls: type[Strategy], settings: LiveSettings) -> Strategy:
-    """The strategy built from the file's [strategy] table; the first symbol when it takes one."""
+    """The strategy built from the file's [strategy] table, its values checked against the
+    declared parameter types; the first symbol when it takes one and the table gives none."""
     kwargs: dict[str, Any] = dict(settings.strategy)
-    parameters = inspect.signature(cls.__init__).parameters
-    if "symbol" in parameters and "symbol" not in kwargs and settings.venue.symbols:
+    if parameters.takes_symbol(cls) and "symbol" not in kwargs and settings.venue.symbols:
         kwargs["symbol"] = settings.venue.symbols[0]
     try:
         return cls(**kwargs)
-    except TypeError as error:
+    except (TypeError, ValueError) as error:
         raise ValueError(f"[strategy] settings do not fit {cls.__name__}: {error}") from None
 
 

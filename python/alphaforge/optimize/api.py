@@ -68,7 +68,7 @@ def prepare(
         raise TypeError(f"maximize must be a bool or None, got {maximize!r}")
     space = ParamSpace(params, constraint)
     ref = StrategyRef.of(strategy)
-    check_parameters(strategy, space.names)
+    check_parameters(strategy, space.values)
     settings = dict(engine or {})
     instrument_settings = None if instrument is None else dict(instrument)
     try:

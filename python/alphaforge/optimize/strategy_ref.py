@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from alphaforge import parameters
 from alphaforge.strategy import Strategy
 
 # Classes rebuilt from source in this process, by (source hash, class name).
@@ -90,20 +91,25 @@ def _source_file(strategy: type) -> str | None:
 
 
 def construct_strategy(cls: type[Strategy], symbol: str, params: dict[str, Any]) -> Strategy:
-    """The one place a swept strategy is built: ``cls(symbol, **params)``, or ``cls(**params)``
-    when its constructor takes no `symbol`."""
-    if "symbol" in inspect.signature(cls).parameters:
-        return cls(symbol, **params)
+    """The one place a swept strategy is built: ``cls(symbol=symbol, **params)``, or
+    ``cls(**params)`` when it takes no `symbol` (an argument or a declared parameter)."""
+    if parameters.takes_symbol(cls):
+        return cls(symbol=symbol, **params)
     return cls(**params)
 
 
-def check_parameters(cls: type[Strategy], names: list[str]) -> None:
-    """Refuse parameter names the constructor does not take, before any backtest runs."""
-    signature = inspect.signature(cls)
-    accepted = signature.parameters
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values()):
+def check_parameters(cls: type[Strategy], space: dict[str, tuple[Any, ...]]) -> None:
+    """Refuse parameter names the constructor does not take, and values of the wrong type
+    for the parameters a Params class declares, before any backtest runs."""
+    if parameters.open_ended(cls):
         return
-    unknown = [n for n in names if n not in accepted]
+    accepted = parameters.accepted(cls)
+    unknown = [n for n in space if n not in accepted]
     if unknown:
         takes = [n for n in accepted if n != "symbol"]
         raise ValueError(f"{cls.__name__} takes no parameter {unknown[0]!r}; it takes {takes}")
+    declared = parameters.declared(cls)
+    for name, values in space.items():
+        if name in declared:
+            for value in values:
+                parameters.convert(cls.__name__, declared[name], value)

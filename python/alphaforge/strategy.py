@@ -14,7 +14,7 @@ import numbers
 import types
 import weakref
 from collections.abc import Callable
-from typing import Any, ClassVar, Protocol, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, overload
 
 from alphaforge import parameters
 from alphaforge.cache import GenericCache
@@ -307,16 +307,18 @@ class Strategy:
         self._context: TradingContext | None = None
         self._prices: dict[str, float] | None = None
 
-    def __getattr__(self, attr: str) -> Any:
-        # Only reached when normal lookup fails: free for every attribute that exists.
-        if attr in _BASE_ATTRIBUTES and "name" not in self.__dict__:
-            raise RuntimeError(
-                f"{type(self).__name__}.__init__ must call super().__init__() before the "
-                f"strategy is used ({attr!r} is not set)"
+    if not TYPE_CHECKING:  # hidden from type checkers, which would take every name for Any
+
+        def __getattr__(self, attr: str) -> Any:
+            # Only reached when normal lookup fails: free for every attribute that exists.
+            if attr in _BASE_ATTRIBUTES and "name" not in self.__dict__:
+                raise RuntimeError(
+                    f"{type(self).__name__}.__init__ must call super().__init__() before the "
+                    f"strategy is used ({attr!r} is not set)"
+                )
+            raise AttributeError(
+                f"{type(self).__name__!r} object has no attribute {attr!r}", name=attr, obj=self
             )
-        raise AttributeError(
-            f"{type(self).__name__!r} object has no attribute {attr!r}", name=attr, obj=self
-        )
 
     # Handlers: override the ones the strategy needs.
     def on_start(self) -> None:

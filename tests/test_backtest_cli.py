@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+import argparse
+import logging
+import math
 import re
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from alphaforge.backtest.commands import load_bars, load_strategy_class, prepare_backtest
+from alphaforge.backtest.engine import BacktestEngine
 from alphaforge.cli import build_parser, main
-from alphaforge.samples import BTCUSDT_QUOTES, BTCUSDT_TRADES, ORCL_CSV
+from alphaforge.samples import (
+    BTCUSDT_QUOTES,
+    BTCUSDT_TRADES,
+    ORCL_CSV,
+    btcusdt_quotes,
+    btcusdt_trades,
+    orcl,
+)
 
 
 def test_commands_are_registered() -> None:
@@ -85,3 +99,261 @@ def test_backtest_runs_on_trades_and_quotes(
     out = capsys.readouterr().out
     assert "final equity" in out
     assert (tmp_path / "report.png").exists()
+
+
+TUNED = """
+import alphaforge as af
+
+
+class Tuned(af.Strategy):
+    class Params:
+        symbol: str = "X"
+        fast: int = 10
+        slow: int = 30
+        size: float = 100
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self.closes = []
+
+    def on_start(self):
+        self.subscribe_bars(self.params.symbol)
+
+    def on_bar(self, bar):
+        p = self.params
+        self.closes.append(bar.close)
+        if len(self.closes) <= p.slow:
+            return
+        above = sum(self.closes[-p.fast:]) / p.fast > sum(self.closes[-p.slow:]) / p.slow
+        held = self.position(p.symbol)
+        if above and held == 0:
+            self.buy(p.symbol, p.size)
+            self.log.info("bought %s", p.size)
+        elif not above and held > 0:
+            self.sell(p.symbol, held)
+            self.log.warning("sold %s", held)
+
+
+class Other(af.Strategy):
+    pass
+"""
+
+
+def final_equity(out: str) -> float:
+    found = re.search(r"final equity ([\d,.]+)", out)
+    assert found, out[-2000:]
+    return float(found.group(1).replace(",", ""))
+
+
+def reference_equity(source: Path, **params: Any) -> float:
+    """The file's Tuned run in Python on the ORCL bars, rounded as the CLI prints it."""
+    cls = load_strategy_class(source, "Tuned")
+    engine = BacktestEngine(cash=100_000.0)
+    engine.add_bars("ORCL", orcl())
+    engine.add_strategy(cls(symbol="ORCL", **params))
+    return round(engine.run().final_equity, 2)
+
+
+def test_backtest_reads_params_and_picks_the_strategy(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "tuned.py"
+    source.write_text(TUNED)
+    base = ["backtest", str(source), "--data", str(ORCL_CSV), "--symbol", "ORCL"]
+    base += ["--out", str(tmp_path)]
+    with pytest.raises(SystemExit, match=r"found \['Tuned', 'Other'\]: choose one with --strategy"):
+        main(base)
+    args = [*base, "--strategy", "Tuned", "--param", "fast=20", "--param", "slow=50"]
+    assert main(args) == 0
+    captured = capsys.readouterr()
+    tuned = reference_equity(source, fast=20, slow=50)
+    assert final_equity(captured.out) == tuned
+    assert tuned != reference_equity(source)  # the parameters changed the run
+    for bad, message in (
+        (["--param", "fast=abc"], "Tuned parameter 'fast' must be an int, got 'abc'"),
+        (["--param", "fats=3"], "Tuned takes no parameter 'fats'; it takes ['fast', 'slow'"),
+        (["--param", "symbol=MSFT"], "the symbol comes from --symbol, not --param"),
+    ):
+        with pytest.raises(SystemExit) as stopped:
+            main([*base, "--strategy", "Tuned", *bad])
+        assert str(stopped.value).startswith(f"alphaforge backtest: {message}")
+    with pytest.raises(SystemExit, match="defines no Strategy subclass 'Nope'"):
+        main([*base, "--strategy", "Nope"])
+    with pytest.raises(SystemExit):  # argparse: not NAME=VALUE
+        main([*base, "--param", "fast"])
+
+
+def test_strategy_logs_show_with_the_event_time(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "tuned.py"
+    source.write_text(TUNED)
+    args = ["backtest", str(source), "--strategy", "Tuned", "--data", str(ORCL_CSV)]
+    args += ["--symbol", "ORCL", "--out", str(tmp_path)]
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if "Tuned: " in line]
+    assert lines, err[-2000:]
+    # The first buy: bar 31 of the file (30 closes to fill the slow window) or later.
+    first = re.search(r"(\d{4}-\d\d-\d\d) 00:00:00\.000 Tuned: bought 100", err)
+    assert first, err[-2000:]
+    assert first.group(1) >= str(orcl().index[30].date())
+    assert "sold" in err
+    assert main([*args, "--log-level", "warning"]) == 0
+    err = capsys.readouterr().err
+    assert "bought" not in err
+    assert "sold" in err
+    # The handler lives as long as the command: nothing is left on the alphaforge logger.
+    assert not logging.getLogger("alphaforge").handlers
+
+
+def ticks_cli(tmp_path: Path, *extra: str) -> argparse.Namespace:
+    source = tmp_path / "ticks.py"
+    source.write_text(
+        "import alphaforge as af\n"
+        "class Ticks(af.Strategy):\n"
+        "    def __init__(self, symbol):\n"
+        "        super().__init__()\n"
+        "        self.symbol, self.bars = symbol, 0\n"
+        "    def on_start(self):\n"
+        "        self.subscribe_bars(self.symbol, '5s')\n"
+        "    def on_bar(self, bar):\n"
+        "        self.bars += 1\n"
+        "        if self.bars in (1, 4):\n"
+        "            self.buy(self.symbol, 0.01)\n"
+        "        elif self.bars in (2, 6):\n"
+        "            self.sell(self.symbol, 0.01)\n"
+    )
+    args = ["backtest", str(source), "--trades", str(BTCUSDT_TRADES), "--quotes"]
+    args += [str(BTCUSDT_QUOTES), "--symbol", "BTCUSDT", "--tick-size", "0.01"]
+    return build_parser().parse_args([*args, *extra])
+
+
+def test_fees_slippage_and_equity_interval_reach_the_engine(tmp_path: Path) -> None:
+    extra = ["--fees", "0.0002,0.0004", "--slippage", "0.02", "--slippage-bps", "1"]
+    extra += ["--equity-interval", "10s", "--lot-size", "0.00001"]
+    engine, strategy = prepare_backtest(ticks_cli(tmp_path, *extra))
+    result = engine.run()
+    reference = BacktestEngine(
+        fees=(0.0002, 0.0004), slippage_price=0.02, slippage_bps=1.0, equity_interval="10s"
+    )
+    reference.add_instrument("BTCUSDT", 0.01, 0.00001)
+    reference.add_trades("BTCUSDT", btcusdt_trades())
+    reference.add_quotes("BTCUSDT", btcusdt_quotes())
+    reference.add_strategy(type(strategy)("BTCUSDT"))
+    want = reference.run()
+    assert len(result.fills) == 4
+    assert result.fills["price"].tolist() == want.fills["price"].tolist()
+    assert result.fills["fee"].tolist() == pytest.approx(want.fills["fee"].tolist())
+    assert result.final_equity == pytest.approx(want.final_equity)
+    steps = pd.Series(result.equity.index).diff().dropna()
+    assert (steps >= pd.Timedelta("10s")).all()
+    assert (result.equity.index.second % 10 == 0).all()
+    # Without slippage the same orders fill at better prices.
+    plain, _ = prepare_backtest(ticks_cli(tmp_path, "--lot-size", "0.00001"))
+    fills = plain.run().fills
+    signs = np.where(fills["side"] == "BUY", 1.0, -1.0)
+    assert ((result.fills["price"] - fills["price"]) * signs > 0.02).all()
+
+
+def test_a_quotes_only_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "mids.py"
+    source.write_text(
+        "import alphaforge as af\n"
+        "class Mids(af.Strategy):\n"
+        "    def __init__(self, symbol):\n"
+        "        super().__init__()\n"
+        "        self.symbol, self.quotes = symbol, 0\n"
+        "    def on_start(self):\n"
+        "        self.subscribe_quotes(self.symbol)\n"
+        "    def on_quote(self, quote):\n"
+        "        self.quotes += 1\n"
+        "        if self.quotes == 10:\n"
+        "            self.order_target_percent(self.symbol, 0.5)\n"
+    )
+    args = ["backtest", str(source), "--quotes", str(BTCUSDT_QUOTES), "--symbol", "BTCUSDT"]
+    engine, _ = prepare_backtest(build_parser().parse_args(args))
+    result = engine.run()
+    quotes = btcusdt_quotes()
+    mid = (quotes["bid"].iloc[9] + quotes["ask"].iloc[9]) / 2
+    assert result.fills["qty"].tolist() == pytest.approx(
+        [math.floor(50_000.0 / mid * 1e8) / 1e8], abs=1e-12
+    )
+    assert main([*args, "--out", str(tmp_path)]) == 0
+    assert final_equity(capsys.readouterr().out) == pytest.approx(result.final_equity, abs=0.01)
+
+
+def test_time_column_tz_and_sep(tmp_path: Path) -> None:
+    local = pd.date_range("2024-03-08 09:30", periods=4, freq="1min")
+    frame = pd.DataFrame(
+        {
+            "when": local.strftime("%Y-%m-%d %H:%M"),
+            "created": ["x"] * 4,  # another column named like a time: --time-column decides
+            "Open": [10.0, 11, 12, 13], "High": [11.0, 12, 13, 14],
+            "Low": [9.0, 10, 11, 12], "Close": [10.5, 11.5, 12.5, 13.5], "Volume": [5] * 4,
+        }
+    )  # fmt: skip
+    path = tmp_path / "bars.txt"
+    frame.to_csv(path, sep=";", index=False)
+    bars = load_bars(path, time_column="when", tz="America/New_York", sep=";")
+    want = local.tz_localize("America/New_York").tz_convert("UTC")
+    assert bars.index.equals(pd.DatetimeIndex(want).as_unit("ns"))
+    assert bars["close"].tolist() == [10.5, 11.5, 12.5, 13.5]
+    tabs = tmp_path / "bars.tsv"
+    frame.drop(columns="created").to_csv(tabs, sep="\t", index=False)
+    assert load_bars(tabs, sep="\\t", time_column="when").index[0] == pd.Timestamp(
+        "2024-03-08 09:30", tz="UTC"
+    )
+    source = tmp_path / "s.py"
+    source.write_text("import alphaforge as af\nclass S(af.Strategy):\n    pass\n")
+    args = ["backtest", str(source), "--data", str(path), "--symbol", "X", "--sep", ";"]
+    engine, _ = prepare_backtest(
+        build_parser().parse_args([*args, "--time-column", "when", "--tz", "America/New_York"])
+    )
+    assert engine.run().equity.index[0] == want[0]
+
+
+def test_bad_data_and_options_stop_with_one_line(tmp_path: Path) -> None:
+    source = tmp_path / "s.py"
+    source.write_text("import alphaforge as af\nclass S(af.Strategy):\n    pass\n")
+    good = pd.read_csv(ORCL_CSV).head(20)
+    broken = good.copy()
+    broken["Close"] = broken["Close"].astype(object)
+    broken.loc[3, "Close"] = "n/a?"
+    bad_row = tmp_path / "bad_row.csv"
+    broken.to_csv(bad_row, index=False)
+    back = good.copy()
+    back.loc[5, "Date"] = "1994-01-01"
+    backwards = tmp_path / "backwards.csv"
+    back.to_csv(backwards, index=False)
+    no_close = tmp_path / "no_close.csv"
+    good.drop(columns="Close").to_csv(no_close, index=False)
+    base = ["backtest", str(source), "--symbol", "ORCL"]
+    cases = {
+        (f"--data={bad_row}",): r"bad_row\.csv: close\[3\] = 'n/a\?': not a number",
+        (f"--data={backwards}",): r"backwards\.csv: ts_ns\[5\] = 757382400000000000: earlier",
+        (f"--data={no_close}",): r"no_close\.csv: missing column 'close'",
+        (f"--data={ORCL_CSV}", "--time-column", "when"): r"column 'when' named in columns=",
+        (f"--data={tmp_path / 'none.csv'}",): r"none\.csv",
+        (): r"give the data: --data \(bars\), or --trades and/or --quotes",
+        (f"--data={ORCL_CSV}", f"--quotes={BTCUSDT_QUOTES}"): r"--quotes goes with --trades",
+        (f"--data={ORCL_CSV}", "--equity-interval", "1h"): r"--equity-interval is for tick",
+        (f"--data={ORCL_CSV}", "--slippage-bps", "20000"): r"slippage_bps",
+        (f"--data={ORCL_CSV}", "--sep", "ab"): r"--sep must be one character",
+        (f"--trades={BTCUSDT_TRADES}", "--equity-interval", "100tick"): r"equity_interval",
+        (
+            f"--trades={BTCUSDT_TRADES}",
+            "--equity-interval",
+            "5 apples",
+        ): r"--equity-interval: .*apples",
+    }
+    for extra, message in cases.items():
+        with pytest.raises(SystemExit) as stopped:
+            prepare_backtest(build_parser().parse_args([*base, *extra]))
+        text = str(stopped.value)
+        assert text.startswith("alphaforge backtest: "), text
+        assert "\n" not in text
+        assert re.search(message, text), (message, text)
+    with pytest.raises(SystemExit):  # argparse refuses it before anything runs
+        build_parser().parse_args([*base, f"--data={ORCL_CSV}", "--fees", "0.1,0.2,0.3"])
+    assert build_parser().parse_args([*base, "--fees", "0.1,0.2"]).fees == (0.1, 0.2)

@@ -3,25 +3,35 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import inspect
-from collections.abc import Mapping
+import logging
+import sys
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
-import pyarrow.parquet as pq
+import pyarrow.csv as pa_csv
 from rich.console import Console
+from rich.logging import RichHandler
 from rich.progress import Progress
 from rich.table import Table
 
+from alphaforge import parameters
 from alphaforge.backtest.engine import BacktestEngine
 from alphaforge.backtest.report import format_metric
 from alphaforge.backtest.result import BacktestResult
 from alphaforge.backtest.sma_cross import SmaCross
 from alphaforge.backtest.tick_data import TickKind
-from alphaforge.data.loaders import load_csv, load_parquet
-from alphaforge.samples import load_yahoo_csv, orcl
+from alphaforge.data import BarSpec
+from alphaforge.data.loaders import Kind, from_dataframe, load_csv, load_parquet
+from alphaforge.samples import orcl
 from alphaforge.strategy import Strategy
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+_OHLCV = ["open", "high", "low", "close", "volume"]
 
 
 def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,89 +42,233 @@ def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
 def add_backtest_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``alphaforge backtest``."""
     parser.add_argument("strategy_file", type=Path, help="a .py file defining a Strategy subclass")
-    source = parser.add_mutually_exclusive_group(required=True)
+    parser.add_argument(
+        "--strategy", metavar="NAME", help="the Strategy subclass to run when the file has several"
+    )
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        type=parse_param,
+        metavar="NAME=VALUE",
+        help="a parameter of the strategy, read as its declared type; repeat per name",
+    )
+    source = parser.add_mutually_exclusive_group()
     source.add_argument("--data", type=Path, help="bars: CSV (Yahoo or OHLCV) or Parquet")
     source.add_argument("--trades", type=Path, help="trades: CSV or Parquet (with --quotes too)")
-    parser.add_argument("--quotes", type=Path, help="best bid and ask: CSV or Parquet")
+    parser.add_argument(
+        "--quotes", type=Path, help="best bid and ask: CSV or Parquet, alone or with --trades"
+    )
     parser.add_argument("--symbol", required=True, help="symbol of the data")
     parser.add_argument("--cash", type=float, default=100_000.0, help="starting cash")
-    parser.add_argument("--fees", type=float, default=0.0, help="fee rate on notional")
+    parser.add_argument(
+        "--fees",
+        type=parse_fees,
+        default=0.0,
+        metavar="RATE|MAKER,TAKER",
+        help="fee rate on notional, or maker and taker rates",
+    )
+    parser.add_argument(
+        "--slippage", type=float, default=0.0, help="price distance market and stop fills slip"
+    )
+    parser.add_argument(
+        "--slippage-bps", type=float, default=0.0, help="basis points market and stop fills slip"
+    )
     parser.add_argument("--tick-size", type=float, help="price grid of the symbol")
     parser.add_argument("--lot-size", type=float, default=1e-8, help="size grid of the symbol")
     parser.add_argument(
         "--latency", type=float, default=0.0, help="seconds before an order reaches the market"
     )
     parser.add_argument(
+        "--equity-interval", help="spacing of the equity curve on tick data (default 1min)"
+    )
+    parser.add_argument(
         "--ts-unit",
         default=None,
-        help="unit of integer timestamps in tick files (s, ms, us, ns; default: from magnitude)",
+        help="unit of integer timestamps (s, ms, us, ns; default: from magnitude)",
+    )
+    parser.add_argument("--time-column", help="the column holding the time (default: by name)")
+    parser.add_argument(
+        "--tz", default="UTC", help="time zone of times written without one (default UTC)"
+    )
+    parser.add_argument("--sep", help="CSV field separator (default ','; '\\t' for tabs)")
+    parser.add_argument(
+        "--log-level",
+        default="INFO",
+        type=str.upper,
+        choices=LOG_LEVELS,
+        help="the lowest level of log lines shown (default INFO)",
     )
     parser.add_argument("--out", type=Path, default=Path("."), help="directory for the reports")
 
 
-def load_bars(path: Path) -> pd.DataFrame:
-    """Bars from a Yahoo-style CSV (Date column), an OHLCV CSV with a time column, or Parquet."""
-    if path.suffix == ".parquet":
-        frame = pd.read_parquet(path)
-    else:
-        head = pd.read_csv(path, nrows=0)
-        if "Date" in head.columns:
-            return load_yahoo_csv(path)
-        frame = pd.read_csv(path)
-    frame.columns = [str(c).lower() for c in frame.columns]
-    if not isinstance(frame.index, pd.DatetimeIndex):
-        time_column = next(
-            (c for c in ("ts", "timestamp", "timestamp_utc", "date", "time") if c in frame.columns),
-            None,
-        )
-        if time_column is None:
-            raise ValueError(f"{path}: no datetime index and no ts/timestamp/date column")
-        frame = frame.set_index(pd.to_datetime(frame.pop(time_column), utc=True))
-    return frame
+def parse_param(text: str) -> tuple[str, str]:
+    """'fast=20' -> ('fast', '20'); the strategy's declared type reads the value later."""
+    name, sep, value = text.partition("=")
+    if not sep or not name.isidentifier():
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    return name, value
 
 
-# Column names exchanges and vendors use for the loaders' canonical ones.
-_TICK_ALIASES = {
-    "timestamp": "ts_ns",
-    "time": "ts_ns",
-    "ts": "ts_ns",
-    "quantity": "size",
-    "qty": "size",
-    "amount": "size",
-}
+def parse_fees(text: str) -> float | tuple[float, float]:
+    """'0.001' -> one rate; '0.0002,0.0004' -> (maker, taker)."""
+    parts = text.split(",")
+    try:
+        rates = [float(p) for p in parts]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a rate or MAKER,TAKER rates, got {text!r}"
+        ) from None
+    if len(rates) == 1:
+        return rates[0]
+    if len(rates) == 2:
+        return rates[0], rates[1]
+    raise argparse.ArgumentTypeError(f"expected a rate or MAKER,TAKER rates, got {text!r}")
 
 
-def load_ticks(path: Path, kind: TickKind, ts_unit: str | None) -> pd.DataFrame:
-    """Trades or quotes from CSV or Parquet, common column names mapped, other columns dropped."""
-    parquet = path.suffix == ".parquet"
-    names = pq.read_schema(path).names if parquet else list(pd.read_csv(path, nrows=0).columns)
-    columns = {n: _TICK_ALIASES[n.lower()] for n in names if n.lower() in _TICK_ALIASES}
-    load = load_parquet if parquet else load_csv
-    return load(path, kind, columns=columns, ts_unit=ts_unit, unknown="drop")
+def _read(
+    path: Path,
+    kind: Kind,
+    *,
+    time_column: str | None = None,
+    tz: str = "UTC",
+    sep: str | None = None,
+    ts_unit: str | None = None,
+) -> pd.DataFrame:
+    """Trades, quotes or bars of a CSV or Parquet file in the loaders' columns, the time from
+    `time_column` or the one column named as a time, columns the loaders do not know dropped."""
+    options: dict[str, Any] = {"ts_unit": ts_unit, "tz": tz, "unknown": "drop"}
+    if time_column is not None:
+        options["columns"] = {time_column: "ts_ns"}
+    try:
+        if path.suffix == ".parquet":
+            return load_parquet(path, kind, **options)
+        delimiter = _separator(sep)
+        if delimiter == ",":
+            return load_csv(path, kind, **options)
+        table = pa_csv.read_csv(path, parse_options=pa_csv.ParseOptions(delimiter=delimiter))
+        return from_dataframe(table.to_pandas(), kind, **options)
+    except ValueError as error:
+        hint = " (choose one with --time-column)" if "several time columns" in str(error) else ""
+        raise ValueError(f"{path}: {error}{hint}") from None
 
 
-def load_strategy_class(path: Path) -> type[Strategy]:
-    """The one Strategy subclass defined in `path`."""
-    spec = importlib.util.spec_from_file_location(path.stem, path)
+def _separator(sep: str | None) -> str:
+    if sep is None:
+        return ","
+    delimiter = {"\\t": "\t", "tab": "\t"}.get(sep, sep)
+    if len(delimiter) != 1:
+        raise ValueError(f"--sep must be one character (or '\\t'), got {sep!r}")
+    return delimiter
+
+
+def load_bars(
+    path: Path,
+    *,
+    time_column: str | None = None,
+    tz: str = "UTC",
+    sep: str | None = None,
+    ts_unit: str | None = None,
+) -> pd.DataFrame:
+    """Bars of a CSV (Yahoo, Binance klines, any OHLCV with a time column) or Parquet file:
+    open, high, low, close, volume on a UTC DatetimeIndex."""
+    frame = _read(path, "bars", time_column=time_column, tz=tz, sep=sep, ts_unit=ts_unit)
+    index = pd.DatetimeIndex(frame["ts_ns"].to_numpy().view("datetime64[ns]"), tz="UTC")
+    return frame[_OHLCV].set_axis(index, axis=0)
+
+
+def load_ticks(
+    path: Path,
+    kind: TickKind,
+    ts_unit: str | None,
+    *,
+    time_column: str | None = None,
+    tz: str = "UTC",
+    sep: str | None = None,
+) -> pd.DataFrame:
+    """Trades or quotes from CSV or Parquet, vendors' column names mapped, others dropped."""
+    return _read(path, kind, time_column=time_column, tz=tz, sep=sep, ts_unit=ts_unit)
+
+
+def load_strategy_class(path: Path, name: str | None = None) -> type[Strategy]:
+    """The Strategy subclass named `name` in `path`, or the one it defines when None."""
+    if not path.is_file():
+        raise ValueError(f"{path}: no such file")
+    spec = importlib.util.spec_from_file_location(f"alphaforge_strategy_file_{path.stem}", path)
     if spec is None or spec.loader is None:
         raise ValueError(f"cannot load {path} as a Python file")
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    found = [
-        obj
+    # Registered while it runs, as an import would, so a Params dataclass is made; removed
+    # after, so the optimiser sends the file's text to its workers rather than a module name.
+    sys.modules[module.__name__] = module
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.modules.pop(module.__name__, None)
+    found = {
+        obj.__name__: obj
         for obj in vars(module).values()
         if inspect.isclass(obj) and issubclass(obj, Strategy) and obj.__module__ == module.__name__
-    ]
+    }
+    if name is not None:
+        if name not in found:
+            raise ValueError(f"{path} defines no Strategy subclass {name!r}; it has {list(found)}")
+        return found[name]
     if len(found) != 1:
-        names = [c.__name__ for c in found]
-        raise ValueError(f"{path} must define exactly one Strategy subclass, found {names}")
-    return found[0]
+        hint = ": choose one with --strategy NAME" if found else ""
+        raise ValueError(
+            f"{path} must define exactly one Strategy subclass, found {list(found)}{hint}"
+        )
+    return next(iter(found.values()))
 
 
-def make_strategy(cls: type[Strategy], symbol: str) -> Strategy:
-    """An instance of `cls`, given the symbol when its constructor takes one."""
-    parameters = inspect.signature(cls.__init__).parameters
-    return cls(symbol) if "symbol" in parameters else cls()
+def make_strategy(
+    cls: type[Strategy], symbol: str, params: Mapping[str, str] | None = None
+) -> Strategy:
+    """An instance of `cls` with `params` (text, read as the parameters' types), given the
+    symbol when its constructor takes one."""
+    kwargs: dict[str, Any] = {}
+    for name, text in (params or {}).items():
+        if name == "symbol":
+            raise ValueError("the symbol comes from --symbol, not --param")
+        kwargs[name] = parameters.parse(cls, name, text)
+    if parameters.takes_symbol(cls):
+        kwargs["symbol"] = symbol
+    try:
+        return cls(**kwargs)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{cls.__name__}: {error}") from None
+
+
+@contextlib.contextmanager
+def console_logging(level: str) -> Iterator[None]:
+    """Show alphaforge's log lines (every strategy's ``self.log``) from `level` up on stderr,
+    through rich, each with the time of the event it was logged at, for the duration."""
+    logger = logging.getLogger("alphaforge")
+    handler = RichHandler(
+        console=Console(stderr=True), show_time=False, show_path=False, markup=False
+    )
+    handler.setFormatter(EventTimeFormatter())
+    before = logger.level
+    logger.setLevel(level)
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(before)
+
+
+class EventTimeFormatter(logging.Formatter):
+    """'2024-01-02 00:00:00.000 SmaCross: message': the event time when the record has one
+    (see alphaforge.strategy.EventTime) and the strategy's name."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The message with the event time and the logger's short name in front."""
+        message = super().format(record)
+        who = record.name.removeprefix("alphaforge.strategy.")
+        when = getattr(record, "event_time", None)
+        return f"{when} {who}: {message}" if when else f"{who}: {message}"
 
 
 def figures_table(title: str, figures: Mapping[str, object], notes: Mapping[str, str]) -> Table:
@@ -171,18 +325,54 @@ def run_demo(args: argparse.Namespace) -> None:
 
 def run_backtest(args: argparse.Namespace) -> None:
     """Load the strategy file and the data, run, print metrics and write the report."""
-    strategy = make_strategy(load_strategy_class(args.strategy_file), args.symbol)
-    engine = BacktestEngine(cash=args.cash, fees=args.fees, latency=args.latency)
-    if args.tick_size is not None:
-        engine.add_instrument(args.symbol, args.tick_size, args.lot_size)
+    with console_logging(args.log_level):
+        engine, strategy = prepare_backtest(args)
+        title = f"{type(strategy).__name__} on {args.symbol}"
+        backtest_and_report(title, engine, args.out, Console())
+
+
+def prepare_backtest(args: argparse.Namespace) -> tuple[BacktestEngine, Strategy]:
+    """The engine with the data and the strategy of the command line; a bad file, option or
+    row stops the command with one line naming it."""
+    try:
+        return _prepare(args)
+    except (OSError, ValueError, TypeError) as error:
+        raise SystemExit(f"alphaforge backtest: {error}") from None
+
+
+def _prepare(args: argparse.Namespace) -> tuple[BacktestEngine, Strategy]:
+    if args.data is None and args.trades is None and args.quotes is None:
+        raise ValueError("give the data: --data (bars), or --trades and/or --quotes")
+    if args.data is not None and args.quotes is not None:
+        raise ValueError("--quotes goes with --trades or alone, not with bars (--data)")
+    if args.data is not None and args.equity_interval is not None:
+        raise ValueError("--equity-interval is for tick data: on bars equity is kept per bar")
+    cls = load_strategy_class(args.strategy_file, args.strategy)
+    strategy = make_strategy(cls, args.symbol, dict(args.param))
+    options: dict[str, Any] = {}
+    if args.equity_interval is not None:
+        try:  # the spec's own message names no option
+            BarSpec(args.equity_interval)
+        except ValueError as error:
+            raise ValueError(f"--equity-interval: {error}") from None
+        options["equity_interval"] = args.equity_interval
+    engine = BacktestEngine(
+        cash=args.cash,
+        fees=args.fees,
+        slippage_price=args.slippage,
+        slippage_bps=args.slippage_bps,
+        latency=args.latency,
+        **options,
+    )
+    if args.tick_size is not None or args.lot_size != 1e-8:
+        tick = args.tick_size if args.tick_size is not None else 1e-8
+        engine.add_instrument(args.symbol, tick, args.lot_size)
+    read: dict[str, Any] = {"time_column": args.time_column, "tz": args.tz, "sep": args.sep}
     if args.data is not None:
-        if args.quotes is not None:
-            raise ValueError("--quotes goes with --trades, not with bars (--data)")
-        engine.add_bars(args.symbol, load_bars(args.data))
-    else:
-        engine.add_trades(args.symbol, load_ticks(args.trades, "trades", args.ts_unit))
-        if args.quotes is not None:
-            engine.add_quotes(args.symbol, load_ticks(args.quotes, "quotes", args.ts_unit))
+        engine.add_bars(args.symbol, load_bars(args.data, ts_unit=args.ts_unit, **read))
+    if args.trades is not None:
+        engine.add_trades(args.symbol, load_ticks(args.trades, "trades", args.ts_unit, **read))
+    if args.quotes is not None:
+        engine.add_quotes(args.symbol, load_ticks(args.quotes, "quotes", args.ts_unit, **read))
     engine.add_strategy(strategy)
-    title = f"{type(strategy).__name__} on {args.symbol}"
-    backtest_and_report(title, engine, args.out, Console())
+    return engine, strategy

@@ -237,6 +237,7 @@ def test_an_engine_run_saves_and_loads_equal(tmp_path: Path) -> None:
         "fills.parquet",
         "orders.parquet",
         "positions.parquet",
+        "prices.parquet",
         "result.json",
     ]
     loaded = BacktestResult.load(tmp_path / "run")

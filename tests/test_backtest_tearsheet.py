@@ -68,7 +68,7 @@ def test_every_section_is_there(tmp_path: Path) -> None:
     assert "<title>SmaCross on ORCL: AlphaForge tearsheet</title>" in page
     assert "fast=10, slow=30, size=1000" in page
     assert "<th>Benchmark</th><td>buy and hold ORCL</td>" in page
-    assert "<th>Fees</th><td>0.1 % of notional paid" in page
+    assert "<th>Fees</th><td>0.1 % of notional" in page
     assert "bars from 1995-01-03 to 2014-12-31, 5,036 equity points" in page
     stats = result.benchmark_stats()
     assert f"<th>Beta</th><td>{stats.beta:.2f}</td>" in page

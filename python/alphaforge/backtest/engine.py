@@ -124,12 +124,14 @@ class BacktestEngine:
                 "self_trade_prevention must be NONE, EXPIRE_TAKER, EXPIRE_MAKER or EXPIRE_BOTH, "
                 f"got {self_trade_prevention!r}"
             )
+        slippage_price = _number(slippage_price, "slippage_price")
+        slippage_bps = _number(slippage_bps, "slippage_bps")
         settings = BacktestSettings(
             cash=cash,
             maker_fee=maker,
             taker_fee=taker,
-            slippage_price=_number(slippage_price, "slippage_price"),
-            slippage_bps=_number(slippage_bps, "slippage_bps"),
+            slippage_price=slippage_price,
+            slippage_bps=slippage_bps,
             account=account,
             allow_short=allow_short,
             leverage=_number(leverage, "leverage"),
@@ -148,6 +150,12 @@ class BacktestEngine:
         self._subscriptions: set[tuple[str, str, str, str | None]] = set()
         self._currency = currency
         self._account = account
+        # What the result's settings and tearsheet report: the run's own terms and prices.
+        self._fees = (maker, taker)
+        self._slippage = (slippage_price, slippage_bps)
+        self._latency_s = latency_ns / 1e9
+        self._interval_ns = interval_ns
+        self._prices: dict[str, tuple[Any, Any]] = {}  # symbol -> (ts_ns, price) arrays
         self._ran = False
         self._owners: dict[int, str] = {}
         self._fill_handlers: dict[str, Callable[[Any], None]] = {}
@@ -197,6 +205,7 @@ class BacktestEngine:
         self._claim("bars")
         ts, *columns = market_columns(symbol, bars, "bars")
         self._bars.add_bars(symbol, ts, *columns)
+        self._prices[symbol] = (ts, columns[3])
         self._mode = "bars"
 
     def add_trades(self, symbol: str, trades: pd.DataFrame) -> None:
@@ -204,6 +213,7 @@ class BacktestEngine:
         ts, price, size = market_columns(symbol, trades, "trades")
         self._claim("ticks")
         self._ticks.add_trades(symbol, ts, price, size)
+        self._prices[symbol] = (ts, price)
         self._mode = "ticks"
 
     def add_quotes(self, symbol: str, quotes: pd.DataFrame) -> None:
@@ -257,8 +267,7 @@ class BacktestEngine:
         return BacktestResult(
             **frames,
             starting_cash=start,
-            # What the engine still knows here; fees, slippage and prices are not kept past
-            # __init__ and add_bars, so those fields stay unset.
+            prices=self._price_frame(),
             settings=RunSettings(
                 strategies=tuple(StrategySettings.of(s) for s in self._strategies.values()),
                 symbols=tuple(
@@ -267,8 +276,26 @@ class BacktestEngine:
                 data=self._mode,
                 account=self._account,
                 currency=self._currency,
+                fees=self._fees,
+                slippage_price=self._slippage[0],
+                slippage_bps=self._slippage[1],
+                latency=self._latency_s if self._mode == "ticks" else None,
             ),
         )
+
+    def _price_frame(self) -> pd.DataFrame | None:
+        """Each symbol's closes (bars) or last trade price per equity interval (ticks)."""
+        if not self._prices:
+            return None
+        columns = {}
+        for symbol, (ts, price) in self._prices.items():
+            series = pd.Series(np.asarray(price, dtype=np.float64), index=_utc_times(ts))
+            if self._mode == "ticks" or not series.index.is_unique:
+                series = series.resample(pd.Timedelta(self._interval_ns, "ns")).last().dropna()
+            columns[symbol] = series
+        frame = pd.DataFrame(columns)
+        frame.index.name = "ts"
+        return frame
 
     def run_frames(self) -> dict[str, pd.DataFrame]:
         """Run, and return the fills, orders, positions and equity DataFrames."""

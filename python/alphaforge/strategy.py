@@ -211,6 +211,8 @@ def _uses_prices(cls: type) -> bool:
 
 
 def _number(value: object, field: str) -> float:
+    if type(value) is float or type(value) is int:  # the common case, without the ABC check
+        return float(value)
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{field} must be a number, got {value!r} ({type(value).__name__})")
     return float(value)
@@ -232,10 +234,12 @@ def _text(value: object, field: str) -> str:
 
 
 def _choice(value: object, field: str, choices: tuple[str, ...]) -> str:
+    if isinstance(value, str):
+        upper = value.upper()
+        if upper in choices:
+            return upper
     wanted = " or ".join(repr(c) for c in choices)
-    if not isinstance(value, str) or value.upper() not in choices:
-        raise ValueError(f"{field} must be {wanted} (any case), got {value!r}")
-    return value.upper()
+    raise ValueError(f"{field} must be {wanted} (any case), got {value!r}")
 
 
 def _toward_zero(qty: float, lot: float) -> int:

@@ -21,6 +21,8 @@ PYBIND11_MODULE(_core, m) {
   alphaforge::bindings::register_tick_backtest(backtest);
   auto live = m.def_submodule("live", "The live node's market-data path and paper venue");
   alphaforge::bindings::register_live(live);
+  auto indicators = m.def_submodule("indicators", "Streaming and vectorised TA-Lib indicators");
+  alphaforge::bindings::register_indicators(indicators);
 
   auto bench = m.def_submodule("bench", "Native workloads behind `alphaforge bench`");
   alphaforge::bindings::register_bench(bench);

@@ -15,5 +15,6 @@ void register_cache(pybind11::module_& m);
 void register_backtest(pybind11::module_& m);
 void register_tick_backtest(pybind11::module_& m);
 void register_live(pybind11::module_& m);
+void register_indicators(pybind11::module_& m);
 
 }  // namespace alphaforge::bindings

@@ -81,7 +81,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The suite's options."""
     parser.add_argument("--loops", type=int, default=30, help="loops of the record per round")
     parser.add_argument("--rounds", type=int, default=3, help="rounds; the median is shown")
-    parser.add_argument("--orders", type=int, default=300, help="orders per session (rows 3, 4)")
+    parser.add_argument("--orders", type=int, default=300, help="orders a session (order rows)")
 
 
 def run(args: argparse.Namespace) -> None:

@@ -46,9 +46,6 @@ Urls = dict[str, Any]
 TickClient = Callable[[Urls, asyncio.Event], Awaitable[None]]
 
 
-# Tick-to-order.
-
-
 class Server:
     """An exchange of live_exchange.py in a process of its own; `urls` as it announced them."""
 
@@ -64,22 +61,25 @@ class Server:
         self.urls = json.loads(await self._lines().readline())
         return self
 
-    @property
-    def exchange(self) -> Urls:
-        """The URLs of the first replay exchange it runs."""
-        first: Urls = self.urls["exchanges"][0]
-        return first
-
     async def __aexit__(self, *_: object) -> None:
         if self._process is not None:
             if self._process.returncode is None:
                 self._process.terminate()
             await self._process.wait()
 
+    @property
+    def exchange(self) -> Urls:
+        """The URLs of the first replay exchange it runs."""
+        first: Urls = self.urls["exchanges"][0]
+        return first
+
     def _lines(self) -> asyncio.StreamReader:
         assert self._process is not None
         assert self._process.stdout is not None
         return self._process.stdout
+
+
+# Tick-to-order.
 
 
 class TickServer(Server):
@@ -104,8 +104,11 @@ class TickServer(Server):
         report = json.loads(line.result())
         if report["bad_signatures"]:
             raise RuntimeError(f"{report['bad_signatures']} orders came with a wrong signature")
-        if report["missed"]:
-            raise RuntimeError(f"{report['missed']} of {self.orders + WARMUP} trades drew no order")
+        if report["missed"] or report["unmatched"]:
+            raise RuntimeError(
+                f"of {self.orders + WARMUP} trades, {report['missed']} drew no order in time, "
+                f"and {report['unmatched']} orders came with no trade waiting"
+            )
         latencies: list[int] = report["latencies_ns"]
         return latencies[WARMUP:]
 

@@ -14,9 +14,7 @@ import pytest
 
 import alphaforge as af
 from alphaforge.adapters.binance import BinanceConfig
-from alphaforge.execution import Instrument
 from alphaforge.live import TradingNode
-from alphaforge.live.venue import InstrumentSpec
 from alphaforge.records import FillRecord
 from alphaforge.replay import ReplayConfig, ReplayExchange
 from alphaforge.samples import btcusdt_quotes, btcusdt_trades
@@ -51,8 +49,6 @@ Step = Callable[[af.Strategy, Any], Any]
 
 class Steps(af.Strategy):
     """Runs steps[n](self, bar) on the n-th bar (from 0), keeping what each returns."""
-
-    track_prices = True
 
     def __init__(self, steps: dict[int, Step], **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -127,27 +123,9 @@ def test_a_target_counts_the_market_orders_not_yet_filled() -> None:
     assert list(zip(fills["side"], fills["qty"], strict=True)) == [("BUY", 7.0), ("SELL", 2.0)]
 
 
-class WithInstruments(af.BacktestEngine):
-    """A BacktestEngine that also gives its instruments, as strategy.MarketInfo describes."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._instruments: dict[str, Instrument] = {}
-
-    def add_instrument(
-        self, symbol: str, tick_size: float, lot_size: float = 1.0, **kwargs: Any
-    ) -> Instrument:
-        made = super().add_instrument(symbol, tick_size, lot_size, **kwargs)
-        self._instruments[symbol] = made
-        return made
-
-    def instrument(self, symbol: str) -> Instrument | None:
-        return self._instruments.get(symbol)
-
-
 @pytest.mark.parametrize(("lot", "multiplier"), [(1.0, 1.0), (0.25, 1.0), (1.0, 10.0)])
 def test_targets_round_toward_zero_to_the_lot_of_the_context(lot: float, multiplier: float) -> None:
-    engine = WithInstruments(cash=1e6)
+    engine = af.BacktestEngine(cash=1e6)
     engine.add_instrument("X", 0.01, lot, multiplier=multiplier)
     s = Steps(
         {
@@ -249,27 +227,25 @@ def test_buy_without_qty_or_sizer_and_a_sizer_gone_wrong() -> None:
     assert fills.empty
 
 
-def test_a_strategy_that_never_sizes_keeps_no_prices() -> None:
-    class Plain(af.Strategy):
+def test_prices_come_from_the_context_and_no_handler_is_wrapped() -> None:
+    class Sizing(af.Strategy):
         def on_start(self) -> None:
             self.subscribe_bars("X")
 
         def on_bar(self, bar: Any) -> None:
-            if self.position("X") == 0:
-                self.buy("X", 1)
-
-    class Sizing(Plain):
-        def on_bar(self, bar: Any) -> None:
+            assert self.last_price("X") == bar.close  # the account's mark, not a copy of ours
             self.order_target_percent("X", 0.1)
 
-    plain, sizing = Plain(), Sizing()
-    run(plain)
+    sizing = Sizing()
     run(sizing)
-    assert "on_bar" not in plain.__dict__  # the handler the engine took is the class's own
-    assert plain._prices is None
-    assert sizing._prices == {"X": CLOSE[-1]}
-    with pytest.raises(ValueError, match="keeps no prices"):
-        plain.order_target_value("X", 10.0)
+    assert "on_bar" not in sizing.__dict__  # without a sizer the engine takes the class's own
+    assert sizing.last_price("X") == CLOSE[-1]
+    fresh = af.BacktestEngine(cash=1e6)
+    fresh.add_bars("X", bars())
+    before = Sizing()
+    fresh.add_strategy(before)
+    with pytest.raises(ValueError, match="no price of 'X' is known yet"):
+        before.order_target_value("X", 10.0)
 
 
 def test_target_value_on_ticks_uses_the_last_trade_and_sends_once() -> None:
@@ -334,13 +310,6 @@ def test_target_percent_on_quotes_alone_uses_the_mid() -> None:
     assert fills["price"].iloc[0] == quotes["ask"].iloc[1]  # a buy takes the next ask
 
 
-class NodeWithInstruments(TradingNode):
-    """A TradingNode that also gives its instruments, as strategy.MarketInfo describes."""
-
-    def instrument(self, symbol: str) -> InstrumentSpec | None:
-        return self.instruments.get(symbol)
-
-
 class LiveTargets(af.Strategy):
     """Bar 1: a target of 0.01 BTC, asked again on bars 2 and 3; bar 4: a target value of
     500 USDT; bar 5: a sized buy; bar 6: flat."""
@@ -380,7 +349,7 @@ def test_target_orders_and_a_sizer_on_a_paper_node() -> None:
     async def session() -> Any:
         config = ReplayConfig(port=0, speed=0, loops=1, start_on_subscribe=True)
         async with ReplayExchange(config) as exchange:
-            node = NodeWithInstruments(
+            node = TradingNode(
                 [strategy],
                 venue=BinanceConfig.local(exchange, symbols=["BTCUSDT"]),
                 mode="paper",

@@ -246,4 +246,13 @@ void TickBacktest::run(const TradeHandler& on_trade, const QuoteHandler& on_quot
   record_equity(interval_end);
 }
 
+std::optional<double> TickBacktest::last_price(std::string_view symbol) const {
+  const auto id = symbol_id(symbol);
+  if (!id) return std::nullopt;
+  const TickMarket& m = states_[*id].market;
+  if (m.trade_price > 0.0) return m.trade_price;  // prices are positive: zero is "none yet"
+  if (m.has_quote) return (m.bid + m.ask) / 2.0;
+  return std::nullopt;
+}
+
 }  // namespace alphaforge

@@ -11,10 +11,9 @@ import datetime as dt
 import logging
 import math
 import numbers
-import types
 import weakref
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, overload
+from typing import Any, Protocol, overload
 
 from alphaforge import parameters
 from alphaforge.cache import GenericCache
@@ -39,12 +38,6 @@ _SIDES = ("BUY", "SELL")
 _TIFS = ("GTC", "IOC", "FOK", "POST_ONLY")
 # The size grid of a symbol whose context gives no instrument: the engine's default grid.
 DEFAULT_LOT = 1e-8
-# Names whose use in a class's code means it needs the last prices (see _uses_prices).
-_PRICE_USERS = frozenset({"order_target_value", "order_target_percent", "last_price", "sizer"})
-# Set by Strategy.__init__; reading one before it ran means super().__init__() was skipped.
-_BASE_ATTRIBUTES = frozenset(
-    {"name", "cache", "log", "clock", "sizer", "parameters", "_context", "_prices"}
-)
 
 
 class TradingContext(Protocol):
@@ -93,6 +86,15 @@ class TradingContext(Protocol):
         """`strategy`'s signed quantity in `symbol`."""
         ...
 
+    def last_price(self, symbol: str) -> float | None:
+        """The price `symbol` is marked at now (last trade, else quote mid); None before any."""
+        ...
+
+    def instrument(self, symbol: str) -> InstrumentInfo | None:
+        """The symbol's trading terms (``lot_size``, a ``multiplier`` when it has one), or None
+        when the context has none."""
+        ...
+
     def open_orders(self, strategy: str, symbol: str | None) -> list[OrderRecord]:
         """`strategy`'s open orders, of one symbol or all."""
         ...
@@ -116,18 +118,6 @@ class InstrumentInfo(Protocol):
     @property
     def lot_size(self) -> float:
         """The size grid: order quantities are whole multiples of it."""
-        ...
-
-
-class MarketInfo(Protocol):
-    """What a context may add to TradingContext for sizing; each is used when present."""
-
-    def instrument(self, symbol: str) -> InstrumentInfo | None:
-        """The symbol's instrument (lot size, and a ``multiplier`` when it has one)."""
-        ...
-
-    def last_price(self, symbol: str) -> float | None:
-        """The last price of `symbol` the context has seen."""
         ...
 
 
@@ -187,29 +177,6 @@ def _strategy_logger(name: str, strategy: Strategy) -> logging.Logger:
     return log
 
 
-def _uses_prices(cls: type) -> bool:
-    """Whether the functions of `cls` name a sizing helper that needs prices or a sizer.
-
-    Keeping prices costs a Python call per event (about 0.15 us, a sixth of a bar's budget),
-    so only the strategies that size by value pay it.
-    """
-
-    def names(code: types.CodeType) -> bool:
-        if _PRICE_USERS.intersection(code.co_names):
-            return True
-        return any(isinstance(c, types.CodeType) and names(c) for c in code.co_consts)
-
-    for value in vars(cls).values():
-        if isinstance(value, (staticmethod, classmethod)):
-            value = value.__func__
-        functions = [value.fget, value.fset] if isinstance(value, property) else [value]
-        for function in functions:
-            code = getattr(function, "__code__", None)
-            if isinstance(code, types.CodeType) and names(code):
-                return True
-    return False
-
-
 def _number(value: object, field: str) -> float:
     if type(value) is float or type(value) is int:  # the common case, without the ABC check
         return float(value)
@@ -259,10 +226,6 @@ class Strategy:
     constructor by keyword, checked, and read as ``self.params.fast``; see the user guide.
     """
 
-    # None: keep the last prices only when the class's code sizes by value or sets a sizer;
-    # True or False decide it for the class.
-    track_prices: ClassVar[bool | None] = None
-    _uses_prices: ClassVar[bool] = False
     params: Any
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -270,9 +233,6 @@ class Strategy:
         params = parameters.prepare(cls)
         if params is not None:
             cls.Params = params  # type: ignore[attr-defined]
-        cls._uses_prices = any(
-            getattr(base, "_uses_prices", False) for base in cls.__mro__[1:]
-        ) or _uses_prices(cls)
 
     def __init__(
         self,
@@ -309,20 +269,6 @@ class Strategy:
         self.log = _strategy_logger(self.name, self)
         self.clock = Clock(self)
         self._context: TradingContext | None = None
-        self._prices: dict[str, float] | None = None
-
-    if not TYPE_CHECKING:  # hidden from type checkers, which would take every name for Any
-
-        def __getattr__(self, attr: str) -> Any:
-            # Only reached when normal lookup fails: free for every attribute that exists.
-            if attr in _BASE_ATTRIBUTES and "name" not in self.__dict__:
-                raise RuntimeError(
-                    f"{type(self).__name__}.__init__ must call super().__init__() before the "
-                    f"strategy is used ({attr!r} is not set)"
-                )
-            raise AttributeError(
-                f"{type(self).__name__!r} object has no attribute {attr!r}", name=attr, obj=self
-            )
 
     # Handlers: override the ones the strategy needs.
     def on_start(self) -> None:
@@ -350,13 +296,17 @@ class Strategy:
         """Called once after the last event."""
 
     # The context, set by the engine or node that runs the strategy.
-    def attach(self, context: TradingContext) -> None:
-        """Bind the strategy to what runs it; a strategy runs in one context at a time."""
+    def check_initialised(self) -> None:
+        """RuntimeError, naming the class, when its __init__ skipped super().__init__()."""
         if "name" not in self.__dict__:
             raise RuntimeError(
                 f"{type(self).__name__}.__init__ must call super().__init__() before the "
                 "strategy is added to an engine or node"
             )
+
+    def attach(self, context: TradingContext) -> None:
+        """Bind the strategy to what runs it; a strategy runs in one context at a time."""
+        self.check_initialised()
         if self._context is not None and self._context is not context:
             raise ValueError(f"strategy {self.name!r} is already attached to another engine")
         self._context = context
@@ -380,19 +330,17 @@ class Strategy:
         _text(symbol, "symbol")
         if spec is not None:
             _text(spec, "spec")
-        self._keep_prices("on_bar")
+        self._feed_sizer()
         self.context.subscribe_bars(self, symbol, spec)
 
     def subscribe_trades(self, symbol: str) -> None:
         """Receive on_trade for each trade of `symbol`."""
         _text(symbol, "symbol")
-        self._keep_prices("on_trade")
         self.context.subscribe_trades(self, symbol)
 
     def subscribe_quotes(self, symbol: str) -> None:
         """Receive on_quote for each best bid and ask of `symbol`."""
         _text(symbol, "symbol")
-        self._keep_prices("on_quote")
         self.context.subscribe_quotes(self, symbol)
 
     def subscribe_book(self, symbol: str, depth: int = 10) -> None:
@@ -402,43 +350,19 @@ class Strategy:
             raise ValueError(f"depth must be an int >= 1, got {depth!r}")
         self.context.subscribe_book(self, symbol, depth)
 
-    def _keeps_prices(self) -> bool:
-        wanted = type(self).track_prices
-        if wanted is not None:
-            return wanted
-        return type(self)._uses_prices or self.sizer is not None
-
-    def _keep_prices(self, handler: str) -> None:
-        """Have the handler the context is about to take note each event's price first (the
-        contexts take ``strategy.on_bar`` and the like when subscribing)."""
-        if not self._keeps_prices() or handler in self.__dict__:
+    def _feed_sizer(self) -> None:
+        """With a sizer, have the bar handler the context is about to take give the sizer each
+        close first (the contexts take ``strategy.on_bar`` when subscribing)."""
+        sizer = self.sizer
+        if sizer is None or "on_bar" in self.__dict__:
             return
-        prices = self._prices if self._prices is not None else {}
-        self._prices = prices
-        inner: Callable[[Any], None] = getattr(self, handler)
-        wrapper: Callable[[Any], None]
-        if handler == "on_bar":
+        inner: Callable[[Any], None] = self.on_bar
 
-            def wrapper(bar: Any) -> None:
-                symbol, close = bar.symbol, bar.close
-                prices[symbol] = close
-                if self.sizer is not None:
-                    self.sizer.on_bar(symbol, close)
-                inner(bar)
+        def on_bar(bar: Any) -> None:
+            sizer.on_bar(bar.symbol, bar.close)
+            inner(bar)
 
-        elif handler == "on_trade":
-
-            def wrapper(trade: Any) -> None:
-                prices[trade.symbol] = trade.price
-                inner(trade)
-
-        else:
-
-            def wrapper(quote: Any) -> None:
-                prices[quote.symbol] = quote.mid
-                inner(quote)
-
-        self.__dict__[handler] = wrapper
+        self.__dict__["on_bar"] = on_bar
 
     # Orders.
     @overload
@@ -582,28 +506,23 @@ class Strategy:
         return self.order_target_value(symbol, share * self.equity, price=price)
 
     def last_price(self, symbol: str) -> float | None:
-        """The last price of `symbol`: the context's when it gives one, else the close, trade
-        price or quote mid last handed to this strategy (when it keeps prices)."""
-        get = getattr(self.context, "last_price", None)
-        price = get(symbol) if callable(get) else None
-        if price is None and self._prices is not None:
-            price = self._prices.get(symbol)
+        """The price `symbol` is marked at now: its last trade (or close), else its quote mid;
+        None before any."""
+        price = self.context.last_price(symbol)
         return None if price is None else float(price)
 
     def _price(self, symbol: str, caller: str) -> float:
         price = self.last_price(symbol)
-        if price is not None:
-            return price
-        if not self._keeps_prices():
-            why = f"{type(self).__name__} keeps no prices (set track_prices = True on the class)"
-        else:
-            why = "no bar, trade or quote of it was handed to the strategy yet"
-        raise ValueError(f"{caller}: no price of {symbol!r} is known: {why}; or pass price=")
+        if price is None:
+            raise ValueError(
+                f"{caller}: no price of {symbol!r} is known yet (no trade, bar or quote of it "
+                "so far); pass price="
+            )
+        return price
 
     def _grid(self, symbol: str) -> tuple[float, float]:
         """(lot size, multiplier) from the context's instrument, else (DEFAULT_LOT, 1)."""
-        get = getattr(self.context, "instrument", None)
-        info = get(symbol) if callable(get) else None
+        info = self.context.instrument(symbol)
         if info is None:
             return DEFAULT_LOT, 1.0
         return float(info.lot_size), float(getattr(info, "multiplier", 1.0))

@@ -62,6 +62,10 @@ class BarBacktest : public BacktestLedger {
 
   std::optional<std::uint32_t> symbol_id(std::string_view symbol) const;
   std::size_t bar_count() const noexcept;
+  // The close of `symbol`'s last bar replayed so far; nothing before its first.
+  std::optional<double> last_price(std::string_view symbol) const {
+    return engine().mark_price(symbol);
+  }
 
  private:
   struct Series {

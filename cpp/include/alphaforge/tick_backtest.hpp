@@ -72,6 +72,9 @@ class TickBacktest : public BacktestLedger {
 
   std::optional<std::uint32_t> symbol_id(std::string_view symbol) const;
   std::size_t event_count() const noexcept;
+  // The last trade of `symbol` replayed so far, else its quote mid; nothing before either.
+  // (The account's marks move once an interval; a strategy asks between them.)
+  std::optional<double> last_price(std::string_view symbol) const;
 
  private:
   enum class StreamKind : std::uint8_t { kTrades, kQuotes };

@@ -43,6 +43,12 @@ void def_ledger_methods(pybind11::class_<Binding>& cls, const char* submit_doc,
             return b.core().position(symbol, strategy);
           },
           py::arg("symbol"), py::arg("strategy"), "Signed quantity held by a strategy.")
+      .def(
+          "last_price",
+          [](const Binding& b, const std::string& symbol) {
+            return b.core().last_price(symbol);
+          },
+          py::arg("symbol"), "The symbol's last trade or close, else quote mid; None before any.")
       .def_property_readonly(
           "now", [](const Binding& b) { return b.core().now_ns(); },
           "The current timestamp, nanoseconds since the epoch.")

@@ -156,6 +156,7 @@ class BacktestEngine:
         self._latency_s = latency_ns / 1e9
         self._interval_ns = interval_ns
         self._prices: dict[str, tuple[Any, Any]] = {}  # symbol -> (ts_ns, price) arrays
+        self._instruments: dict[str, Instrument] = {}
         self._ran = False
         self._owners: dict[int, str] = {}
         self._fill_handlers: dict[str, Callable[[Any], None]] = {}
@@ -197,6 +198,7 @@ class BacktestEngine:
             self._bars.add_instrument(instrument)
         if self._mode != "bars":
             self._ticks.add_instrument(instrument)
+        self._instruments[symbol] = instrument
         return instrument
 
     def add_bars(self, symbol: str, bars: pd.DataFrame) -> None:
@@ -252,6 +254,7 @@ class BacktestEngine:
             raise TypeError(
                 f"strategy must be an alphaforge.Strategy, got {type(strategy).__name__}"
             )
+        strategy.check_initialised()
         if strategy.name in self._strategies:
             raise ValueError(f"a strategy named {strategy.name!r} was already added")
         strategy.attach(self)
@@ -428,6 +431,14 @@ class BacktestEngine:
     def position(self, strategy: str, symbol: str) -> float:
         """`strategy`'s signed quantity in `symbol`."""
         return float(self._core().position(symbol, strategy))
+
+    def last_price(self, symbol: str) -> float | None:
+        """The price the account marks `symbol` at now; None before its first event."""
+        return self._core().last_price(symbol)
+
+    def instrument(self, symbol: str) -> Instrument | None:
+        """The instrument added for `symbol`, or None (the default grid)."""
+        return self._instruments.get(symbol)
 
     def open_orders(self, strategy: str, symbol: str | None) -> list[OrderRecord]:
         """`strategy`'s open orders, of one symbol or all, oldest first."""

@@ -98,6 +98,7 @@ class TradingNode:
         for s in self.strategies:
             if not isinstance(s, Strategy):
                 raise TypeError(f"strategies must be alphaforge.Strategy, got {type(s).__name__}")
+            s.check_initialised()
         names = [s.name for s in self.strategies]
         if len(set(names)) != len(names):
             raise ValueError(f"strategy names must be distinct, got {names}")
@@ -127,6 +128,7 @@ class TradingNode:
         self._book_handlers: dict[str, list[Callable[[BookView], None]]] = {}
         self._subscriptions: set[tuple[str, str, str, str | None]] = set()
         self._stop: asyncio.Event | None = None
+        self._halted = False
         self._running = False
         self._started = False
         self._counts = {"books": 0, "bars": 0, "fills": 0, "handler_errors": 0,
@@ -158,6 +160,7 @@ class TradingNode:
         if duration is not None and duration <= 0:
             raise ValueError(f"duration must be > 0 seconds, got {duration!r}")
         self._started = True
+        self._halted = False
         self._stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         installed = self._install_signals(loop)
@@ -177,13 +180,12 @@ class TradingNode:
         return self.statistics()
 
     def stop(self) -> None:
-        """Ask the node to stop: on_stop, then cancels if cancel_on_stop, then everything closes."""
+        """Ask the node to stop: on_stop, then cancels if cancel_on_stop, then everything closes.
+
+        From then on market data goes to no strategy; order reports and fills still apply."""
+        self._halted = True
         if self._stop is not None:
             self._stop.set()
-
-    def _stopping(self) -> bool:
-        # Once a stop is asked for, market data goes to no strategy; reports still apply.
-        return self._stop is not None and self._stop.is_set()
 
     def _install_signals(self, loop: asyncio.AbstractEventLoop) -> list[signal.Signals]:
         if not self.install_signal_handlers:
@@ -389,6 +391,19 @@ class TradingNode:
         """`strategy`'s signed quantity in `symbol`."""
         return float(self._engine().position(symbol, strategy).quantity)
 
+    def last_price(self, symbol: str) -> float | None:
+        """The last trade of `symbol`, else its quote mid; None before any."""
+        price = self.feed.last_price(symbol)
+        if price is None:
+            quote = self.feed.best_bid_ask(symbol)
+            if quote is not None:
+                price = (quote[0] + quote[1]) / 2.0
+        return price
+
+    def instrument(self, symbol: str) -> InstrumentSpec | None:
+        """The venue's rules of `symbol` (lot size, tick size), once connected."""
+        return self.instruments.get(symbol)
+
     def open_orders(self, strategy: str, symbol: str | None) -> list[OrderRecord]:
         """`strategy`'s open orders."""
         return self._orders().open_orders(strategy, symbol)
@@ -427,7 +442,7 @@ class TradingNode:
         self, symbol: str, ts_ns: int, price: float, size: float, trade_id: int, buyer_maker: bool
     ) -> None:
         """A trade: bars, paper fills, then the strategies' on_trade."""
-        if self._stopping():
+        if self._halted:
             return
         self.last_prices[symbol] = price
         try:
@@ -441,7 +456,7 @@ class TradingNode:
         self, symbol: str, ts_ns: int, bid: float, ask: float, bid_size: float, ask_size: float
     ) -> None:
         """A change of the best bid and ask."""
-        if self._stopping():
+        if self._halted:
             return
         try:
             self.feed.on_quote(symbol, ts_ns, bid, ask, bid_size, ask_size)
@@ -452,7 +467,7 @@ class TradingNode:
 
     def on_book(self, book: BookView) -> None:
         """A local order book changed."""
-        if self._stopping():
+        if self._halted:
             return
         self._counts["books"] += 1
         for handler in self._book_handlers.get(book.symbol, ()):

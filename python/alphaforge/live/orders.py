@@ -101,6 +101,11 @@ class LiveOrders:
             )
         self.engine = engine
         self.execution = execution
+        # A venue in the process answers at once; decided here, not per order (a protocol
+        # check costs tens of microseconds).
+        self._local: LocalExecution | None = (
+            execution if isinstance(execution, LocalExecution) else None
+        )
         self.journal = journal
         self.counters = OrderCounters()
         self._prefix = client_prefix
@@ -180,7 +185,7 @@ class LiveOrders:
         Bad input raises ValueError; a refusal by the risk limits or the account is an order
         update with status REJECTED, and nothing is sent.
         """
-        venue = self._venue()
+        self._venue()  # refuses when offline
         ticket = _ticket(strategy, symbol, side, type, qty, price, stop_price, time_in_force,
                          reduce_only)  # fmt: skip
         order_id = self._next_id
@@ -197,9 +202,9 @@ class LiveOrders:
             return order_id
         if self.journal is not None:
             self.journal.record_intent(order_id, strategy, intent, reduce_only, time.time_ns())
-        if isinstance(venue, LocalExecution):
+        if self._local is not None:
             self.counters.sent += 1
-            self._answered(live, venue.submit_now(intent))
+            self._answered(live, self._local.submit_now(intent))
             return order_id
         task = asyncio.get_running_loop().create_task(self._send(live))
         self.counters.in_flight.add(task)
@@ -242,11 +247,11 @@ class LiveOrders:
         if not self.engine.order(live.engine_id).is_open or live.cancel_requested:
             return False
         live.cancel_requested = True
-        venue = self._venue()
-        if isinstance(venue, LocalExecution):
+        self._venue()  # refuses when offline
+        if self._local is not None:
             self.counters.cancels_sent += 1
             self._cancel_answered(
-                live, venue.cancel_now(live.intent.symbol, live.intent.client_order_id)
+                live, self._local.cancel_now(live.intent.symbol, live.intent.client_order_id)
             )
             return True
         task = asyncio.get_running_loop().create_task(self._send_cancel(live))

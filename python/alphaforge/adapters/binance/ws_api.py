@@ -166,7 +166,8 @@ class WsApi:
         self, method: str, params: Mapping[str, object], signed: bool, write: bool
     ) -> schemas.WsFrame:
         try:
-            await asyncio.wait_for(self._up.wait(), self.config.timeout_s)
+            if not self._up.is_set():  # wait_for costs a task and a loop turn even when up
+                await asyncio.wait_for(self._up.wait(), self.config.timeout_s)
         except TimeoutError:
             raise TransportError(
                 f"{method}: not sent, the WebSocket API is not connected"

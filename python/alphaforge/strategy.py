@@ -435,6 +435,24 @@ class Strategy:
         GTC, IOC, FOK or POST_ONLY (a limit that expires rather than take liquidity).
         `reduce_only` orders may shrink the position but never grow or flip it. Side, type
         and time in force may be given in any case; a bad argument raises naming it."""
+        if (
+            # The common order (market or limit, upper case, GTC) checked in one expression:
+            # the full checks below cost more than the order itself in a bar loop.
+            stop is None
+            and type is None
+            and reduce_only is False
+            and time_in_force == "GTC"
+            and (side == "BUY" or side == "SELL")
+            and symbol.__class__ is str
+            and symbol
+            and (qty.__class__ is float or qty.__class__ is int)
+            and 0 < qty < math.inf
+            and (limit is None or (limit.__class__ is float and 0 < limit < math.inf))
+        ):
+            return self.context.submit_order(
+                self.name, symbol, side, "MARKET" if limit is None else "LIMIT", float(qty),
+                limit, None, "GTC", False,
+            )  # fmt: skip
         _text(symbol, "symbol")
         side = _choice(side, "side", _SIDES)
         quantity = _positive(qty, "qty", "quantity")
@@ -567,7 +585,10 @@ class Strategy:
     # The account.
     def position(self, symbol: str) -> float:
         """This strategy's signed quantity in `symbol`."""
-        return self.context.position(self.name, _text(symbol, "symbol"))
+        context = self._context
+        if context is None or symbol.__class__ is not str or not symbol:
+            return self.context.position(self.name, _text(symbol, "symbol"))  # names the fault
+        return context.position(self.name, symbol)
 
     def open_orders(self, symbol: str | None = None) -> list[OrderRecord]:
         """This strategy's open orders, of `symbol` or of every symbol."""

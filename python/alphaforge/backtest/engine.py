@@ -430,7 +430,7 @@ class BacktestEngine:
 
     def position(self, strategy: str, symbol: str) -> float:
         """`strategy`'s signed quantity in `symbol`."""
-        return float(self._core().position(symbol, strategy))
+        return self._core().position(symbol, strategy)
 
     def last_price(self, symbol: str) -> float | None:
         """The price the account marks `symbol` at now; None before its first event."""

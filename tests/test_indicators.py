@@ -140,6 +140,20 @@ def test_equals_talib(data: str, case: str) -> None:
         assert_matches(mine, reference)
 
 
+@pytest.mark.parametrize("data", DATA)
+def test_formulas_without_a_multiply_add_equal_talib_bit_for_bit(data: str) -> None:
+    # The others differ from TA-Lib in the last bits, where its build fuses a multiply-add
+    # (EMA and MACD equal the PyPI wheels' too) or its variance and Wilder steps round otherwise.
+    b = DATA[data]
+    np.testing.assert_array_equal(ind.sma(b.close, 20), talib.SMA(b.close, 20))
+    np.testing.assert_array_equal(ind.bollinger(b.close)[1], talib.BBANDS(b.close, 20)[1])
+    np.testing.assert_array_equal(ind.obv(b.close, b.volume), talib.OBV(b.close, b.volume))
+    for mine, theirs in zip(
+        ind.stochastic(b.high, b.low, b.close), talib.STOCH(b.high, b.low, b.close), strict=True
+    ):
+        np.testing.assert_array_equal(mine, theirs)
+
+
 @pytest.mark.parametrize("data", ["orcl", "walk-btc-scale"])
 @pytest.mark.parametrize("case", CASES)
 def test_streaming_equals_vectorised_bit_for_bit(data: str, case: str) -> None:

@@ -67,48 +67,7 @@ std::size_t first_complete_row(std::initializer_list<NamedColumn> columns) {
   };
   std::size_t begin = 0;
   while (begin < rows && any_nan(begin)) ++begin;
-  // The earliest bad row across the columns, so the message points at the first problem.
-  std::size_t bad_row = rows;
-  const NamedColumn* bad = nullptr;
-  for (const NamedColumn& c : columns) {
-    const auto from = c.values.begin() + static_cast<std::ptrdiff_t>(begin);
-    const auto it = std::find_if(from, c.values.end(), [](double v) { return !std::isfinite(v); });
-    const auto row = static_cast<std::size_t>(it - c.values.begin());
-    if (row < bad_row) {
-      bad_row = row;
-      bad = &c;
-    }
-  }
-  if (bad != nullptr) {
-    const double v = bad->values[bad_row];
-    if (std::isnan(v)) {
-      throw std::invalid_argument(row_name(bad->name, bad_row) +
-                                  " is nan: only leading rows (an upstream warm-up) may be NaN");
-    }
-    throw std::invalid_argument(row_name(bad->name, bad_row) + " must be finite, got " +
-                                format_number(v));
-  }
   return begin;
-}
-
-void require_bars_from(std::span<const double> high, std::span<const double> low,
-                       std::size_t begin) {
-  for (std::size_t i = begin; i < high.size(); ++i) {
-    if (high[i] < low[i]) {
-      throw std::invalid_argument(row_name("high", i) + " = " + format_number(high[i]) +
-                                  " is below " + row_name("low", i) + " = " +
-                                  format_number(low[i]));
-    }
-  }
-}
-
-void require_volumes_from(std::span<const double> volume, std::size_t begin) {
-  for (std::size_t i = begin; i < volume.size(); ++i) {
-    if (volume[i] < 0.0) {
-      throw std::invalid_argument(row_name("volume", i) + " must be >= 0, got " +
-                                  format_number(volume[i]));
-    }
-  }
 }
 
 void require_output(std::span<double> out, std::size_t rows, const char* name) {
@@ -116,6 +75,25 @@ void require_output(std::span<double> out, std::size_t rows, const char* name) {
     throw std::invalid_argument(std::string(name) + " has " + std::to_string(out.size()) +
                                 " rows, the input has " + std::to_string(rows));
   }
+}
+
+void bad_value(const char* name, std::size_t row, double value) {
+  if (std::isnan(value)) {
+    throw std::invalid_argument(row_name(name, row) +
+                                " is nan: only leading rows (an upstream warm-up) may be NaN");
+  }
+  throw std::invalid_argument(row_name(name, row) + " must be finite, got " +
+                              format_number(value));
+}
+
+void bad_bar(std::size_t row, double high, double low) {
+  throw std::invalid_argument(row_name("high", row) + " = " + format_number(high) + " is below " +
+                              row_name("low", row) + " = " + format_number(low));
+}
+
+void bad_volume(std::size_t row, double volume) {
+  throw std::invalid_argument(row_name("volume", row) + " must be >= 0, got " +
+                              format_number(volume));
 }
 
 }  // namespace alphaforge::indicators::detail

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 #include <initializer_list>
 #include <span>
@@ -22,13 +23,37 @@ void require_finite(double value, const char* name);
 void require_bar(double high, double low, double close);
 void require_volume(double volume);
 
-// Checks equal lengths and returns the first row where no column is NaN; every value from that
-// row on must be finite.
+// Checks equal lengths and returns the first row where no column is NaN. The vectorised loops
+// check each later row as they read it, with the functions below.
 std::size_t first_complete_row(std::initializer_list<NamedColumn> columns);
-// From row `begin` on: high >= low, and volume >= 0.
-void require_bars_from(std::span<const double> high, std::span<const double> low,
-                       std::size_t begin);
-void require_volumes_from(std::span<const double> volume, std::size_t begin);
 void require_output(std::span<double> out, std::size_t rows, const char* name);
+
+[[noreturn]] void bad_value(const char* name, std::size_t row, double value);
+[[noreturn]] void bad_bar(std::size_t row, double high, double low);
+[[noreturn]] void bad_volume(std::size_t row, double volume);
+
+// x - x is 0 for a finite x and NaN otherwise: one compare covers several values, and the
+// slow path, taken once, finds which check failed. The loops check each row as they read it:
+// most are bound by a dependency chain, which leaves room for the check.
+inline void check_value(const char* name, std::size_t row, double value) {
+  if (!(value - value == 0.0)) [[unlikely]] bad_value(name, row, value);
+}
+
+inline void check_bar(std::size_t row, double high, double low, double close) {
+  const double probe = (high - high) + (low - low) + (close - close);
+  if (!(probe == 0.0 && high >= low)) [[unlikely]] {
+    check_value("high", row, high);
+    check_value("low", row, low);
+    check_value("close", row, close);
+    bad_bar(row, high, low);
+  }
+}
+
+inline void check_volume(std::size_t row, double volume) {
+  if (!(volume - volume == 0.0 && volume >= 0.0)) [[unlikely]] {
+    check_value("volume", row, volume);
+    bad_volume(row, volume);
+  }
+}
 
 }  // namespace alphaforge::indicators::detail

@@ -6,11 +6,25 @@
 
 #include "alphaforge/indicators.hpp"
 #include "indicator_input.hpp"
+#include "indicator_math.hpp"
 
 namespace alphaforge::indicators {
 
 using detail::checked_period;
 using detail::require_finite;
+using detail::smooth;
+
+using detail::rsi_value;
+
+namespace {
+
+ALPHAFORGE_INLINE double deviation(double variance) noexcept { return std::sqrt(variance); }
+
+ALPHAFORGE_INLINE double zscore_value(double value, double mean, double std) noexcept {
+  return std > 0.0 ? (value - mean) / std : 0.0;
+}
+
+}  // namespace
 
 Sma::Sma(std::size_t period) : window_(checked_period(period)) {}
 
@@ -35,8 +49,7 @@ void Sma::reset() noexcept {
   value_ = kNaN;
 }
 
-Ema::Ema(std::size_t period)
-    : period_(checked_period(period)), k_(2.0 / (static_cast<double>(period) + 1.0)) {}
+Ema::Ema(std::size_t period) : period_(checked_period(period)), k_(detail::ema_weight(period)) {}
 
 double Ema::update(double value) {
   require_finite(value, "value");
@@ -50,7 +63,7 @@ void Ema::push(double value) noexcept {
     if (++seen_ == period_) value_ = sum_ / static_cast<double>(period_);
     return;
   }
-  value_ = (value - value_) * k_ + value_;
+  value_ = smooth(value_, value, k_);
 }
 
 void Ema::reset() noexcept {
@@ -59,9 +72,7 @@ void Ema::reset() noexcept {
   value_ = kNaN;
 }
 
-Wma::Wma(std::size_t period)
-    : window_(checked_period(period)),
-      divisor_(static_cast<double>(period) * static_cast<double>(period + 1) / 2.0) {}
+Wma::Wma(std::size_t period) : window_(checked_period(period)), sums_(period) {}
 
 double Wma::update(double value) {
   require_finite(value, "value");
@@ -72,41 +83,26 @@ double Wma::update(double value) {
 void Wma::push(double value) noexcept {
   if (!window_.full()) {
     window_.push(value);
-    sum_ += value;
-    weighted_ += static_cast<double>(window_.size()) * value;
-    if (window_.full()) value_ = weighted_ / divisor_;
+    sums_.fill(value, window_.size());
+    if (window_.full()) value_ = sums_.value();
     return;
   }
   const double leaving = window_.oldest();
   window_.push(value);
-  if (++since_rebuild_ == window_.capacity()) {
-    rebuild();
-  } else {
-    // Every weight drops by one (minus the old sum) and the new value enters at `period`.
-    weighted_ += static_cast<double>(window_.capacity()) * value - sum_;
-    sum_ += value - leaving;
-  }
-  value_ = weighted_ / divisor_;
-}
-
-void Wma::rebuild() noexcept {
-  since_rebuild_ = 0;
-  sum_ = weighted_ = 0.0;
-  for (std::size_t i = 0; i < window_.size(); ++i) {
-    const double v = window_.at(i);
-    sum_ += v;
-    weighted_ += static_cast<double>(i + 1) * v;
-  }
+  sums_.slide(value, leaving, window_);
+  value_ = sums_.value();
 }
 
 void Wma::reset() noexcept {
   window_.clear();
-  sum_ = weighted_ = 0.0;
-  since_rebuild_ = 0;
+  sums_.clear();
   value_ = kNaN;
 }
 
-Rsi::Rsi(std::size_t period) : period_(checked_period(period)) {}
+Rsi::Rsi(std::size_t period)
+    : period_(checked_period(period)),
+      keep_(detail::wilder_keep(period)),
+      weight_(detail::wilder_weight(period)) {}
 
 double Rsi::update(double value) {
   require_finite(value, "value");
@@ -122,27 +118,19 @@ void Rsi::push(double value) noexcept {
   }
   const double change = value - previous_;
   previous_ = value;
-  const double n = static_cast<double>(period_);
+  const double gain = change > 0.0 ? change : 0.0;
+  const double loss = change < 0.0 ? -change : 0.0;
   if (changes_ < period_) {
-    if (change < 0.0) {
-      loss_ -= change;
-    } else {
-      gain_ += change;
-    }
+    gain_ += gain;
+    loss_ += loss;
     if (++changes_ < period_) return;
+    gain_ /= static_cast<double>(period_);
+    loss_ /= static_cast<double>(period_);
   } else {
-    loss_ *= n - 1.0;
-    gain_ *= n - 1.0;
-    if (change < 0.0) {
-      loss_ -= change;
-    } else {
-      gain_ += change;
-    }
+    gain_ = detail::wilder(gain_, gain, keep_, weight_);
+    loss_ = detail::wilder(loss_, loss, keep_, weight_);
   }
-  loss_ /= n;
-  gain_ /= n;
-  const double total = gain_ + loss_;
-  value_ = total != 0.0 ? 100.0 * (gain_ / total) : 0.0;
+  value_ = rsi_value(gain_, loss_);
 }
 
 void Rsi::reset() noexcept {
@@ -210,7 +198,7 @@ double RollingStd::update(double value) {
 
 void RollingStd::push(double value) noexcept {
   variance_.push(value);
-  if (variance_.full()) value_ = std::sqrt(variance_.variance());
+  if (variance_.full()) value_ = deviation(variance_.variance());
 }
 
 void RollingStd::reset() noexcept {
@@ -228,6 +216,11 @@ double checked_num_std(double num_std) {
   return num_std;
 }
 
+ALPHAFORGE_INLINE BollingerValue bands(double middle, double std, double num_std) noexcept {
+  const double width = std * num_std;
+  return BollingerValue{middle + width, middle, middle - width};
+}
+
 }  // namespace
 
 Bollinger::Bollinger(std::size_t period, double num_std)
@@ -242,10 +235,7 @@ BollingerValue Bollinger::update(double value) {
 void Bollinger::push(double value) noexcept {
   mean_.push(value);
   variance_.push(value);
-  if (!mean_.ready()) return;
-  const double middle = mean_.value();
-  const double width = std::sqrt(variance_.variance()) * num_std_;
-  value_ = BollingerValue{middle + width, middle, middle - width};
+  if (mean_.ready()) value_ = bands(mean_.value(), deviation(variance_.variance()), num_std_);
 }
 
 void Bollinger::reset() noexcept {
@@ -265,9 +255,7 @@ double ZScore::update(double value) {
 void ZScore::push(double value) noexcept {
   mean_.push(value);
   variance_.push(value);
-  if (!mean_.ready()) return;
-  const double std = std::sqrt(variance_.variance());
-  value_ = std > 0.0 ? (value - mean_.value()) / std : 0.0;
+  if (mean_.ready()) value_ = zscore_value(value, mean_.value(), deviation(variance_.variance()));
 }
 
 void ZScore::reset() noexcept {
@@ -276,68 +264,225 @@ void ZScore::reset() noexcept {
   value_ = kNaN;
 }
 
+// The vectorised loops: the streaming arithmetic above, step for step, with the window read
+// from the input column instead of a ring, and each row checked as it is read. tests/ check that
+// both agree bit for bit.
 namespace {
 
-// Leading rows NaN, then the indicator's value after each row.
-template <typename Indicator>
-void run_series(Indicator indicator, Column values, Output out) {
+// The first row to read; the outputs hold NaN up to it, and `warm` more rows after it.
+std::size_t begin_of(Column values, std::initializer_list<Output> outputs, std::size_t warm) {
   const std::size_t begin = detail::first_complete_row({{"values", values}});
-  detail::require_output(out, values.size(), "out");
-  std::fill(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(begin), kNaN);
-  for (std::size_t i = begin; i < values.size(); ++i) {
-    indicator.push(values[i]);
-    out[i] = indicator.value();
+  for (Output out : outputs) {
+    detail::require_output(out, values.size(), "out");
+    const auto end = std::min(values.size(), begin + warm);
+    std::fill(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(end), kNaN);
   }
+  return begin;
+}
+
+ALPHAFORGE_INLINE double checked(Column values, std::size_t i) {
+  detail::check_value("values", i, values[i]);
+  return values[i];
 }
 
 }  // namespace
 
-void sma(Column values, std::size_t period, Output out) { run_series(Sma(period), values, out); }
-void ema(Column values, std::size_t period, Output out) { run_series(Ema(period), values, out); }
-void wma(Column values, std::size_t period, Output out) { run_series(Wma(period), values, out); }
-void rsi(Column values, std::size_t period, Output out) { run_series(Rsi(period), values, out); }
+void sma(Column values, std::size_t period, Output out) {
+  checked_period(period);
+  const std::size_t begin = begin_of(values, {out}, period - 1);
+  const double n = static_cast<double>(period);
+  const std::size_t first_full = std::min(values.size(), begin + period - 1);
+  double sum = 0.0;
+  for (std::size_t i = begin; i < first_full; ++i) sum += checked(values, i);
+  for (std::size_t i = first_full; i < values.size(); ++i) {
+    sum += checked(values, i);
+    out[i] = sum / n;
+    sum -= values[i + 1 - period];
+  }
+}
+
+ALPHAFORGE_FMA_CLONES
+void ema(Column values, std::size_t period, Output out) {
+  checked_period(period);
+  const std::size_t begin = begin_of(values, {out}, period - 1);
+  const double k = detail::ema_weight(period);
+  const std::size_t seed_end = std::min(values.size(), begin + period);
+  double sum = 0.0;
+  for (std::size_t i = begin; i < seed_end; ++i) sum += checked(values, i);
+  if (seed_end - begin < period) return;
+  double value = sum / static_cast<double>(period);
+  out[seed_end - 1] = value;
+  for (std::size_t i = seed_end; i < values.size(); ++i) {
+    value = smooth(value, checked(values, i), k);
+    out[i] = value;
+  }
+}
+
+ALPHAFORGE_FMA_CLONES
+void rsi(Column values, std::size_t period, Output out) {
+  checked_period(period);
+  const std::size_t begin = begin_of(values, {out}, period);
+  const std::size_t rows = values.size();
+  if (begin >= rows) return;
+  const double keep = detail::wilder_keep(period);
+  const double weight = detail::wilder_weight(period);
+  double previous = checked(values, begin);
+  double gain = 0.0;
+  double loss = 0.0;
+  const std::size_t seed_end = std::min(rows, begin + period + 1);
+  for (std::size_t i = begin + 1; i < seed_end; ++i) {
+    const double change = checked(values, i) - previous;
+    previous = values[i];
+    gain += change > 0.0 ? change : 0.0;
+    loss += change < 0.0 ? -change : 0.0;
+  }
+  if (seed_end - begin <= period) return;
+  gain /= static_cast<double>(period);
+  loss /= static_cast<double>(period);
+  out[seed_end - 1] = rsi_value(gain, loss);
+  for (std::size_t i = seed_end; i < rows; ++i) {
+    const double change = checked(values, i) - previous;
+    previous = values[i];
+    gain = detail::wilder(gain, change > 0.0 ? change : 0.0, keep, weight);
+    loss = detail::wilder(loss, change < 0.0 ? -change : 0.0, keep, weight);
+    out[i] = rsi_value(gain, loss);
+  }
+}
+
+void wma(Column values, std::size_t period, Output out) {
+  WeightedSums sums(checked_period(period));
+  const std::size_t begin = begin_of(values, {out}, period - 1);
+  const std::size_t first_full = std::min(values.size(), begin + period - 1);
+  for (std::size_t i = begin; i < first_full; ++i) sums.fill(checked(values, i), i - begin + 1);
+  if (first_full == values.size()) return;
+  sums.fill(checked(values, first_full), period);
+  out[first_full] = sums.value();
+  const double* x = values.data();
+  for (std::size_t i = first_full + 1; i < values.size(); ++i) {
+    sums.slide(checked(values, i), x[i - period], ColumnWindow{x + i + 1 - period, period});
+    out[i] = sums.value();
+  }
+}
+
+namespace {
+
+// The SMA and the variance of each full window, rounded as Sma and RollingVariance round them.
+class WindowMoments {
+ public:
+  WindowMoments(Column values, std::size_t begin, std::size_t period)
+      : x_(values.data()), begin_(begin), period_(period), n_(static_cast<double>(period)),
+        state_(period) {}
+
+  // Reads row i; true once the window ending there is full.
+  ALPHAFORGE_INLINE bool add(std::size_t i) noexcept {
+    const double v = x_[i];
+    sum_ += v;
+    const std::size_t position = i - begin_ + 1;
+    if (position <= period_) {
+      state_.fill(v);
+      if (position < period_) return false;
+      state_.rebuild(ColumnWindow{x_ + i + 1 - period_, period_});
+    } else {
+      state_.slide(v, x_[i - period_], ColumnWindow{x_ + i + 1 - period_, period_});
+    }
+    mean_ = sum_ / n_;
+    sum_ -= x_[i + 1 - period_];
+    return true;
+  }
+  [[nodiscard]] double mean() const noexcept { return mean_; }
+  [[nodiscard]] double variance() const noexcept { return state_.variance(); }
+
+ private:
+  const double* x_;
+  std::size_t begin_;
+  std::size_t period_;
+  double n_;
+  VarianceState state_;
+  double sum_ = 0.0;
+  double mean_ = kNaN;
+};
+
+}  // namespace
 
 void rolling_std(Column values, std::size_t period, Output out) {
-  run_series(RollingStd(period), values, out);
+  checked_period(period);
+  const std::size_t begin = begin_of(values, {out}, period - 1);
+  WindowMoments moments(values, begin, period);
+  for (std::size_t i = begin; i < values.size(); ++i) {
+    checked(values, i);
+    if (moments.add(i)) out[i] = deviation(moments.variance());
+  }
 }
 
 void zscore(Column values, std::size_t period, Output out) {
-  run_series(ZScore(period), values, out);
-}
-
-void macd(Column values, std::size_t fast, std::size_t slow, std::size_t signal, Output macd,
-          Output signal_line, Output hist) {
-  Macd indicator(fast, slow, signal);
-  const std::size_t begin = detail::first_complete_row({{"values", values}});
-  const std::size_t rows = values.size();
-  detail::require_output(macd, rows, "macd");
-  detail::require_output(signal_line, rows, "signal");
-  detail::require_output(hist, rows, "hist");
-  for (std::size_t i = 0; i < begin; ++i) macd[i] = signal_line[i] = hist[i] = kNaN;
-  for (std::size_t i = begin; i < rows; ++i) {
-    indicator.push(values[i]);
-    const MacdValue& v = indicator.value();
-    macd[i] = v.macd;
-    signal_line[i] = v.signal;
-    hist[i] = v.hist;
+  checked_period(period);
+  const std::size_t begin = begin_of(values, {out}, period - 1);
+  WindowMoments moments(values, begin, period);
+  for (std::size_t i = begin; i < values.size(); ++i) {
+    const double v = checked(values, i);
+    if (moments.add(i)) out[i] = zscore_value(v, moments.mean(), deviation(moments.variance()));
   }
 }
 
 void bollinger(Column values, std::size_t period, double num_std, Output upper, Output middle,
                Output lower) {
-  Bollinger indicator(period, num_std);
-  const std::size_t begin = detail::first_complete_row({{"values", values}});
-  const std::size_t rows = values.size();
-  detail::require_output(upper, rows, "upper");
-  detail::require_output(middle, rows, "middle");
-  detail::require_output(lower, rows, "lower");
-  for (std::size_t i = 0; i < begin; ++i) upper[i] = middle[i] = lower[i] = kNaN;
-  for (std::size_t i = begin; i < rows; ++i) {
-    indicator.push(values[i]);
-    const BollingerValue& v = indicator.value();
+  checked_period(period);
+  checked_num_std(num_std);
+  const std::size_t begin = begin_of(values, {upper, middle, lower}, period - 1);
+  WindowMoments moments(values, begin, period);
+  for (std::size_t i = begin; i < values.size(); ++i) {
+    checked(values, i);
+    if (!moments.add(i)) continue;
+    const BollingerValue v = bands(moments.mean(), deviation(moments.variance()), num_std);
     upper[i] = v.upper;
     middle[i] = v.middle;
     lower[i] = v.lower;
+  }
+}
+
+ALPHAFORGE_FMA_CLONES
+void macd(Column values, std::size_t fast, std::size_t slow, std::size_t signal, Output macd,
+          Output signal_line, Output hist) {
+  const Macd shape(fast, slow, signal);  // checks the periods
+  const std::size_t begin = begin_of(values, {macd, signal_line, hist}, shape.lookback());
+  const std::size_t rows = values.size();
+  // Macd's three EMAs, unrolled: the slow one from `begin`, the fast one from slow - fast rows
+  // later, the signal from the first MACD line on.
+  const double fast_k = detail::ema_weight(fast);
+  const double slow_k = detail::ema_weight(slow);
+  const double signal_k = detail::ema_weight(signal);
+  double slow_sum = 0.0;
+  double fast_sum = 0.0;
+  double signal_sum = 0.0;
+  double slow_value = 0.0;
+  double fast_value = 0.0;
+  double signal_value = 0.0;
+  for (std::size_t i = begin; i < rows; ++i) {
+    const double v = checked(values, i);
+    const std::size_t seen = i - begin + 1;
+    if (seen < slow) {
+      slow_sum += v;
+      if (seen > slow - fast) fast_sum += v;
+      continue;
+    }
+    if (seen == slow) {
+      slow_value = (slow_sum + v) / static_cast<double>(slow);
+      fast_value = (fast_sum + v) / static_cast<double>(fast);
+    } else {
+      slow_value = smooth(slow_value, v, slow_k);
+      fast_value = smooth(fast_value, v, fast_k);
+    }
+    const double line = fast_value - slow_value;
+    const std::size_t lines = seen - slow + 1;
+    if (lines < signal) {
+      signal_sum += line;
+      continue;
+    }
+    signal_value = lines == signal ? (signal_sum + line) / static_cast<double>(signal)
+                                   : smooth(signal_value, line, signal_k);
+    macd[i] = line;
+    signal_line[i] = signal_value;
+    hist[i] = line - signal_value;
   }
 }
 

@@ -84,78 +84,230 @@ class ExtremeWindow {
   std::uint64_t pushed_ = 0;
 };
 
-// Population variance of the last `period` values, accurate at any price level. The sums are of
-// deviations from a shift, the window's mean when they were last rebuilt by two passes over the
-// window: so E[x^2] - E[x]^2 at 40,000 does not lose 1e-6 to cancellation. They are rebuilt every
-// `period` pushes, so the rounding of the sliding updates does not build up, and as soon as the
-// mean square deviation from the shift exceeds drift_limit_ variances, as when a gap leaves the
-// window. A window holding one value has variance exactly 0.
-class RollingVariance {
+// Sums slid in O(1) drift from the window's exact sums by their rounding, so every
+// rebuild_interval() slides they are rebuilt from the window: once per window turnover keeps the
+// error to a few ulps of the sums; short windows wait a little longer, to cost little.
+inline std::size_t rebuild_interval(std::size_t period) noexcept {
+  return std::max<std::size_t>(period, 64);
+}
+
+// A contiguous window of an input column, oldest first: what Ring offers the streaming objects.
+struct ColumnWindow {
+  const double* first;
+  std::size_t length;
+  [[nodiscard]] double at(std::size_t i) const noexcept { return first[i]; }
+  [[nodiscard]] std::size_t size() const noexcept { return length; }
+};
+
+// Population variance of a sliding window, accurate at any price level; the window itself is
+// held by the caller (a Ring, or the input column) and passed in when the sums are rebuilt.
+// The sums are of deviations from a shift, the window's mean at the last rebuild by two passes:
+// E[x^2] - E[x]^2 at 40,000 would lose 1e-6 to cancellation. Besides the periodic rebuild, one
+// happens as soon as the mean square deviation from the shift exceeds drift_limit_ variances,
+// as when a gap leaves the window. A window holding one value has variance exactly 0.
+class VarianceState {
  public:
   // Right after a rebuild the ratio is 1 + (rounding of the mean)^2 / variance: at most about
   // 1 + period / 4, for a window spread over one ulp, so the limit stays above it.
-  explicit RollingVariance(std::size_t period)
-      : window_(period), drift_limit_(16.0 + static_cast<double>(period)) {}
+  explicit VarianceState(std::size_t period)
+      : period_(period),
+        interval_(rebuild_interval(period)),
+        inverse_(1.0 / static_cast<double>(period)),
+        drift_limit_(16.0 + static_cast<double>(period)) {}
 
-  void push(double value) noexcept {
-    equal_run_ = (window_.size() > 0 && value == last_) ? equal_run_ + 1 : 1;
-    last_ = value;
-    if (!window_.full()) {
-      window_.push(value);
-      if (window_.full()) rebuild();
-      return;
+  // A value entering a window that is not yet full; rebuild() once it is.
+  void fill(double value) noexcept { note(value); }
+
+  // The window now holds `entering` in place of `leaving`.
+  template <typename Window>
+  void slide(double entering, double leaving, const Window& window) noexcept {
+    note(entering);
+    const double e = entering - shift_;
+    const double l = leaving - shift_;
+    sum_ += e - l;
+    squares_ += (e - l) * (e + l);
+    if (++since_rebuild_ == interval_ || !settle()) rebuild(window);
+  }
+
+  template <typename Window>
+  void rebuild(const Window& window) noexcept {
+    since_rebuild_ = 0;
+    double total = 0.0;
+    for (std::size_t i = 0; i < window.size(); ++i) total += window.at(i);
+    shift_ = total * inverse_;
+    sum_ = squares_ = 0.0;
+    for (std::size_t i = 0; i < window.size(); ++i) {
+      const double d = window.at(i) - shift_;
+      sum_ += d;
+      squares_ += d * d;
     }
-    const double leaving = window_.oldest() - shift_;
-    const double entering = value - shift_;
-    window_.push(value);
-    sum_ += entering - leaving;
-    squares_ += (entering - leaving) * (entering + leaving);
-    if (++since_rebuild_ == window_.capacity() || drifted()) rebuild();
+    settle();
   }
-  [[nodiscard]] bool full() const noexcept { return window_.full(); }
-  [[nodiscard]] double variance() const noexcept {
-    if (flat()) return 0.0;
-    const double v = mean_square() - mean() * mean();
-    return v > 0.0 ? v : 0.0;
-  }
+
+  [[nodiscard]] double variance() const noexcept { return variance_; }
+
   void clear() noexcept {
-    window_.clear();
-    shift_ = sum_ = squares_ = last_ = 0.0;
+    shift_ = sum_ = squares_ = last_ = variance_ = 0.0;
     since_rebuild_ = equal_run_ = 0;
   }
 
  private:
-  [[nodiscard]] bool flat() const noexcept { return equal_run_ >= window_.capacity(); }
-  [[nodiscard]] double mean() const noexcept {
-    return sum_ / static_cast<double>(window_.capacity());
+  void note(double value) noexcept {
+    equal_run_ = (equal_run_ > 0 && value == last_) ? equal_run_ + 1 : 1;
+    last_ = value;
   }
-  [[nodiscard]] double mean_square() const noexcept {
-    return squares_ / static_cast<double>(window_.capacity());
-  }
-  [[nodiscard]] bool drifted() const noexcept {
-    return !flat() && mean_square() > drift_limit_ * (mean_square() - mean() * mean());
-  }
-  void rebuild() noexcept {
-    since_rebuild_ = 0;
-    double total = 0.0;
-    for (std::size_t i = 0; i < window_.size(); ++i) total += window_.at(i);
-    shift_ = total / static_cast<double>(window_.size());
-    sum_ = squares_ = 0.0;
-    for (std::size_t i = 0; i < window_.size(); ++i) {
-      const double d = window_.at(i) - shift_;
-      sum_ += d;
-      squares_ += d * d;
+  // Computes the variance from the sums; false when they have lost too much to cancellation.
+  bool settle() noexcept {
+    if (equal_run_ >= period_) {
+      variance_ = 0.0;
+      return true;
     }
+    const double mean = sum_ * inverse_;
+    const double mean_square = squares_ * inverse_;
+    const double v = mean_square - mean * mean;
+    variance_ = v > 0.0 ? v : 0.0;
+    return mean_square <= drift_limit_ * v;
   }
 
-  Ring window_;
+  std::size_t period_;
+  std::size_t interval_;
+  double inverse_;
   double drift_limit_;
   double shift_ = 0.0;
   double sum_ = 0.0;
   double squares_ = 0.0;
   double last_ = 0.0;
+  double variance_ = 0.0;
   std::size_t since_rebuild_ = 0;
   std::size_t equal_run_ = 0;
+};
+
+// The variance of the last `period` values pushed, for the streaming objects.
+class RollingVariance {
+ public:
+  explicit RollingVariance(std::size_t period) : window_(period), state_(period) {}
+
+  void push(double value) noexcept {
+    if (!window_.full()) {
+      window_.push(value);
+      state_.fill(value);
+      if (window_.full()) state_.rebuild(window_);
+      return;
+    }
+    const double leaving = window_.oldest();
+    window_.push(value);
+    state_.slide(value, leaving, window_);
+  }
+  [[nodiscard]] bool full() const noexcept { return window_.full(); }
+  [[nodiscard]] double variance() const noexcept { return state_.variance(); }
+  void clear() noexcept {
+    window_.clear();
+    state_.clear();
+  }
+
+ private:
+  Ring window_;
+  VarianceState state_;
+};
+
+// The sums behind a weighted moving average: weights 1 (oldest) .. period (newest) over
+// period * (period + 1) / 2, slid in O(1), rebuilt like VarianceState's.
+class WeightedSums {
+ public:
+  explicit WeightedSums(std::size_t period)
+      : interval_(rebuild_interval(period)),
+        weight_(static_cast<double>(period)),
+        divisor_(static_cast<double>(period) * static_cast<double>(period + 1) / 2.0) {}
+
+  // The value at `position` (1-based) of a window that is not yet full.
+  void fill(double value, std::size_t position) noexcept {
+    sum_ += value;
+    weighted_ += static_cast<double>(position) * value;
+  }
+
+  template <typename Window>
+  void slide(double entering, double leaving, const Window& window) noexcept {
+    if (++since_rebuild_ == interval_) {
+      rebuild(window);
+      return;
+    }
+    // Every weight drops by one (minus the old sum) and the new value enters at `period`.
+    weighted_ += weight_ * entering - sum_;
+    sum_ += entering - leaving;
+  }
+
+  template <typename Window>
+  void rebuild(const Window& window) noexcept {
+    since_rebuild_ = 0;
+    sum_ = weighted_ = 0.0;
+    for (std::size_t i = 0; i < window.size(); ++i) {
+      sum_ += window.at(i);
+      weighted_ += static_cast<double>(i + 1) * window.at(i);
+    }
+  }
+
+  [[nodiscard]] double value() const noexcept { return weighted_ / divisor_; }
+  void clear() noexcept {
+    sum_ = weighted_ = 0.0;
+    since_rebuild_ = 0;
+  }
+
+ private:
+  std::size_t interval_;
+  double weight_;
+  double divisor_;
+  double sum_ = 0.0;
+  double weighted_ = 0.0;
+  std::size_t since_rebuild_ = 0;
+};
+
+// Sums of price * volume and of volume behind a VWAP, over every bar added or over a sliding
+// window (rebuilt like VarianceState's). Bars with volume are counted, so a window of zero
+// volume is exactly NaN whatever rounding the sums hold.
+class VolumeSums {
+ public:
+  explicit VolumeSums(std::size_t period) : interval_(rebuild_interval(period)) {}
+
+  void add(double price_volume, double volume) noexcept {
+    price_volume_ += price_volume;
+    volume_ += volume;
+    if (volume > 0.0) ++traded_;
+  }
+
+  // Windows of price * volume and of volume, after the slide.
+  template <typename PriceVolumes, typename Volumes>
+  void slide(double price_volume, double volume, double leaving_price_volume,
+             double leaving_volume, const PriceVolumes& price_volumes,
+             const Volumes& volumes) noexcept {
+    if (volume > 0.0) ++traded_;
+    if (leaving_volume > 0.0) --traded_;
+    if (++since_rebuild_ == interval_) {
+      since_rebuild_ = 0;
+      price_volume_ = volume_ = 0.0;
+      for (std::size_t i = 0; i < volumes.size(); ++i) {
+        price_volume_ += price_volumes.at(i);
+        volume_ += volumes.at(i);
+      }
+      return;
+    }
+    price_volume_ += price_volume - leaving_price_volume;
+    volume_ += volume - leaving_volume;
+  }
+
+  [[nodiscard]] double value() const noexcept {
+    return traded_ > 0 ? price_volume_ / volume_ : kNaN;
+  }
+  void clear() noexcept {
+    price_volume_ = volume_ = 0.0;
+    traded_ = since_rebuild_ = 0;
+  }
+
+ private:
+  std::size_t interval_;
+  double price_volume_ = 0.0;
+  double volume_ = 0.0;
+  std::size_t traded_ = 0;
+  std::size_t since_rebuild_ = 0;
 };
 
 }  // namespace alphaforge::indicators

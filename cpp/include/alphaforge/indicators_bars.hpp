@@ -24,6 +24,8 @@ class Atr {
 
  private:
   std::size_t period_;
+  double keep_;
+  double weight_;
   std::size_t ranges_ = 0;
   bool started_ = false;
   double previous_close_ = 0.0;
@@ -36,8 +38,8 @@ struct StochasticValue {
   double d = kNaN;
 };
 
-// TA-Lib's STOCH with SMA smoothing: fast %K = (close - lowest low) / ((highest high - lowest
-// low) / 100) over `fastk` bars (0 when the range is 0), slow %K = SMA(fast %K, slowk),
+// TA-Lib's STOCH with SMA smoothing: fast %K = 100 * (close - lowest low) / (highest high -
+// lowest low) over `fastk` bars (0 when the range is 0), slow %K = SMA(fast %K, slowk),
 // %D = SMA(slow %K, slowd); both appear once %D is ready.
 class Stochastic {
  public:
@@ -78,6 +80,8 @@ class Adx {
 
  private:
   std::size_t period_;
+  double keep_;
+  double weight_;
   std::size_t bars_ = 0;
   double previous_high_ = 0.0;
   double previous_low_ = 0.0;
@@ -122,16 +126,11 @@ class Vwap {
   void reset() noexcept;
 
  private:
-  void rebuild() noexcept;
-
   std::size_t period_;
   bool started_ = false;
   Ring price_volumes_;
   Ring volumes_;
-  std::size_t traded_ = 0;  // bars with volume > 0 in the window
-  std::size_t since_rebuild_ = 0;
-  double price_volume_ = 0.0;
-  double volume_ = 0.0;
+  VolumeSums sums_;
   double value_ = kNaN;
 };
 

@@ -4,7 +4,7 @@
 
 #include "alphaforge/indicator_windows.hpp"
 
-// Indicators of one series (closes, usually), each updated in O(1) per value and following
+// Indicators of one series (closes, usually), each updated in amortised O(1) per value, following
 // TA-Lib's definitions; docs/indicators.md gives every convention and warm-up length.
 // update() rejects a non-finite value with std::invalid_argument and leaves the state as it was;
 // push() is the same step without the check, for callers that checked a whole column first.
@@ -49,8 +49,7 @@ class Ema {
   double value_ = kNaN;
 };
 
-// Weights 1 (oldest) .. period (newest) over period * (period + 1) / 2. The sums slide in O(1)
-// and are rebuilt from the window every `period` values so their rounding never accumulates.
+// Weights 1 (oldest) .. period (newest) over period * (period + 1) / 2 (see WeightedSums).
 class Wma {
  public:
   explicit Wma(std::size_t period);
@@ -63,18 +62,13 @@ class Wma {
   void reset() noexcept;
 
  private:
-  void rebuild() noexcept;
-
   Ring window_;
-  double divisor_;
-  double sum_ = 0.0;
-  double weighted_ = 0.0;
-  std::size_t since_rebuild_ = 0;
+  WeightedSums sums_;
   double value_ = kNaN;
 };
 
 // Wilder's RSI: average gain and loss seeded by the mean of the first `period` changes, then
-// smoothed by (avg * (period - 1) + change) / period; 0 when both averages are 0 (a flat start).
+// smoothed as (avg * (period - 1) + change) / period; 0 when both averages are 0 (a flat start).
 class Rsi {
  public:
   explicit Rsi(std::size_t period);
@@ -88,6 +82,8 @@ class Rsi {
 
  private:
   std::size_t period_;
+  double keep_;
+  double weight_;
   std::size_t changes_ = 0;
   bool started_ = false;
   double previous_ = 0.0;

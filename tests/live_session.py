@@ -50,7 +50,14 @@ async def run_session(
         )
         run = asyncio.ensure_future(node.run_async())
         await exchange.wait_finished()
+        # Every trade, or as many as a faulty connection lets through: wait while they come.
+        seen, quiet_since = -1, asyncio.get_running_loop().time()
         while node.statistics().trades < RECORD_TRADES and not run.done():
+            now = asyncio.get_running_loop().time()
+            if node.statistics().trades != seen:
+                seen, quiet_since = node.statistics().trades, now
+            elif now - quiet_since > 3.0:
+                break
             await asyncio.sleep(0.02)
         await asyncio.sleep(settle_s)
         node.stop()

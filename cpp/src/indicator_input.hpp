@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstddef>
 #include <initializer_list>
+#include <limits>
 #include <span>
 #include <string>
 
@@ -32,16 +33,19 @@ void require_output(std::span<double> out, std::size_t rows, const char* name);
 [[noreturn]] void bad_bar(std::size_t row, double high, double low);
 [[noreturn]] void bad_volume(std::size_t row, double volume);
 
-// x - x is 0 for a finite x and NaN otherwise: one compare covers several values, and the
-// slow path, taken once, finds which check failed. The loops check each row as they read it:
-// most are bound by a dependency chain, which leaves room for the check.
+// The loops check each row as they read it: most are bound by a dependency chain, which leaves
+// room for a compare. NaN fails every compare, so one covers both NaN and infinities.
 inline void check_value(const char* name, std::size_t row, double value) {
-  if (!(value - value == 0.0)) [[unlikely]] bad_value(name, row, value);
+  if (!(std::fabs(value) <= std::numeric_limits<double>::max())) [[unlikely]] {
+    bad_value(name, row, value);
+  }
 }
 
+// The sum is >= 0 exactly when all three are finite and high >= low (x - x is NaN for an
+// infinite x): one compare for a bar; the slow path, taken once, finds which check failed.
 inline void check_bar(std::size_t row, double high, double low, double close) {
-  const double probe = (high - high) + (low - low) + (close - close);
-  if (!(probe == 0.0 && high >= low)) [[unlikely]] {
+  const double probe = (high - low) + (high - high) + (low - low) + (close - close);
+  if (!(probe >= 0.0)) [[unlikely]] {
     check_value("high", row, high);
     check_value("low", row, low);
     check_value("close", row, close);
@@ -50,7 +54,7 @@ inline void check_bar(std::size_t row, double high, double low, double close) {
 }
 
 inline void check_volume(std::size_t row, double volume) {
-  if (!(volume - volume == 0.0 && volume >= 0.0)) [[unlikely]] {
+  if (!(volume + (volume - volume) >= 0.0)) [[unlikely]] {
     check_value("volume", row, volume);
     bad_volume(row, volume);
   }

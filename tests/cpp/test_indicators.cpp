@@ -306,6 +306,30 @@ TEST(Indicators, LeadingNanRowsAreSkippedAndLaterOnesRejected) {
   }
 }
 
+TEST(Indicators, EveryNonFiniteOrInvertedBarIsRejected) {
+  const double inf = std::numeric_limits<double>::infinity();
+  std::vector<double> out(3);
+  for (const double bad : {kNaN, inf, -inf}) {
+    for (int column = 0; column < 3; ++column) {
+      std::vector<double> high{2, 3, 4}, low{1, 2, 3}, close{1.5, 2.5, 3.5};
+      std::vector<double>* target = column == 0 ? &high : column == 1 ? &low : &close;
+      (*target)[2] = bad;
+      EXPECT_THROW(ind::atr(high, low, close, 1, out), std::invalid_argument) << bad << column;
+      EXPECT_THROW(ind::adx(high, low, close, 1, out), std::invalid_argument) << bad << column;
+      EXPECT_THROW(ind::stochastic(high, low, close, 1, 1, 1, out, out), std::invalid_argument)
+          << bad << column;
+      ind::Atr streaming(1);
+      EXPECT_THROW(streaming.update(high[2], low[2], close[2]), std::invalid_argument);
+    }
+  }
+  const std::vector<double> high{2, 3}, low{1, 3.5}, close{1.5, 3.2}, volume{1, 1};
+  EXPECT_THROW(ind::vwap(high, low, close, volume, 0, {}, std::span(out).first(2)),
+               std::invalid_argument);
+  const std::vector<double> ok_high{2, 3}, ok_low{1, 2}, zero_width{2, 2};
+  EXPECT_NO_THROW(ind::atr(ok_high, ok_low, close, 1, std::span(out).first(2)));
+  EXPECT_NO_THROW(ind::atr(zero_width, zero_width, zero_width, 1, std::span(out).first(2)));
+}
+
 TEST(Indicators, BadArgumentsAreNamed) {
   const auto message = [](auto&& call) {
     try {

@@ -10,4 +10,5 @@ SUITES: dict[str, str] = {
     "sweep": "alphaforge.benchmarks.sweep",
     "replay": "alphaforge.benchmarks.replay",
     "live": "alphaforge.benchmarks.live",
+    "indicators": "alphaforge.benchmarks.indicators",
 }

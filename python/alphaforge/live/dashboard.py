@@ -22,9 +22,9 @@ def snapshot(node: TradingNode, title: str = "") -> Group:
         positions.add_column(column, justify="right", no_wrap=True)
     for strategy in node.strategies:
         held = node.portfolio(strategy.name) if node.engine is not None else {}
-        for symbol in sorted(set(held) | set(node.last_prices)):
+        for symbol in sorted(set(held) | set(node.instruments)):
             p = held.get(symbol)
-            last = node.last_prices.get(symbol)
+            last = node.last_price(symbol)
             row = [
                 symbol,
                 "" if last is None else f"{last:,.2f}",

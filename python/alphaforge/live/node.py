@@ -140,7 +140,6 @@ class TradingNode:
         self.instruments: dict[str, InstrumentSpec] = {}
         self.connection_events: list[ConnectionEvent] = []
         self.recovery: RecoverySummary | None = None
-        self.last_prices: dict[str, float] = {}
         for strategy in self.strategies:
             strategy.attach(self)
 
@@ -444,7 +443,6 @@ class TradingNode:
         """A trade: bars, paper fills, then the strategies' on_trade."""
         if self._halted:
             return
-        self.last_prices[symbol] = price
         try:
             self.feed.on_trade(symbol, ts_ns, price, size, trade_id)
         except ValueError as error:

@@ -95,8 +95,10 @@ ALPHAFORGE_INLINE bool directional_index(double plus_dm, double minus_dm, double
 
 // The vectorised loops whose recurrence is a multiply-add are also built for FMA, picked at load
 // time where the CPU has it, so std::fma is one instruction there. Elsewhere, and in the streaming
-// objects, std::fma is libm's, exactly rounded too: the results are the same everywhere.
-#if defined(__GNUC__) && defined(__x86_64__) && defined(__GLIBC__)
+// objects, std::fma is libm's, exactly rounded too: the results are the same everywhere. Not under
+// the sanitizers: a clone's resolver runs before their runtime is up and crashes the program.
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__GLIBC__) && \
+    !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
 #define ALPHAFORGE_FMA_CLONES __attribute__((target_clones("fma", "default")))
 #else
 #define ALPHAFORGE_FMA_CLONES

@@ -9,3 +9,7 @@ class TimestampWarning(UserWarning):
 
 class DepthGapWarning(UserWarning):
     """Depth rows dropped to bridge breaks in an update-id chain, with how many of each."""
+
+
+class DepthMessageWarning(UserWarning):
+    """Venue depth messages that could not be read and were skipped, with how many."""

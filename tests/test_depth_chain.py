@@ -89,6 +89,14 @@ def test_bridging_resumes_at_the_next_snapshot() -> None:
     assert kept.tolist() == [True, True, True, False, False, False, True, False, True, False]
 
 
+def test_diffs_without_any_snapshot() -> None:
+    rows = chain(("diff", 101, 100, 2), ("diff", 102, 101, 1))
+    with pytest.raises(ValueError, match=r"snapshot\[0\] = False: the first message must be"):
+        check_depth_chain(*rows)
+    with pytest.warns(DepthGapWarning, match=r"3 row\(s\) dropped \(3 before the first snapshot"):
+        assert not check_depth_chain(*rows, bridge_gaps=True).any()
+
+
 def test_bridging_without_a_gap_is_silent() -> None:
     rows = chain(("snap", 100, -1, 1), ("diff", 90, 80, 1), ("diff", 101, 100, 1))
     kept = check_depth_chain(*rows, bridge_gaps=True)  # filterwarnings=error: no warning

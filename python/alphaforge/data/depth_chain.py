@@ -58,7 +58,8 @@ def check_depth_chain(
 
     segment = np.cumsum(m_snap)  # 0 before the first snapshot, then one per snapshot
     first = np.flatnonzero(m_snap)
-    base = np.where(segment > 0, m_uid[first[np.maximum(segment - 1, 0)]], -1)
+    # The id of the snapshot each message follows; -1 before the first one.
+    base = np.r_[-1, m_uid[first]][segment]
     diff = ~m_snap & (segment > 0)
     # Stale: the diffs right after a snapshot that it already holds.
     live = diff & (m_uid > base)

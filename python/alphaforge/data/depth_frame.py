@@ -1,16 +1,14 @@
 """The canonical L2 depth frame: one row per level change, rows of one venue message together.
 
-=================  =======  ==============================================================
-column             dtype    meaning
-=================  =======  ==============================================================
-``ts``             int64    nanoseconds since the epoch, UTC, of the message
-``side``           str      ``"bid"`` or ``"ask"``
-``price``          float64  the level's price
-``size``           float64  the absolute size displayed at that price; 0 removes the level
-``update_id``      int64    the final update id of the message the row belongs to
-``prev_update_id`` int64    the update id the message follows; -1 for a snapshot
-``snapshot``       bool     the row belongs to a snapshot, which replaces the whole book
-=================  =======  ==============================================================
+Columns, in this order:
+
+- ``ts`` (int64): nanoseconds since the epoch, UTC, of the message;
+- ``side`` (str): ``"bid"`` or ``"ask"``;
+- ``price`` (float64): the level's price;
+- ``size`` (float64): the absolute size displayed at that price; 0 removes the level;
+- ``update_id`` (int64): the final update id of the message the row belongs to;
+- ``prev_update_id`` (int64): the update id the message follows; -1 for a snapshot;
+- ``snapshot`` (bool): the row belongs to a snapshot, which replaces the whole book.
 """
 
 from __future__ import annotations

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pyarrow.csv as pa_csv
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
@@ -24,7 +23,7 @@ from alphaforge.backtest.sma_cross import SmaCross
 from alphaforge.backtest.tick_data import TickKind
 from alphaforge.console_log import add_log_level_argument, command_logging
 from alphaforge.data import BarSpec
-from alphaforge.data.loaders import Kind, from_dataframe, load_csv, load_parquet
+from alphaforge.data.loaders import Kind, load_csv, load_parquet
 from alphaforge.samples import orcl
 from alphaforge.strategy import Strategy
 
@@ -138,11 +137,7 @@ def _read(
     try:
         if path.suffix == ".parquet":
             return load_parquet(path, kind, **options)
-        delimiter = _separator(sep)
-        if delimiter == ",":
-            return load_csv(path, kind, **options)
-        table = pa_csv.read_csv(path, parse_options=pa_csv.ParseOptions(delimiter=delimiter))
-        return from_dataframe(table.to_pandas(), kind, **options)
+        return load_csv(path, kind, sep=_separator(sep), **options)
     except ValueError as error:
         hint = " (choose one with --time-column)" if "several time columns" in str(error) else ""
         raise ValueError(f"{path}: {error}{hint}") from None

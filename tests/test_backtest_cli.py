@@ -342,7 +342,10 @@ def test_bad_data_and_options_stop_with_one_line(tmp_path: Path) -> None:
     base = ["backtest", str(source), "--symbol", "ORCL"]
     cases = {
         (f"--data={bad_row}",): r"bad_row\.csv: close\[3\] = 'n/a\?': not a number",
-        (f"--data={backwards}",): r"backwards\.csv: ts_ns\[5\] = 757382400000000000: earlier",
+        (f"--data={backwards}",): (
+            r"backwards\.csv: ts_ns\[5\] = 757382400000000000 = 1994-01-01T00:00:00\+00:00: "
+            r"earlier than row 4 \(\d+ = \d{4}-\d\d-\d\dT00:00:00\+00:00\)"
+        ),
         (f"--data={no_close}",): r"no_close\.csv: missing column 'close'",
         (f"--data={ORCL_CSV}", "--time-column", "when"): r"column 'when' named in columns=",
         (f"--data={tmp_path / 'none.csv'}",): r"none\.csv",

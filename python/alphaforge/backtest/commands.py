@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import inspect
+import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -140,7 +141,21 @@ def _read(
         return load_csv(path, kind, sep=_separator(sep), **options)
     except ValueError as error:
         hint = " (choose one with --time-column)" if "several time columns" in str(error) else ""
-        raise ValueError(f"{path}: {error}{hint}") from None
+        raise ValueError(f"{path}: {with_iso_times(str(error))}{hint}") from None
+
+
+# A time in a loader's message: "ts_ns[5] = 757382400000000000" or "row 4 (757382400000000000)".
+_NS_TIME = re.compile(r"(ts_ns\[\d+\] = |row \d+ \()(-?\d{10,})")
+
+
+def with_iso_times(message: str) -> str:
+    """The message with each nanosecond time it cites followed by the time in ISO form."""
+
+    def iso(match: re.Match[str]) -> str:
+        ns = int(match[2])
+        return f"{match[1]}{ns} = {pd.Timestamp(ns, unit='ns', tz='UTC').isoformat()}"
+
+    return _NS_TIME.sub(iso, message)
 
 
 def _separator(sep: str | None) -> str:

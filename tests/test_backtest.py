@@ -261,7 +261,7 @@ def test_bad_bars_are_refused_and_leave_no_symbol() -> None:
     nan = frame.copy()
     nan.iloc[2, 1] = np.nan
     rejected(engine, nan, ValueError, r"high\[2\] = nan")
-    rejected(engine, frame.drop(columns="volume"), ValueError, "volume")
+    rejected(engine, frame.drop(columns="low"), ValueError, "missing column .low.")
     rejected(engine, frame.reset_index(drop=True), ValueError, "DatetimeIndex")
     broken = frame.copy()
     broken.iloc[1, 1] = 100.0  # high below open 103

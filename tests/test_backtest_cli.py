@@ -24,6 +24,7 @@ from alphaforge.backtest.commands import (
 from alphaforge.backtest.commands import run_demo as backtest_demo
 from alphaforge.backtest.engine import BacktestEngine
 from alphaforge.cli import build_parser, main
+from alphaforge.data.notices import MissingVolumeWarning
 from alphaforge.samples import (
     BTCUSDT_QUOTES,
     BTCUSDT_TRADES,
@@ -414,7 +415,7 @@ def test_bar_files_of_every_shape_run_end_to_end(
 ) -> None:
     """Header-less Binance klines (ms, unit inferred), a datetime or open_time column, a
     semicolon file: each run through the command gives the run of the same bars added in
-    Python; a file without volume is refused in one line naming the column."""
+    Python; a file without volume runs as bars of volume 0, with a warning saying so."""
     source = tmp_path / "one_buy.py"
     source.write_text(ONE_BUY)
     times = pd.date_range("2024-05-01", periods=6, freq="1h", tz="UTC")
@@ -458,7 +459,10 @@ def test_bar_files_of_every_shape_run_end_to_end(
     assert engine.run().equity.index[0] == times[0]
     no_volume = tmp_path / "no_volume.csv"
     pd.DataFrame({"datetime": times, **ohlc}).to_csv(no_volume, index=False)
-    with pytest.raises(SystemExit) as stopped:
-        main(["backtest", str(source), "--data", str(no_volume), "--symbol", "X"])
-    assert "no_volume.csv: missing column 'volume'" in str(stopped.value)
-    assert "\n" not in str(stopped.value)
+    args = ["backtest", str(source), "--data", str(no_volume), "--symbol", "X"]
+    with pytest.warns(MissingVolumeWarning, match="volume taken as 0"):
+        assert main([*args, "--out", str(tmp_path / "no_volume")]) == 0
+    without = BacktestEngine(cash=100_000.0, fees=DEFAULT_FEE)
+    without.add_bars("X", pd.DataFrame({**ohlc, "volume": 0.0}, index=times))
+    without.add_strategy(load_strategy_class(source)("X"))
+    assert final_equity(capsys.readouterr().out) == round(without.run().final_equity, 2)

@@ -10,6 +10,7 @@ import pytest
 
 import alphaforge as af
 from alphaforge.data import AggressorSide, from_dataframe, load_csv, load_parquet
+from alphaforge.data.notices import MissingVolumeWarning
 
 DATA = Path(__file__).parent / "data"
 T0 = 1_700_000_000_000_000_000  # 2023-11-14T22:13:20Z in nanoseconds
@@ -336,3 +337,15 @@ def test_csv_with_semicolons_and_tabs(tmp_path: Path) -> None:
 def test_csv_separator_must_be_one_plain_character(sep: object) -> None:
     with pytest.raises(ValueError, match="sep must be one character"):
         load_csv(DATA / "orcl-1995-daily.csv", "bars", sep=sep)  # type: ignore[arg-type]
+
+
+def test_bars_without_volume_read_as_volume_zero_with_a_warning() -> None:
+    times = pd.date_range("2024-01-01", periods=3, freq="1min", tz="UTC")
+    prices = {name: [1.0, 2.0, 3.0] for name in ("open", "high", "low", "close")}
+    with pytest.warns(MissingVolumeWarning, match="volume taken as 0") as caught:
+        bars = from_dataframe(pd.DataFrame(prices, index=times), "bars")
+    assert caught[0].filename == __file__  # the warning names the caller, not the loader
+    assert bars["volume"].tolist() == [0.0, 0.0, 0.0]
+    assert bars["close"].tolist() == [1.0, 2.0, 3.0]
+    with pytest.raises(ValueError, match="missing column 'high'"):  # volume alone is optional
+        from_dataframe(pd.DataFrame({"open": [1.0]}, index=times[:1]), "bars")

@@ -8,6 +8,7 @@ naming its row and column before anything is returned.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -28,7 +29,8 @@ from alphaforge.data.columns import (
     known_names,
     normal_name,
 )
-from alphaforge.data.timestamps import read_times
+from alphaforge.data.notices import MissingVolumeWarning
+from alphaforge.data.timestamps import _caller_level, read_times
 
 # The canonical columns by kind live in columns.py; the catalog reads them from here too.
 __all__ = ["OPTIONAL", "REQUIRED", "Kind", "from_dataframe", "load_csv", "load_parquet"]
@@ -255,6 +257,17 @@ def _renamed(
                 )
             renamed = renamed.drop(columns=[source])
     missing = [c for c in REQUIRED[kind] if c not in renamed.columns]
+    if missing == ["volume"]:
+        # Price-only vendor files (FX, indices): fills never read a bar's volume.
+        warnings.warn(
+            MissingVolumeWarning(
+                f"bars without a volume column (data has {present}): volume taken as 0, "
+                "so volume-weighted indicators (VWAP, OBV) have nothing to weigh"
+            ),
+            stacklevel=_caller_level(),
+        )
+        renamed = renamed.assign(volume=0.0)
+        missing = []
     if missing:
         index = (
             ""

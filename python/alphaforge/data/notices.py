@@ -7,6 +7,10 @@ class TimestampWarning(UserWarning):
     """Epoch numbers that were read but put the data before 1980: a wrong unit, most often."""
 
 
+class MissingVolumeWarning(UserWarning):
+    """Bars read without a volume column, taken as volume 0."""
+
+
 class DepthGapWarning(UserWarning):
     """Depth rows dropped to bridge breaks in an update-id chain, with how many of each."""
 

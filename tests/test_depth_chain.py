@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from alphaforge.data.depth_chain import check_depth_chain
 from alphaforge.data.notices import DepthGapWarning
@@ -144,3 +148,95 @@ def test_empty_input_keeps_nothing() -> None:
     kept = check_depth_chain(np.array([], np.int64), np.array([], np.int64), np.array([], bool))
     assert kept.dtype == np.bool_
     assert kept.size == 0
+
+
+class Refused(Exception):
+    """The reference's verdict that the chain raises."""
+
+
+def reference(
+    messages: list[tuple[str, int, int, int]], bridge_gaps: bool
+) -> tuple[list[bool], int, int]:
+    """The rules applied message by message: (the mask, gaps bridged, rows dropped)."""
+    # Contiguous rows with the same ids are one message, as the frame defines it.
+    merged: list[tuple[str, int, int, int]] = []
+    for message in messages:
+        if merged and merged[-1][:3] == message[:3]:
+            merged[-1] = (*message[:3], merged[-1][3] + message[3])
+        else:
+            merged.append(message)
+    keep: list[bool] = []
+    snapshot_id: int | None = None
+    previous: int | None = None  # the update_id of the last diff after the stale ones
+    broken = False
+    gaps = dropped = 0
+    for kind, u, p, rows in merged:
+        if kind == "snap":
+            snapshot_id, previous, broken = u, None, False
+            keep += [True] * rows
+            continue
+        if snapshot_id is None:
+            if not bridge_gaps:
+                raise Refused
+            keep += [False] * rows
+            dropped += rows
+            continue
+        if previous is None and u <= snapshot_id:
+            keep += [False] * rows  # stale
+            continue
+        if previous is not None and u < previous:
+            raise Refused  # a decrease, bridged or not
+        is_gap = p > snapshot_id if previous is None else p != previous
+        previous = u
+        if is_gap and not broken:
+            if not bridge_gaps:
+                raise Refused
+            broken = True
+            gaps += 1
+        keep += [not broken] * rows
+        dropped += rows if broken else 0
+    return keep, gaps, dropped
+
+
+@st.composite
+def messages(draw: st.DrawFn) -> list[tuple[str, int, int, int]]:
+    """Snapshots and diffs whose ids mostly chain, with stale diffs, gaps and decreases."""
+    out: list[tuple[str, int, int, int]] = []
+    last = draw(st.integers(1, 50))
+    for _ in range(draw(st.integers(1, 12))):
+        rows = draw(st.integers(1, 3))
+        if draw(st.integers(0, 5)) == 0:
+            snapshot_id = draw(st.integers(1, last + 20))  # a snapshot may restart lower
+            out.append(("snap", snapshot_id, -1, rows))
+            # Diffs recorded from before the snapshot: stale, then straddling it.
+            last = max(snapshot_id - draw(st.integers(0, 6)), 0)
+            continue
+        prev = last + draw(st.sampled_from([0, 0, 0, -3, 1, 2]))  # chained, stale, gapped
+        prev = max(prev, 0)
+        u = prev + draw(st.integers(1, 4))
+        out.append(("diff", u, prev, rows))
+        last = u
+    return out
+
+
+@settings(max_examples=400, deadline=None)
+@given(messages(), st.booleans())
+def test_the_vectorised_chain_equals_the_rules_message_by_message(
+    sequence: list[tuple[str, int, int, int]], bridge_gaps: bool
+) -> None:
+    rows = chain(*sequence)
+    try:
+        expected, gaps, dropped = reference(sequence, bridge_gaps)
+    except Refused:
+        with pytest.raises(ValueError, match=r"gap|below the previous|must be a snapshot"):
+            check_depth_chain(*rows, bridge_gaps=bridge_gaps)
+        return
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        kept = check_depth_chain(*rows, bridge_gaps=bridge_gaps)
+    assert kept.tolist() == expected
+    if dropped:
+        (warning,) = caught
+        assert f"{gaps} gap(s) bridged, {dropped} row(s) dropped" in str(warning.message)
+    else:
+        assert caught == []

@@ -69,34 +69,38 @@ def check_depth_chain(
     opener = chained & (seen_live == 1) & live
     previous = np.r_[-1, m_uid[:-1]]
 
-    back = np.flatnonzero(chained & ~opener & (m_uid < previous))
-    if back.size:
-        i = int(back[0])
-        raise ValueError(
-            f"update_id[{start[i]}] = {m_uid[i]}: below the previous message's "
-            f"{previous[i]} (row {start[i - 1]}); update_id must not decrease between diffs"
-        )
+    back = chained & ~opener & (m_uid < previous)
     gap = (opener & (m_prev > base)) | (chained & ~opener & (m_prev != previous))
     orphan = segment == 0
-    if not bridge_gaps:
-        if orphan[0]:
+    if not bridge_gaps and orphan[0]:
+        raise ValueError(
+            f"snapshot[0] = False: the first message must be a snapshot (update_id "
+            f"{m_uid[0]}); load from a snapshot, or pass bridge_gaps=True to drop the rows "
+            "before the first one"
+        )
+    # A decrease is out-of-order data, refused even when gaps are bridged; else the first
+    # break of either kind is reported.
+    broken_at = np.flatnonzero(back if bridge_gaps else back | gap)
+    if broken_at.size:
+        i = int(broken_at[0])
+        if back[i]:
             raise ValueError(
-                f"snapshot[0] = False: the first message must be a snapshot (update_id "
-                f"{m_uid[0]}); load from a snapshot, or pass bridge_gaps=True to drop the rows "
-                "before the first one"
+                f"update_id[{start[i]}] = {m_uid[i]}: below the previous message's "
+                f"{previous[i]} (row {start[i - 1]}); update_id must not decrease between diffs"
             )
-        gaps = np.flatnonzero(gap)
-        if gaps.size:
-            raise ValueError(_gap_text(int(gaps[0]), start, opener, m_prev, base, previous))
+        raise ValueError(_gap_text(i, start, opener, m_prev, base, previous))
+    if not bridge_gaps:
         keep_message = ~stale
     else:
-        broken = _segment_cumsum(gap, segment) > 0
+        gaps_so_far = _segment_cumsum(gap, segment)
+        broken = gaps_so_far > 0
         keep_message = ~(stale | broken | orphan)
         dropped = broken | orphan
         if dropped.any():
             sizes = np.diff(np.r_[start, uid.size])
             rows = int(sizes[dropped].sum())
-            bridged = int(gap.sum())
+            # A gap inside rows already dropped changes nothing: count the first of each.
+            bridged = int((gap & (gaps_so_far == 1)).sum())
             where = (
                 _gap_text(int(np.flatnonzero(gap)[0]), start, opener, m_prev, base, previous)
                 if bridged

@@ -163,6 +163,19 @@ std::uint64_t BarBacktest::submit(const OrderRequest& r) {
   return accept(r, *sym);
 }
 
+std::uint64_t BarBacktest::submit(const OrderRequest& r, const Contingency& terms) {
+  const auto sym = symbol_id(r.symbol);
+  if (!sym) throw std::invalid_argument("unknown symbol " + r.symbol + ": add its bars first");
+  return accept_contingent(r, *sym, terms, last_price(r.symbol));
+}
+
+std::uint64_t BarBacktest::submit_bracket(const OrderRequest& entry, double stop_loss,
+                                          double take_profit) {
+  const auto sym = symbol_id(entry.symbol);
+  if (!sym) throw std::invalid_argument("unknown symbol " + entry.symbol + ": add its bars first");
+  return accept_bracket(entry, *sym, stop_loss, take_profit);
+}
+
 void BarBacktest::fill_pending(const BacktestBar& bar, const FillHandler& on_fill,
                                const OrderHandler& on_order) {
   if (!pending_[bar.symbol].empty()) {
@@ -172,6 +185,9 @@ void BarBacktest::fill_pending(const BacktestBar& bar, const FillHandler& on_fil
       return fill_decision(o, bar);
     };
     settle_pending(bar.symbol, decide, on_fill, on_order);
+    // Stops that were tried at this bar and are still open follow its close.
+    trail_stops(bar.symbol, bar.close, bar.close,
+                [&](const BacktestOrder& o) { return o.ts_ns < bar.ts_ns; });
   }
   mark_trade(bar.symbol, bar.close, on_fill, on_order);
 }

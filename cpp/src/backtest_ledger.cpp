@@ -65,6 +65,8 @@ bool BacktestLedger::cancel(std::uint64_t id) {
   auto& pending = pending_[orders_[id - 1].symbol];
   pending.erase(std::find(pending.begin(), pending.end(), id));
   notices_.push_back(order_record(id));
+  if (orders_[id - 1].oco_group != 0) cancel_siblings(id);
+  if (brackets_.count(id) != 0) place_children(id);
   return true;
 }
 

@@ -155,10 +155,44 @@ std::uint64_t TickBacktest::submit(const OrderRequest& r) {
   const auto sym = symbol_id(r.symbol);
   if (!sym) throw std::invalid_argument("unknown symbol " + r.symbol + ": add its data first");
   const std::uint64_t id = accept(r, *sym);
-  BacktestOrder& order = orders_[id - 1];
+  time_order(orders_[id - 1]);
+  return id;
+}
+
+void TickBacktest::time_order(BacktestOrder& order) const {
   order.first_seq = seen_ ? seq_ + 1 : seq_;
   order.active_ns = now_ + latency_ns_;
+}
+
+std::optional<double> TickBacktest::trail_reference(std::uint32_t symbol, OrderSide side) const {
+  const TickMarket& m = states_[symbol].market;
+  if (m.trade_price > 0.0) return m.trade_price;
+  if (m.has_quote) return side == OrderSide::kBuy ? m.ask : m.bid;
+  return std::nullopt;
+}
+
+std::uint64_t TickBacktest::submit(const OrderRequest& r, const Contingency& terms) {
+  const auto sym = symbol_id(r.symbol);
+  if (!sym) throw std::invalid_argument("unknown symbol " + r.symbol + ": add its data first");
+  const std::uint64_t id = accept_contingent(r, *sym, terms, trail_reference(*sym, r.side));
+  time_order(orders_[id - 1]);
   return id;
+}
+
+std::uint64_t TickBacktest::submit_bracket(const OrderRequest& entry, double stop_loss,
+                                           double take_profit) {
+  const auto sym = symbol_id(entry.symbol);
+  if (!sym) throw std::invalid_argument("unknown symbol " + entry.symbol + ": add its data first");
+  const std::uint64_t id = accept_bracket(entry, *sym, stop_loss, take_profit);
+  time_order(orders_[id - 1]);
+  return id;
+}
+
+bool TickBacktest::modify(std::uint64_t id, std::optional<double> price,
+                          std::optional<double> quantity, std::optional<double> stop_price) {
+  const bool anew = BacktestLedger::modify(id, price, quantity, stop_price);
+  if (anew) time_order(orders_[id - 1]);
+  return anew;
 }
 
 void TickBacktest::fill_pending(std::uint32_t symbol, const FillHandler& on_fill,
@@ -169,6 +203,12 @@ void TickBacktest::fill_pending(std::uint32_t symbol, const FillHandler& on_fill
     return tick_fill(o, market);
   };
   settle_pending(symbol, decide, on_fill, on_order);
+  // Trailing stops that saw this event and are still open follow it.
+  const bool trade = market.is_trade;
+  trail_stops(symbol, trade ? market.trade_price : market.ask,
+              trade ? market.trade_price : market.bid, [&](const BacktestOrder& o) {
+                return seq_ >= o.first_seq && now_ >= o.active_ns;
+              });
 }
 
 void TickBacktest::set_marks(const FillHandler& on_fill, const OrderHandler& on_order) {

@@ -52,6 +52,12 @@ class BarBacktest : public BacktestLedger {
                          const double* volume, std::size_t n);
 
   std::uint64_t submit(const OrderRequest& request);
+  // With contingent terms: a trailing stop starts from the symbol's last close, is checked at
+  // each later bar as a stop, then, still open, follows that bar's close (backtrader's
+  // StopTrail). An OCO group or a bracket settles its orders in the order they were placed:
+  // when one bar reaches two of them, the first placed fills and the others are canceled.
+  std::uint64_t submit(const OrderRequest& request, const Contingency& terms);
+  std::uint64_t submit_bracket(const OrderRequest& entry, double stop_loss, double take_profit);
 
   using BarHandler = std::function<void(const BacktestBar&)>;
   // Runs once: every timestamp fills pending orders of the symbols that have a bar there,

@@ -65,6 +65,16 @@ class TickBacktest : public BacktestLedger {
   void subscribe_quotes(std::string_view symbol);
 
   std::uint64_t submit(const OrderRequest& request);
+  // With contingent terms: a trailing stop starts from the symbol's last trade (a buy from
+  // the ask, a sell from the bid when it has only quotes) and, once it reached the market,
+  // follows each later trade, or quote on its side, after the event was offered to it.
+  std::uint64_t submit(const OrderRequest& request, const Contingency& terms);
+  // The children are placed when the entry fills, and may fill from the next event on.
+  std::uint64_t submit_bracket(const OrderRequest& entry, double stop_loss, double take_profit);
+  // BacktestLedger::modify; a new price, stop or larger quantity reaches the market after the
+  // latency, as a new order does.
+  bool modify(std::uint64_t id, std::optional<double> price, std::optional<double> quantity,
+              std::optional<double> stop_price);
 
   // Runs once over every event, then emits the open bars and marks the account a last time.
   void run(const TradeHandler& on_trade, const QuoteHandler& on_quote,
@@ -100,6 +110,8 @@ class TickBacktest : public BacktestLedger {
   void fill_pending(std::uint32_t symbol, const FillHandler& on_fill,
                     const OrderHandler& on_order);
   void set_marks(const FillHandler& on_fill, const OrderHandler& on_order);
+  void time_order(BacktestOrder& order) const;
+  std::optional<double> trail_reference(std::uint32_t symbol, OrderSide side) const;
 
   std::int64_t latency_ns_;
   std::int64_t equity_interval_ns_;

@@ -86,6 +86,42 @@ class _Replay:
         time_in_force: str = "GTC",
         reduce_only: bool = False,
     ) -> int: ...
+    def submit_contingent(
+        self,
+        symbol: str,
+        strategy: str,
+        side: str,
+        type: str,
+        quantity: float,
+        price: float | None = None,
+        stop_price: float | None = None,
+        time_in_force: str = "GTC",
+        reduce_only: bool = False,
+        *,
+        expire_ns: int = 0,
+        trail_amount: float = 0.0,
+        trail_percent: float = 0.0,
+        oco: int = 0,
+    ) -> int: ...
+    def submit_bracket(
+        self,
+        symbol: str,
+        strategy: str,
+        side: str,
+        quantity: float,
+        price: float | None,
+        stop_loss: float,
+        take_profit: float,
+        time_in_force: str = "GTC",
+    ) -> int: ...
+    def bracket_children(self, entry_id: int) -> tuple[int, int]: ...
+    def modify(
+        self,
+        order_id: int,
+        price: float | None = None,
+        quantity: float | None = None,
+        stop_price: float | None = None,
+    ) -> None: ...
     def cancel(self, order_id: int) -> bool: ...
     def position(self, symbol: str, strategy: str) -> float: ...
     def last_price(self, symbol: str) -> float | None: ...

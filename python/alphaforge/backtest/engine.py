@@ -21,6 +21,7 @@ from alphaforge.backtest.result import (
     StrategySettings,
 )
 from alphaforge.backtest.tick_data import catalog_frames, market_columns
+from alphaforge.contingent import OrderTerms
 from alphaforge.data.catalog import DataCatalog
 from alphaforge.data.timestamps import TimeLike
 from alphaforge.records import (
@@ -421,12 +422,83 @@ class BacktestEngine:
 
     def cancel_order(self, strategy: str, order_id: int) -> bool:
         """Cancel one of `strategy`'s open orders; False when it is no longer open."""
+        self._check_owner(strategy, order_id)
+        return bool(self._core().cancel(order_id))
+
+    def _check_owner(self, strategy: str, order_id: int) -> None:
         owner = self._owners.get(order_id)
         if owner is None:
-            raise ValueError(f"order_id {order_id} is unknown")
+            # A bracket's children are placed by the replay itself.
+            try:
+                owner = str(self._core().order(order_id)[11]) if order_id > 0 else None
+            except ValueError:
+                owner = None
+            if owner is None:
+                raise ValueError(f"order_id {order_id} is unknown")
+            self._owners[order_id] = owner
         if owner != strategy:
             raise ValueError(f"order {order_id} belongs to strategy {owner!r}, not {strategy!r}")
-        return bool(self._core().cancel(order_id))
+
+    def submit_contingent(
+        self,
+        strategy: str,
+        symbol: str,
+        side: str,
+        type: str,
+        qty: float,
+        price: float | None,
+        stop_price: float | None,
+        time_in_force: str,
+        reduce_only: bool,
+        terms: OrderTerms,
+    ) -> int:
+        """submit_order with an expiry, a trailing stop or an OCO group."""
+        if terms.oco:
+            self._check_owner(strategy, terms.oco)
+        order_id = int(
+            self._core().submit_contingent(
+                symbol, strategy, side, type, qty, price, stop_price, time_in_force,
+                reduce_only, expire_ns=terms.expire_ns, trail_amount=terms.trail_amount,
+                trail_percent=terms.trail_percent, oco=terms.oco,
+            )
+        )  # fmt: skip
+        self._owners[order_id] = strategy
+        return order_id
+
+    def submit_bracket(
+        self,
+        strategy: str,
+        symbol: str,
+        side: str,
+        qty: float,
+        price: float | None,
+        stop_loss: float,
+        take_profit: float,
+    ) -> int:
+        """Send a bracket's entry; the replay places its children when it fills."""
+        order_id = int(
+            self._core().submit_bracket(symbol, strategy, side, qty, price, stop_loss, take_profit)
+        )
+        self._owners[order_id] = strategy
+        return order_id
+
+    def bracket_children(self, strategy: str, entry_id: int) -> tuple[int | None, int | None]:
+        """(stop-loss id, take-profit id) of a bracket; None before they are placed."""
+        self._check_owner(strategy, entry_id)
+        stop, target = self._core().bracket_children(entry_id)
+        return (stop or None, target or None)
+
+    def modify_order(
+        self,
+        strategy: str,
+        order_id: int,
+        price: float | None,
+        qty: float | None,
+        stop_price: float | None,
+    ) -> None:
+        """Replace an open order's terms under its id."""
+        self._check_owner(strategy, order_id)
+        self._core().modify(order_id, price, qty, stop_price)
 
     def position(self, strategy: str, symbol: str) -> float:
         """`strategy`'s signed quantity in `symbol`."""

@@ -21,4 +21,8 @@ def test_example_runs(script: Path) -> None:
 
 
 def test_examples_are_found() -> None:
-    assert {p.name for p in EXAMPLES} >= {"sma_crossover.py", "multi_strategy.py"}
+    assert {p.name for p in EXAMPLES} >= {
+        "sma_crossover.py",
+        "multi_strategy.py",
+        "bracket_strategy.py",
+    }

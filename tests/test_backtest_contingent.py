@@ -306,3 +306,19 @@ def test_tick_gtd_expires_at_the_first_trade_at_or_after_its_time() -> None:
     result, strategy = run_trades([100.0, 99.0, 94.0, 93.0], script)
     assert fills_of(result) == [("BUY", 1, 95.0)]
     assert [u.status for u in strategy.updates if u.order_id == 2] == ["ACCEPTED", "EXPIRED"]
+
+
+def test_a_bracket_in_a_spot_account_locks_the_base_asset_once() -> None:
+    # Both legs sell the same 1 BTC and only one can fill: the take-profit is not refused for
+    # the coin the stop-loss already locks.
+    engine = af.BacktestEngine(cash=0.0, account="spot", currency="USDT", balances={"USDT": 1e3})
+    engine.add_instrument("X", 0.01, 0.001, base="BTC", quote="USDT")
+    engine.add_bars("X", bars([FLAT, FLAT, BOTH, FLAT]))
+    script = {0: lambda s: s.buy_bracket("X", 1, stop_loss=95.0, take_profit=105.0)}
+    strategy = Scripted(script)
+    engine.add_strategy(strategy)
+    result = engine.run()
+    assert fills_of(result) == [("BUY", 1, 100.0), ("SELL", 1, 95.0)]
+    assert [u.status for u in strategy.updates if u.type == "LIMIT"] == ["ACCEPTED", "CANCELED"]
+    assert engine.balances()["BTC"].free == 0
+    assert engine.balances()["BTC"].locked == 0

@@ -102,7 +102,12 @@ std::uint64_t BacktestLedger::accept_contingent(OrderRequest request, std::uint3
     }
     group = orders_[terms.oco - 1].oco_group != 0 ? orders_[terms.oco - 1].oco_group : terms.oco;
   }
-  const std::uint64_t id = accept(request, symbol);
+  bool covered = false;
+  if (group != 0) {
+    const Instrument grid = engine_.trading_grid(request.symbol);
+    covered = group_covers(group, request.side, grid.qty_to_lots(request.quantity, "qty"));
+  }
+  const std::uint64_t id = accept(request, symbol, covered);
   BacktestOrder& o = orders_[id - 1];
   o.expire_ns = terms.expire_ns;
   if (trails) {
@@ -179,7 +184,9 @@ void BacktestLedger::place_children(std::uint64_t entry) {
   child.type = OrderType::kLimit;
   child.stop_price.reset();
   child.price = take_profit;
-  const std::uint64_t limit_id = accept(child, symbol);
+  // The two legs sell (or buy back) the same position and only one can fill: the second is
+  // covered by the first.
+  const std::uint64_t limit_id = accept(child, symbol, engine_.order(stop_id).is_open());
   // accept() may have grown the tables: look the bracket up again.
   brackets_.at(entry).children = BracketChildren{stop_id, limit_id};
   const bool stop_open = engine_.order(stop_id).is_open();
@@ -210,6 +217,17 @@ void BacktestLedger::end_group(std::uint64_t id) {
                                                               " filled or ended");
     }
   }
+}
+
+bool BacktestLedger::group_covers(std::uint64_t group, OrderSide side, Lots quantity) const {
+  const auto it = groups_.find(group);
+  // A group of one is its first order alone, not yet in groups_.
+  const std::vector<std::uint64_t> alone{group};
+  for (const std::uint64_t id : it == groups_.end() ? alone : it->second) {
+    const Order& o = engine_.order(id);
+    if (o.is_open() && o.side == side && o.leaves() >= quantity) return true;
+  }
+  return false;
 }
 
 void BacktestLedger::drop_pending(std::uint64_t id) {

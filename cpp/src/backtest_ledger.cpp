@@ -35,8 +35,9 @@ void BacktestLedger::check_slippage(const std::string& symbol, double lowest_pri
   }
 }
 
-std::uint64_t BacktestLedger::accept(const OrderRequest& request, std::uint32_t symbol) {
-  const std::uint64_t id = engine_.submit_external(request, true);
+std::uint64_t BacktestLedger::accept(const OrderRequest& request, std::uint32_t symbol,
+                                     bool covered) {
+  const std::uint64_t id = engine_.submit_external(request, true, covered);
   const Order& o = engine_.order(id);
   const Instrument& inst = engine_.instrument_of(o.symbol);
   BacktestOrder pending;

@@ -59,7 +59,10 @@ class BacktestLedger {
  protected:
   // Sends the order to the engine, which checks it against the risk limits and the account;
   // accepted, it is pending for `symbol` (the replay's index). Returns the engine's id.
-  std::uint64_t accept(const OrderRequest& request, std::uint32_t symbol);
+  // `covered`: an OCO order whose group already holds what it would spend (an open member of
+  // the same side for at least its quantity): only one of them can fill, so it is not checked
+  // against the account or the risk limits again.
+  std::uint64_t accept(const OrderRequest& request, std::uint32_t symbol, bool covered = false);
   // accept() with contingent terms; `reference` is the price a trailing stop starts from (the
   // replay's last price of the symbol). std::invalid_argument naming the field for a refused
   // term, before anything is sent.
@@ -134,6 +137,8 @@ class BacktestLedger {
   // Cancels the open OCO siblings of `id` at once, outside a settlement, with notices.
   void cancel_siblings(std::uint64_t id);
   void drop_pending(std::uint64_t id);
+  // Whether open orders of OCO group `group` on `side` cover `quantity` lots.
+  bool group_covers(std::uint64_t group, OrderSide side, Lots quantity) const;
 
   struct BracketState {
     double stop_loss;

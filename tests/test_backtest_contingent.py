@@ -322,3 +322,13 @@ def test_a_bracket_in_a_spot_account_locks_the_base_asset_once() -> None:
     assert [u.status for u in strategy.updates if u.type == "LIMIT"] == ["ACCEPTED", "CANCELED"]
     assert engine.balances()["BTC"].free == 0
     assert engine.balances()["BTC"].locked == 0
+
+
+def test_tick_modify_reprices_as_a_new_arrival_from_the_next_trade() -> None:
+    # The limit at 95 rests; modified to 98.5 at trade 1 (99) it arrives at trade 2 (98), where
+    # it is marketable and takes at the print.
+    script = {0: lambda s: s.buy("X", 3, 95.0), 1: lambda s: s.modify(1, price=98.5, quantity=2)}
+    result, strategy = run_trades([100.0, 99.0, 98.0, 97.0], script)
+    assert fills_of(result) == [("BUY", 2, 98.0)]
+    filled = strategy.updates[-1]
+    assert (filled.order_id, filled.status, filled.price) == (1, "FILLED", 98.5)

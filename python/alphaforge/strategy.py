@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any, Protocol, overload
 
 from alphaforge import parameters
+from alphaforge.bar_indicators import IndicatorT, bar_source
 from alphaforge.cache import GenericCache
 from alphaforge.records import (
     AccountRecord,
@@ -53,6 +54,18 @@ class TradingContext(Protocol):
 
     def subscribe_trades(self, strategy: Strategy, symbol: str) -> None:
         """Call strategy.on_trade for each trade of `symbol`."""
+        ...
+
+    def register_indicator(
+        self,
+        strategy: Strategy,
+        indicator: IndicatorT,
+        symbol: str,
+        spec: str | None,
+        source: str | None,
+    ) -> None:
+        """Update `indicator` with `source` of each bar of `symbol` (built by `spec`), or with
+        the bar itself when `source` is None, before any on_bar of that bar."""
         ...
 
     def subscribe_quotes(self, strategy: Strategy, symbol: str) -> None:
@@ -325,13 +338,36 @@ class Strategy:
 
     # Subscriptions.
     def subscribe_bars(self, symbol: str, spec: str | None = None) -> None:
-        """Receive on_bar for each bar of `symbol`: given with add_bars, or built from its
-        trades by `spec` ("1min", "500tick", "10volume", ...) on tick data and live."""
+        """Receive on_bar for each bar of `symbol`: given with add_bars, those bars resampled
+        to the time span `spec` ("5min", "1h", "1D"), or built from its trades by `spec`
+        ("1min", "500tick", "10volume", ...) on tick data and live."""
         _text(symbol, "symbol")
         if spec is not None:
             _text(spec, "spec")
         self._feed_sizer()
         self.context.subscribe_bars(self, symbol, spec)
+
+    def register_indicator(
+        self,
+        indicator: IndicatorT,
+        symbol: str,
+        spec: str | None = None,
+        *,
+        source: str | None = None,
+    ) -> IndicatorT:
+        """Have what runs the strategy update `indicator` (a streaming object of
+        alphaforge.indicators) with every bar of `symbol`, or of its bars by `spec`, before any
+        on_bar of that bar; returns it, to read ``.value`` and ``.ready`` in on_bar. An
+        indicator of one series takes the bar's `source` field ("close" by default), one of
+        bars (ATR, ADX, Stochastic, OBV, VWAP) the bar itself. Call it in on_start."""
+        _text(symbol, "symbol")
+        if spec is not None:
+            _text(spec, "spec")
+        if source is not None:
+            _text(source, "source")
+        checked = bar_source(indicator, source)
+        self.context.register_indicator(self, indicator, symbol, spec, checked)
+        return indicator
 
     def subscribe_trades(self, symbol: str) -> None:
         """Receive on_trade for each trade of `symbol`."""

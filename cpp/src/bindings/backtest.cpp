@@ -122,7 +122,7 @@ class PyBacktest {
     if (!spec) return {false, *id};
     const std::uint32_t stream = core_.resample(symbol, *spec);
     if (stream == resampled_bars_.size()) {
-      resampled_bars_.push_back(new_bar_view(py::str(symbol)));
+      resampled_bars_.push_back(new_bar_view(py::str(symbol), py::str(spec->to_string())));
       resampled_handlers_.emplace_back();
     }
     return {true, stream};

@@ -140,7 +140,7 @@ class PyTickBacktest {
       next_record<BacktestBar>(view, new_bar_view) = record;
       call_each(handlers, view);
     });
-    bar_views_.push_back(new_bar_view(py::str(symbol)));
+    bar_views_.push_back(new_bar_view(py::str(symbol), py::str(spec.to_string())));
     bar_handlers_.emplace_back();
     bar_feeds_.emplace_back();
     bar_streams_.emplace(key, index);

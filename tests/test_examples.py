@@ -43,7 +43,8 @@ def test_indicator_strategy_logs_its_decisions() -> None:
     assert done.returncode == 0, done.stderr
     log = done.stdout + done.stderr
     entries, exits = log.count("EMA 12 over 48"), log.count("EMA 12 under 48")
-    assert entries > 10 and exits > 10
+    assert entries > 10
+    assert exits > 10
     stops = log.count("reached (low")
     # Every decision logged is one order, and every order fills at the next minute's open.
     fills = int(done.stdout.split(" fills")[0].rsplit(" ", 1)[-1])

@@ -50,3 +50,11 @@ class NoRsi(RegisteredRsi):
     def on_bar(self, bar: Any) -> None:
         if bar.close > 1e12:
             self.hot += 1
+
+
+class UnreadRsi(NoRsi):
+    """NoRsi with the RSI registered but never read: the native update alone."""
+
+    def on_start(self) -> None:
+        self.rsi = self.register_indicator(RSI(14), self.symbol)
+        self.subscribe_bars(self.symbol)

@@ -213,6 +213,11 @@ def test_both_streams_and_two_strategies_on_one_stream() -> None:
     want.append(want_resampled[-1])
     assert [b.ts for b, _ in both.seen] == want
     assert [b.ts for b, _ in resampled_only.seen] == want_resampled
+    # bar.spec tells the streams apart, on kept bars too (each kept bar is a fresh object).
+    specs = [b.spec for b, _ in both.seen]
+    assert specs.count("15min") == len(want_resampled)
+    assert specs.count(None) == len(bars)
+    assert {b.spec for b, _ in resampled_only.seen} == {"15min"}
 
 
 bt = pytest.importorskip("backtrader")

@@ -93,6 +93,7 @@ class Watcher(af.Strategy):
             self.subscribe_bars(self.symbol, self.spec)
 
     def on_bar(self, bar: Any) -> None:
+        assert bar.spec == self.spec  # the specs used here are written canonically
         self.bars.append(tuple(getattr(bar, c) for c in COLUMNS))
         for name, indicator in self.registered.items():
             self.values[name].append(as_row(indicator.value))

@@ -27,8 +27,8 @@ def minute(ns: Any) -> Any:
 class Recorder(af.Strategy):
     """Keeps every bar of the subscribed streams with the clock at the time it was handed out."""
 
-    def __init__(self, symbol: str, specs: tuple[str | None, ...]) -> None:
-        super().__init__()
+    def __init__(self, symbol: str, specs: tuple[str | None, ...], **options: Any) -> None:
+        super().__init__(**options)
         self.symbol, self.specs = symbol, specs
         self.seen: list[tuple[Any, int]] = []
 
@@ -296,3 +296,21 @@ def test_same_bars_and_fills_as_backtrader_resampledata(minutes: int) -> None:
         assert ours[5] == pytest.approx(theirs[5], rel=1e-12)
     assert list(zip(fills["side"], fills["price"], strict=True)) == want_fills
     assert len(want_fills) > 20
+
+
+def test_a_sizer_hears_the_closes_of_the_first_bars_subscribed() -> None:
+    class Listening(af.sizing.FixedFractional):
+        def __init__(self) -> None:
+            super().__init__(0.01)
+            self.closes: list[float] = []
+
+        def on_bar(self, symbol: str, close: float) -> None:
+            self.closes.append(close)
+
+    bars = minute_bars(list(range(12)))
+    sizer = Listening()
+    engine = af.BacktestEngine(cash=1e6)
+    engine.add_bars("X", bars)
+    engine.add_strategy(Recorder("X", (None, "5min"), sizer=sizer))
+    engine.run_frames()
+    assert sizer.closes == bars["close"].tolist()  # the minutes, not the 5-minute bars too

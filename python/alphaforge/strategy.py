@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any, Protocol, overload
 
 from alphaforge import parameters
+from alphaforge._core.data import BarSpec
 from alphaforge.bar_indicators import IndicatorT, bar_source
 from alphaforge.cache import GenericCache
 from alphaforge.records import (
@@ -344,7 +345,7 @@ class Strategy:
         _text(symbol, "symbol")
         if spec is not None:
             _text(spec, "spec")
-        self._feed_sizer()
+        self._feed_sizer(symbol, spec)
         self.context.subscribe_bars(self, symbol, spec)
 
     def register_indicator(
@@ -386,16 +387,22 @@ class Strategy:
             raise ValueError(f"depth must be an int >= 1, got {depth!r}")
         self.context.subscribe_book(self, symbol, depth)
 
-    def _feed_sizer(self) -> None:
+    def _feed_sizer(self, symbol: str, spec: str | None) -> None:
         """With a sizer, have the bar handler the context is about to take give the sizer each
-        close first (the contexts take ``strategy.on_bar`` when subscribing)."""
+        close first (the contexts take ``strategy.on_bar`` when subscribing): the closes of
+        the first bars subscribed per symbol, so a sizer never hears one period twice."""
         sizer = self.sizer
-        if sizer is None or "on_bar" in self.__dict__:
+        if sizer is None:
+            return
+        streams: dict[str, str | None] = self.__dict__.setdefault("_sizer_streams", {})
+        streams.setdefault(symbol, None if spec is None else str(BarSpec(spec)))
+        if "on_bar" in self.__dict__:
             return
         inner: Callable[[Any], None] = self.on_bar
 
         def on_bar(bar: Any) -> None:
-            sizer.on_bar(bar.symbol, bar.close)
+            if streams.get(bar.symbol) == bar.spec:
+                sizer.on_bar(bar.symbol, bar.close)
             inner(bar)
 
         self.__dict__["on_bar"] = on_bar

@@ -16,6 +16,8 @@ from collections.abc import Callable
 from typing import Any, Protocol, overload, runtime_checkable
 
 from alphaforge import parameters
+from alphaforge._core.data import BarSpec
+from alphaforge.bar_indicators import IndicatorT, bar_source
 from alphaforge.cache import GenericCache
 from alphaforge.contingent import Bracket, OrderTerms, expire_ns, trail_distance
 from alphaforge.records import (
@@ -55,6 +57,18 @@ class TradingContext(Protocol):
 
     def subscribe_trades(self, strategy: Strategy, symbol: str) -> None:
         """Call strategy.on_trade for each trade of `symbol`."""
+        ...
+
+    def register_indicator(
+        self,
+        strategy: Strategy,
+        indicator: IndicatorT,
+        symbol: str,
+        spec: str | None,
+        source: str | None,
+    ) -> None:
+        """Update `indicator` with `source` of each bar of `symbol` (built by `spec`), or with
+        the bar itself when `source` is None, before any on_bar of that bar."""
         ...
 
     def subscribe_quotes(self, strategy: Strategy, symbol: str) -> None:
@@ -380,13 +394,36 @@ class Strategy:
 
     # Subscriptions.
     def subscribe_bars(self, symbol: str, spec: str | None = None) -> None:
-        """Receive on_bar for each bar of `symbol`: given with add_bars, or built from its
-        trades by `spec` ("1min", "500tick", "10volume", ...) on tick data and live."""
+        """Receive on_bar for each bar of `symbol`: given with add_bars, those bars resampled
+        to the time span `spec` ("5min", "1h", "1D"), or built from its trades by `spec`
+        ("1min", "500tick", "10volume", ...) on tick data and live."""
         _text(symbol, "symbol")
         if spec is not None:
             _text(spec, "spec")
-        self._feed_sizer()
+        self._feed_sizer(symbol, spec)
         self.context.subscribe_bars(self, symbol, spec)
+
+    def register_indicator(
+        self,
+        indicator: IndicatorT,
+        symbol: str,
+        spec: str | None = None,
+        *,
+        source: str | None = None,
+    ) -> IndicatorT:
+        """Have what runs the strategy update `indicator` (a streaming object of
+        alphaforge.indicators) with every bar of `symbol`, or of its bars by `spec`, before any
+        on_bar of that bar; returns it, to read ``.value`` and ``.ready`` in on_bar. An
+        indicator of one series takes the bar's `source` field ("close" by default), one of
+        bars (ATR, ADX, Stochastic, OBV, VWAP) the bar itself. Call it in on_start."""
+        _text(symbol, "symbol")
+        if spec is not None:
+            _text(spec, "spec")
+        if source is not None:
+            _text(source, "source")
+        checked = bar_source(indicator, source)
+        self.context.register_indicator(self, indicator, symbol, spec, checked)
+        return indicator
 
     def subscribe_trades(self, symbol: str) -> None:
         """Receive on_trade for each trade of `symbol`."""
@@ -405,16 +442,22 @@ class Strategy:
             raise ValueError(f"depth must be an int >= 1, got {depth!r}")
         self.context.subscribe_book(self, symbol, depth)
 
-    def _feed_sizer(self) -> None:
+    def _feed_sizer(self, symbol: str, spec: str | None) -> None:
         """With a sizer, have the bar handler the context is about to take give the sizer each
-        close first (the contexts take ``strategy.on_bar`` when subscribing)."""
+        close first (the contexts take ``strategy.on_bar`` when subscribing): the closes of
+        the first bars subscribed per symbol, so a sizer never hears one period twice."""
         sizer = self.sizer
-        if sizer is None or "on_bar" in self.__dict__:
+        if sizer is None:
+            return
+        streams: dict[str, str | None] = self.__dict__.setdefault("_sizer_streams", {})
+        streams.setdefault(symbol, None if spec is None else str(BarSpec(spec)))
+        if "on_bar" in self.__dict__:
             return
         inner: Callable[[Any], None] = self.on_bar
 
         def on_bar(bar: Any) -> None:
-            sizer.on_bar(bar.symbol, bar.close)
+            if streams.get(bar.symbol) == bar.spec:
+                sizer.on_bar(bar.symbol, bar.close)
             inner(bar)
 
         self.__dict__["on_bar"] = on_bar

@@ -4,12 +4,15 @@
 #include <pybind11/stl.h>
 
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "alphaforge/tick_backtest.hpp"
 #include "backtest_views.hpp"
+#include "indicator_feeds.hpp"
 #include "ledger_methods.hpp"
 #include "record_views.hpp"
 #include "register.hpp"
@@ -64,16 +67,16 @@ class PyTickBacktest {
   }
 
   void subscribe_bars(const std::string& symbol, const BarSpec& spec, py::object handler) {
-    const std::size_t index = bar_views_.size();
-    core_.subscribe_bars(symbol, spec, [this, index](const Bar& bar) {
-      py::object& view = bar_views_[index];
-      // The bar is labelled by its open time, as bars given to add_bars usually are.
-      next_record<BacktestBar>(view, new_bar_view) = BacktestBar{
-          bar.ts_open_ns, bar.open, bar.high, bar.low, bar.close, bar.volume, bar.symbol_id};
-      call_each(bar_handlers_[index], view);
-    });
-    bar_views_.push_back(new_bar_view(py::str(symbol)));
-    bar_handlers_.push_back({std::move(handler)});
+    bar_handlers_[bar_stream(symbol, spec)].push_back(std::move(handler));
+  }
+
+  // Has the replay update `indicator` with every bar of symbol built by `spec`, in C++, before
+  // the bar's handlers.
+  void add_indicator(const std::string& symbol, const BarSpec& spec, py::object indicator,
+                     const std::optional<std::string>& source) {
+    BarBacktest::BarFeed feed = indicator_feed(indicator, source);
+    bar_feeds_[bar_stream(symbol, spec)].push_back(std::move(feed));
+    indicators_.push_back(std::move(indicator));  // the feed holds a plain pointer into it
   }
 
   void subscribe_trades(const std::string& symbol, py::object handler) {
@@ -119,9 +122,37 @@ class PyTickBacktest {
     }
   }
 
+  // One stream of bars per symbol and spec, however many subscribe to it.
+  std::size_t bar_stream(const std::string& symbol, const BarSpec& spec) {
+    const auto key = std::make_pair(symbol, spec.to_string());
+    if (const auto found = bar_streams_.find(key); found != bar_streams_.end()) {
+      return found->second;
+    }
+    const std::size_t index = bar_views_.size();
+    core_.subscribe_bars(symbol, spec, [this, index](const Bar& bar) {
+      // The bar is labelled by its open time, as bars given to add_bars usually are.
+      const BacktestBar record{bar.ts_open_ns, bar.open, bar.high,     bar.low,
+                               bar.close,      bar.volume, bar.symbol_id};
+      for (const auto& feed : bar_feeds_[index]) feed(record);
+      auto& handlers = bar_handlers_[index];
+      if (handlers.empty()) return;
+      py::object& view = bar_views_[index];
+      next_record<BacktestBar>(view, new_bar_view) = record;
+      call_each(handlers, view);
+    });
+    bar_views_.push_back(new_bar_view(py::str(symbol), py::str(spec.to_string())));
+    bar_handlers_.emplace_back();
+    bar_feeds_.emplace_back();
+    bar_streams_.emplace(key, index);
+    return index;
+  }
+
   TickBacktest core_;
+  std::map<std::pair<std::string, std::string>, std::size_t> bar_streams_;
   std::vector<py::object> bar_views_;
   std::vector<std::vector<py::object>> bar_handlers_;
+  std::vector<std::vector<BarBacktest::BarFeed>> bar_feeds_;
+  std::vector<py::object> indicators_;
   std::vector<TickSubscribers> trades_;  // by symbol id
   std::vector<TickSubscribers> quotes_;
 };
@@ -140,6 +171,10 @@ void register_tick_backtest(py::module_& m) {
            "Add one symbol's best bid and ask as columns.")
       .def("subscribe_bars", &PyTickBacktest::subscribe_bars, py::arg("symbol"), py::arg("spec"),
            py::arg("handler"), "Call handler(bar) for every bar built from symbol's trades.")
+      .def("add_indicator", &PyTickBacktest::add_indicator, py::arg("symbol"), py::arg("spec"),
+           py::arg("indicator"), py::arg("source") = py::none(),
+           "Update a streaming indicator with every bar built from symbol's trades by spec, "
+           "before the bar's handlers.")
       .def("subscribe_trades", &PyTickBacktest::subscribe_trades, py::arg("symbol"),
            py::arg("handler"), "Call handler(trade) for every trade of symbol.")
       .def("subscribe_quotes", &PyTickBacktest::subscribe_quotes, py::arg("symbol"),

@@ -21,6 +21,7 @@ from alphaforge.backtest.result import (
     StrategySettings,
 )
 from alphaforge.backtest.tick_data import catalog_frames, market_columns
+from alphaforge.bar_indicators import Indicator, IndicatorT
 from alphaforge.contingent import OrderTerms
 from alphaforge.data.catalog import DataCatalog
 from alphaforge.data.timestamps import TimeLike
@@ -162,6 +163,7 @@ class BacktestEngine:
         self._owners: dict[int, str] = {}
         self._fill_handlers: dict[str, Callable[[Any], None]] = {}
         self._order_handlers: dict[str, Callable[[Any], None]] = {}
+        self._indicators: dict[int, Indicator] = {}  # registered, by id: each fed once
 
     def add_instrument(
         self,
@@ -359,7 +361,8 @@ class BacktestEngine:
         return True
 
     def subscribe_bars(self, strategy: Strategy, symbol: str, spec: str | None) -> None:
-        """Hand `strategy` the bars of `symbol`: as added, or built from trades by `spec`."""
+        """Hand `strategy` the bars of `symbol`: as added or resampled to `spec` (bar data),
+        or built from trades by `spec` (tick data)."""
         if not self._first_subscription(strategy, "bars", symbol, spec):
             return
         handler: Callable[[Any], None] = strategy.on_bar
@@ -369,12 +372,32 @@ class BacktestEngine:
                     f"bars of {symbol} are built from its trades: give a spec such as '1min'"
                 )
             self._ticks.subscribe_bars(symbol, BarSpec(spec), handler)
-        elif spec is not None:
-            raise ValueError(
-                f"bars of {symbol} come from add_bars; spec={spec!r} is for bars built from ticks"
-            )
         else:
-            self._bars.subscribe(symbol, handler)
+            self._bars.subscribe(symbol, handler, None if spec is None else BarSpec(spec))
+
+    def register_indicator(
+        self,
+        strategy: Strategy,
+        indicator: IndicatorT,
+        symbol: str,
+        spec: str | None,
+        source: str | None,
+    ) -> None:
+        """Have the native loop update `indicator` with every bar of `symbol` (resampled to,
+        or built from trades by, `spec`) before the bar's handlers; no Python runs for it."""
+        if id(indicator) in self._indicators:
+            raise ValueError(f"{indicator!r} is already registered: register each object once")
+        if self._mode == "ticks":
+            if spec is None:
+                raise ValueError(
+                    f"bars of {symbol} are built from its trades: give a spec such as '1min'"
+                )
+            self._ticks.add_indicator(symbol, BarSpec(spec), indicator, source)
+        else:
+            self._bars.add_indicator(
+                symbol, None if spec is None else BarSpec(spec), indicator, source
+            )
+        self._indicators[id(indicator)] = indicator
 
     def subscribe_trades(self, strategy: Strategy, symbol: str) -> None:
         """Hand `strategy` every trade of `symbol` (tick data)."""

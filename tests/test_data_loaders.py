@@ -313,3 +313,26 @@ def test_an_integer_index_is_a_time_only_when_named_one() -> None:
         from_dataframe(frame)
     named = frame.rename_axis("open_time")
     assert list(from_dataframe(named)["ts_ns"]) == [T0, T0 + 1]
+
+
+def test_csv_with_semicolons_and_tabs(tmp_path: Path) -> None:
+    comma = load_csv(DATA / "orcl-1995-daily.csv", "bars")
+    text = (DATA / "orcl-1995-daily.csv").read_text()
+    semicolons = tmp_path / "orcl-semicolons.csv"
+    semicolons.write_text(text.replace(",", ";"))
+    pd.testing.assert_frame_equal(load_csv(semicolons, "bars", sep=";"), comma)
+    # Read with the default comma, each line is one field: no column is known.
+    with pytest.raises(ValueError, match="missing column"):
+        load_csv(semicolons, "bars")
+    # A header-less Binance archive file, tab-separated.
+    tabs = tmp_path / "klines.tsv"
+    tabs.write_text((DATA / "btcusdt-1s-klines.csv").read_text().replace(",", "\t"))
+    pd.testing.assert_frame_equal(
+        load_csv(tabs, "bars", sep="\t"), load_csv(DATA / "btcusdt-1s-klines.csv", "bars")
+    )
+
+
+@pytest.mark.parametrize("sep", ["", ";;", "\n", '"', 1])
+def test_csv_separator_must_be_one_plain_character(sep: object) -> None:
+    with pytest.raises(ValueError, match="sep must be one character"):
+        load_csv(DATA / "orcl-1995-daily.csv", "bars", sep=sep)  # type: ignore[arg-type]

@@ -117,17 +117,23 @@ def load_csv(
     tz: str = "UTC",
     sort: bool = False,
     unknown: Unknown = "error",
+    sep: str = ",",
 ) -> pd.DataFrame:
     """Read a CSV file (gzip and other compressions by extension) with pyarrow, then normalise.
 
-    A file without a header row is read by the layout of its vendor (Binance's klines, trades
-    and aggTrades, TrueFX quotes), known from `kind` and the number of columns.
+    `sep` is the one character between fields: ``";"`` and ``"\\t"`` for the semicolon- and
+    tab-separated files some vendors export. A file without a header row is read by the layout
+    of its vendor (Binance's klines, trades and aggTrades, TrueFX quotes), known from `kind`
+    and the number of columns.
     """
-    table = pa_csv.read_csv(os.fspath(path))
+    if not isinstance(sep, str) or len(sep) != 1 or sep in '\r\n"':
+        raise ValueError(f"sep must be one character other than a quote or newline, got {sep!r}")
+    parse = pa_csv.ParseOptions(delimiter=sep)
+    table = pa_csv.read_csv(os.fspath(path), parse_options=parse)
     layout = _headerless_layout(table.column_names, kind, path)
     if layout is not None:
         options = pa_csv.ReadOptions(column_names=list(layout))
-        table = pa_csv.read_csv(os.fspath(path), read_options=options)
+        table = pa_csv.read_csv(os.fspath(path), read_options=options, parse_options=parse)
     return from_dataframe(
         table.to_pandas(), kind, columns=columns, ts_unit=ts_unit, tz=tz, sort=sort, unknown=unknown
     )

@@ -2,8 +2,10 @@
 
 import alphaforge as af
 from alphaforge.backtest.sma_cross import SmaCross
+from alphaforge.console_log import log_to_console
 from alphaforge.samples import orcl
 
+log_to_console()  # strategy log lines on stderr; ALPHAFORGE_LOG_LEVEL=DEBUG shows each cross
 engine = af.BacktestEngine(cash=100_000.0, fees=0.001)
 engine.add_bars("ORCL", orcl())
 engine.add_strategy(SmaCross("ORCL", fast=5, slow=20, size=500, name="fast"))

@@ -9,6 +9,8 @@ from collections import deque
 from typing import Any
 
 import alphaforge as af
+from alphaforge.console_log import log_to_console
+from alphaforge.records import FillRecord, OrderRecord
 from alphaforge.samples import btcusdt_quotes, btcusdt_trades
 
 SYMBOL = "BTCUSDT"
@@ -37,15 +39,19 @@ class DipBuyer(af.Strategy):
         elif held > 0 and quote.mid > average:
             self.working = self.sell(SYMBOL, held)
 
-    def on_order_update(self, order: dict[str, Any]) -> None:
+    def on_order_update(self, order: OrderRecord) -> None:
         if order.order_id == self.working and order.status in ("FILLED", "REJECTED"):
             self.working = None
+
+    def on_fill(self, fill: FillRecord) -> None:
+        self.log.info("%s %g at %.2f as %s", fill.side.lower(), fill.qty, fill.price, fill.liquidity)
 
     def on_bar(self, bar: Any) -> None:
         self.bars += 1
         self.cache.put("last_close", bar.close)
 
 
+log_to_console()  # the strategy's log lines on stderr (ALPHAFORGE_LOG_LEVEL sets the level)
 engine = af.BacktestEngine(
     cash=10_000.0, fees=(0.0002, 0.0004), latency=0.005, equity_interval="10s"
 )

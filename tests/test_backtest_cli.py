@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import logging
 import math
 import re
@@ -12,8 +13,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from rich.console import Console
 
-from alphaforge.backtest.commands import load_bars, load_strategy_class, prepare_backtest
+from alphaforge.backtest.commands import (
+    DEFAULT_FEE,
+    load_bars,
+    load_strategy_class,
+    prepare_backtest,
+)
+from alphaforge.backtest.commands import run_demo as backtest_demo
 from alphaforge.backtest.engine import BacktestEngine
 from alphaforge.cli import build_parser, main
 from alphaforge.samples import (
@@ -148,7 +156,7 @@ def final_equity(out: str) -> float:
 def reference_equity(source: Path, **params: Any) -> float:
     """The file's Tuned run in Python on the ORCL bars, rounded as the CLI prints it."""
     cls = load_strategy_class(source, "Tuned")
-    engine = BacktestEngine(cash=100_000.0)
+    engine = BacktestEngine(cash=100_000.0, fees=DEFAULT_FEE)
     engine.add_bars("ORCL", orcl())
     engine.add_strategy(cls(symbol="ORCL", **params))
     return round(engine.run().final_equity, 2)
@@ -184,8 +192,11 @@ def test_backtest_reads_params_and_picks_the_strategy(
 
 
 def test_strategy_logs_show_with_the_event_time(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # As in a program that configured no logging: pytest's capture handlers off the root.
+    monkeypatch.setattr(logging.getLogger(), "handlers", [])
+    monkeypatch.delenv("ALPHAFORGE_LOG_LEVEL", raising=False)
     source = tmp_path / "tuned.py"
     source.write_text(TUNED)
     args = ["backtest", str(source), "--strategy", "Tuned", "--data", str(ORCL_CSV)]
@@ -357,3 +368,94 @@ def test_bad_data_and_options_stop_with_one_line(tmp_path: Path) -> None:
     with pytest.raises(SystemExit):  # argparse refuses it before anything runs
         build_parser().parse_args([*base, f"--data={ORCL_CSV}", "--fees", "0.1,0.2,0.3"])
     assert build_parser().parse_args([*base, "--fees", "0.1,0.2"]).fees == (0.1, 0.2)
+
+
+def test_the_command_and_the_demo_charge_the_same_default_fee(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "demo_strategy.py"
+    source.write_text(
+        "from alphaforge.backtest.sma_cross import SmaCross as _Base\n"
+        "class Demo(_Base):\n"
+        "    def __init__(self, symbol):\n"
+        "        super().__init__(symbol, fast=10, slow=30, size=1000)\n"
+    )
+    args = ["backtest", str(source), "--data", str(ORCL_CSV), "--symbol", "ORCL"]
+    assert main([*args, "--out", str(tmp_path / "cli")]) == 0
+    cli = final_equity(capsys.readouterr().out)
+    demo_out = io.StringIO()
+    demo_args = argparse.Namespace(out=tmp_path / "demo")
+    backtest_demo(demo_args, Console(file=demo_out, width=200))
+    assert cli == final_equity(demo_out.getvalue())
+    # And a fee it is: without one the same run ends elsewhere.
+    assert main([*args, "--fees", "0", "--out", str(tmp_path / "free")]) == 0
+    assert final_equity(capsys.readouterr().out) > cli
+
+
+ONE_BUY = (
+    "import alphaforge as af\n"
+    "class OneBuy(af.Strategy):\n"
+    "    def __init__(self, symbol):\n"
+    "        super().__init__()\n"
+    "        self.symbol = symbol\n"
+    "    def on_start(self):\n"
+    "        self.subscribe_bars(self.symbol)\n"
+    "    def on_bar(self, bar):\n"
+    "        if self.position(self.symbol) == 0:\n"
+    "            self.buy(self.symbol, 1)\n"
+)
+
+
+def test_bar_files_of_every_shape_run_end_to_end(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Header-less Binance klines (ms, unit inferred), a datetime or open_time column, a
+    semicolon file: each run through the command gives the run of the same bars added in
+    Python; a file without volume is refused in one line naming the column."""
+    source = tmp_path / "one_buy.py"
+    source.write_text(ONE_BUY)
+    times = pd.date_range("2024-05-01", periods=6, freq="1h", tz="UTC")
+    close = [100.0, 101.0, 103.0, 102.0, 104.0, 107.0]
+    ohlc = {"open": close, "high": [c + 1 for c in close], "low": [c - 1 for c in close]}
+    ohlc["close"] = close
+    ms = (times.asi8 // 1_000_000).tolist()
+    klines = pd.DataFrame({"open_time": ms, **ohlc, "volume": [3.0] * 6})
+    klines["close_time"] = [t + 3_599_999 for t in ms]
+    for extra in ("quote_volume", "trades", "taker_base", "taker_quote", "ignore"):
+        klines[extra] = 0
+    files = {
+        "klines.csv": (klines, {"header": False}),
+        "open_time.csv": (klines.iloc[:, :6], {}),
+        "datetime.csv": (
+            pd.DataFrame({"datetime": times.strftime("%Y-%m-%d %H:%M:%S"), **ohlc, "volume": 3.0}),
+            {},
+        ),
+        "semicolon.csv": (
+            pd.DataFrame({"datetime": times.strftime("%Y-%m-%dT%H:%M:%SZ"), **ohlc, "volume": 3}),
+            {"sep": ";"},
+        ),
+    }
+    reference = BacktestEngine(cash=100_000.0, fees=DEFAULT_FEE)
+    reference.add_bars("X", pd.DataFrame({**ohlc, "volume": 3.0}, index=times))
+    reference.add_strategy(load_strategy_class(source)("X"))
+    want = round(reference.run().final_equity, 2)
+    for name, (frame, options) in files.items():
+        path = tmp_path / name
+        frame.to_csv(path, index=False, **options)
+        args = ["backtest", str(source), "--data", str(path), "--symbol", "X"]
+        args += ["--out", str(tmp_path / "out")]
+        if "sep" in options:
+            args += ["--sep", options["sep"]]
+        assert main(args) == 0, name
+        assert final_equity(capsys.readouterr().out) == want, name
+    engine, _ = prepare_backtest(
+        build_parser().parse_args(["backtest", str(source), "--symbol", "X", "--data",
+                                   str(tmp_path / "klines.csv")])
+    )  # fmt: skip
+    assert engine.run().equity.index[0] == times[0]
+    no_volume = tmp_path / "no_volume.csv"
+    pd.DataFrame({"datetime": times, **ohlc}).to_csv(no_volume, index=False)
+    with pytest.raises(SystemExit) as stopped:
+        main(["backtest", str(source), "--data", str(no_volume), "--symbol", "X"])
+    assert "no_volume.csv: missing column 'volume'" in str(stopped.value)
+    assert "\n" not in str(stopped.value)

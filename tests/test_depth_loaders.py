@@ -250,6 +250,57 @@ def test_unreadable_lines_are_counted_and_skipped(tmp_path: Path) -> None:
     pd.testing.assert_frame_equal(depth, load_bybit_depth(write_lines(tmp_path / "ok", lines)))
 
 
+def edited(line: str, **changes: object) -> str:
+    message = json.loads(line)
+    for path, value in changes.items():
+        *parents, last = path.split("__")
+        target = message
+        for name in parents:
+            target = target[name]
+        if value is None:
+            del target[last]
+        else:
+            target[last] = value
+    return json.dumps(message)
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"data__u": None}, "no field 'u'"),
+        ({"type": "partial"}, "type 'partial': expected 'snapshot' or 'delta'"),
+        ({"topic": "publicTrade.XRPUSDT"}, "topic 'publicTrade.XRPUSDT' is not an orderbook topic"),
+        ({"ts": "1733011200693"}, "ts = '1733011200693': expected a positive integer"),
+        ({"data": [1, 2]}, "data is a list, not an object"),
+        ({"data__a": "1.95"}, "data.a is a str, not a list"),
+        (
+            {"data__b": [["1.95", "abc"]]},
+            "data.b and data.a must be lists of [price, size] numbers",
+        ),
+        (
+            {"data__b": [["1.95", "10", "2"]]},
+            "data.b and data.a must be lists of [price, size] numbers",
+        ),
+        (
+            {"data__b": [[["1.95", "10"]]]},
+            "data.b and data.a must be lists of [price, size] numbers",
+        ),
+        ({"data__a": [["1.96", "-5"]]}, "data.a entry ['1.96', '-5']: price must be > 0"),
+        ({"data__b": [["0", "5"]]}, "data.b entry ['0', '5']: price must be > 0"),
+    ],
+)
+def test_a_malformed_message_is_skipped_with_its_reason(
+    tmp_path: Path, changes: dict[str, object], reason: str
+) -> None:
+    lines = bybit_lines()[:4]
+    path = write_lines(tmp_path / "ob.data", [*lines[:3], edited(lines[3], **changes)])
+    with pytest.warns(DepthMessageWarning, match=r"1 of 4 line\(s\) skipped") as got:
+        depth = load_bybit_depth(path)
+    assert f"line 4: {reason}" in str(got[0].message)
+    expected = load_bybit_depth(write_lines(tmp_path / "ok.data", lines[:3]))
+    pd.testing.assert_frame_equal(depth, expected)
+
+
 def test_a_skipped_delta_is_a_gap(tmp_path: Path) -> None:
     lines = bybit_lines()[:6]
     broken = lines[3][: len(lines[3]) // 2]  # the fourth message cut short

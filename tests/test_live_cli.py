@@ -4,7 +4,9 @@ live.toml file's checks."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -46,18 +48,23 @@ fast = 2
 
 
 def test_live_runs_a_strategy_file_on_paper(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # As in a program that configured no logging: pytest's capture handlers off the root.
+    monkeypatch.setattr(logging.getLogger(), "handlers", [])
+    monkeypatch.setenv("COLUMNS", "200")
     source = tmp_path / "fast.py"
     source.write_text(STRATEGY)
     with ReplayExchange(port=0, speed=20) as exchange:
         toml = config_file(tmp_path / "live.toml", exchange)
         # The file says live; --paper wins, so no key is needed and no order leaves.
         args = ["live", str(source), "--config", str(toml), "--paper", "--duration", "3"]
-        assert main(args) == 0
+        assert main([*args, "--log-level", "DEBUG"]) == 0
     out = capsys.readouterr().out
     assert "Fast paper on" in out
     assert "BTCUSDT" in out
+    # The strategy's lines, above the dashboard, with the replayed venue time.
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} Fast: fast mean crossed", out), out
     assert " 0 handler errors" in out
 
 

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import importlib.util
 import inspect
-import logging
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pyarrow.csv as pa_csv
 from rich.console import Console
-from rich.logging import RichHandler
 from rich.progress import Progress
 from rich.table import Table
 
@@ -25,18 +21,21 @@ from alphaforge.backtest.report import format_metric
 from alphaforge.backtest.result import BacktestResult
 from alphaforge.backtest.sma_cross import SmaCross
 from alphaforge.backtest.tick_data import TickKind
+from alphaforge.console_log import add_log_level_argument, command_logging
 from alphaforge.data import BarSpec
-from alphaforge.data.loaders import Kind, from_dataframe, load_csv, load_parquet
+from alphaforge.data.loaders import Kind, load_csv, load_parquet
 from alphaforge.samples import orcl
 from alphaforge.strategy import Strategy
 
-LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _OHLCV = ["open", "high", "low", "close", "volume"]
+# The fee rate of the demo and the default of --fees: a spot venue's usual 0.1% on notional.
+DEFAULT_FEE = 0.001
 
 
 def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``alphaforge demo``."""
     parser.add_argument("--out", type=Path, default=Path("."), help="directory for the reports")
+    add_log_level_argument(parser)
 
 
 def add_backtest_arguments(parser: argparse.ArgumentParser) -> None:
@@ -64,9 +63,10 @@ def add_backtest_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--fees",
         type=parse_fees,
-        default=0.0,
+        default=DEFAULT_FEE,
         metavar="RATE|MAKER,TAKER",
-        help="fee rate on notional, or maker and taker rates",
+        help=f"fee rate on notional, or maker and taker rates (default {DEFAULT_FEE:g}, "
+        "as in the demo)",
     )
     parser.add_argument(
         "--slippage", type=float, default=0.0, help="price distance market and stop fills slip"
@@ -92,13 +92,7 @@ def add_backtest_arguments(parser: argparse.ArgumentParser) -> None:
         "--tz", default="UTC", help="time zone of times written without one (default UTC)"
     )
     parser.add_argument("--sep", help="CSV field separator (default ','; '\\t' for tabs)")
-    parser.add_argument(
-        "--log-level",
-        default="INFO",
-        type=str.upper,
-        choices=LOG_LEVELS,
-        help="the lowest level of log lines shown (default INFO)",
-    )
+    add_log_level_argument(parser)
     parser.add_argument("--out", type=Path, default=Path("."), help="directory for the reports")
 
 
@@ -143,11 +137,7 @@ def _read(
     try:
         if path.suffix == ".parquet":
             return load_parquet(path, kind, **options)
-        delimiter = _separator(sep)
-        if delimiter == ",":
-            return load_csv(path, kind, **options)
-        table = pa_csv.read_csv(path, parse_options=pa_csv.ParseOptions(delimiter=delimiter))
-        return from_dataframe(table.to_pandas(), kind, **options)
+        return load_csv(path, kind, sep=_separator(sep), **options)
     except ValueError as error:
         hint = " (choose one with --time-column)" if "several time columns" in str(error) else ""
         raise ValueError(f"{path}: {error}{hint}") from None
@@ -240,37 +230,6 @@ def make_strategy(
         raise ValueError(f"{cls.__name__}: {error}") from None
 
 
-@contextlib.contextmanager
-def console_logging(level: str) -> Iterator[None]:
-    """Show alphaforge's log lines (every strategy's ``self.log``) from `level` up on stderr,
-    through rich, each with the time of the event it was logged at, for the duration."""
-    logger = logging.getLogger("alphaforge")
-    handler = RichHandler(
-        console=Console(stderr=True), show_time=False, show_path=False, markup=False
-    )
-    handler.setFormatter(EventTimeFormatter())
-    before = logger.level
-    logger.setLevel(level)
-    logger.addHandler(handler)
-    try:
-        yield
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(before)
-
-
-class EventTimeFormatter(logging.Formatter):
-    """'2024-01-02 00:00:00.000 SmaCross: message': the event time when the record has one
-    (see alphaforge.strategy.EventTime) and the strategy's name."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        """The message with the event time and the logger's short name in front."""
-        message = super().format(record)
-        who = record.name.removeprefix("alphaforge.strategy.")
-        when = getattr(record, "event_time", None)
-        return f"{when} {who}: {message}" if when else f"{who}: {message}"
-
-
 def figures_table(title: str, figures: Mapping[str, object], notes: Mapping[str, str]) -> Table:
     """Figures as a table: name, value, and why a value is n/a or infinite."""
     table = Table(title=title)
@@ -315,18 +274,19 @@ def backtest_and_report(title: str, engine: BacktestEngine, out: Path, console: 
     console.print(f"chart:     {png.resolve()}")
 
 
-def run_demo(args: argparse.Namespace) -> None:
+def run_demo(args: argparse.Namespace, console: Console) -> None:
     """SMA 10/30 crossover on the bundled ORCL daily bars, 1995-2014."""
-    engine = BacktestEngine(cash=100_000.0, fees=0.001)
+    engine = BacktestEngine(cash=100_000.0, fees=DEFAULT_FEE)
     engine.add_bars("ORCL", orcl())
     engine.add_strategy(SmaCross("ORCL", fast=10, slow=30, size=1000))
-    backtest_and_report("SMA 10/30 on ORCL 1995-2014 (bundled data)", engine, args.out, Console())
+    backtest_and_report("SMA 10/30 on ORCL 1995-2014 (bundled data)", engine, args.out, console)
 
 
 def run_backtest(args: argparse.Namespace) -> None:
-    """Load the strategy file and the data, run, print metrics and write the report."""
-    with console_logging(args.log_level):
-        engine, strategy = prepare_backtest(args)
+    """Load the strategy file and the data, run, print metrics and write the report; the
+    strategy's log lines on stderr unless the file configured logging itself."""
+    engine, strategy = prepare_backtest(args)
+    with command_logging("alphaforge backtest", args.log_level):
         title = f"{type(strategy).__name__} on {args.symbol}"
         backtest_and_report(title, engine, args.out, Console())
 

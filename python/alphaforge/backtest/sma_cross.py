@@ -70,8 +70,10 @@ class SmaCross(Strategy):
             return
         held = self.position(self.symbol)
         if above and held == 0:
+            self.log.debug("fast mean crossed above the slow one at %g: buy %g", close, self.size)
             self.buy(self.symbol, self.size)
         elif not above and held > 0:
+            self.log.debug("fast mean crossed below the slow one at %g: sell %g", close, held)
             self.sell(self.symbol, held)
 
 

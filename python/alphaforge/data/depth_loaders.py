@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pyarrow.csv as pa_csv
 
@@ -44,6 +45,8 @@ _BINANCE_TYPES = {"snap": True, "set": False}
 # Messages of Bybit's WebSocket that carry no book: replies to subscribe and ping.
 _BYBIT_CONTROL = ("op", "success")
 _SHOWN = 3  # skipped lines quoted in the warning
+_NO_LEVELS = np.zeros((0, 2), dtype=np.float64)
+_NOT_LEVELS = "data.b and data.a must be lists of [price, size] numbers"
 
 
 def load_binance_depth(
@@ -87,10 +90,10 @@ def load_bybit_depth(
     skipped and counted in one DepthMessageWarning; replies to subscribe and ping are skipped
     without a word; a second topic in the file raises.
     """
-    ts: list[int] = []
-    sides: list[str] = []
-    prices: list[float] = []
-    sizes: list[float] = []
+    # Per message with rows: its levels (price, size), bids first, and how many are bids.
+    levels: list[npt.NDArray[np.float64]] = []
+    bid_counts: list[int] = []
+    stamps: list[int] = []
     uids: list[int] = []
     prevs: list[int] = []
     snaps: list[bool] = []
@@ -115,13 +118,13 @@ def load_bybit_depth(
         except (ValueError, TypeError) as error:
             skipped.append(f"line {number}: {error}")
             continue
-        kind, stamp, name, u, levels = parsed
+        kind, stamp, name, u, rows, bids = parsed
         if topic is None:
             topic = name
         elif name != topic:
             raise ValueError(f"{path} line {number}: topic {name!r} after {topic!r}; one a file")
         if kind == "snapshot":
-            if not levels:
+            if not len(rows):
                 skipped.append(f"line {number}: a snapshot without levels")
                 continue
             prev = -1
@@ -129,17 +132,15 @@ def load_bybit_depth(
             # Empty deltas in between leave no rows: follow the last message with rows.
             prev = anchor if last_u == u - 1 and anchor is not None else u - 1
         last_u = u
-        if not levels:
+        if not len(rows):
             continue
         anchor = u
-        for side, price, size in levels:
-            ts.append(stamp)
-            sides.append(side)
-            prices.append(price)
-            sizes.append(size)
-        uids.extend([u] * len(levels))
-        prevs.extend([prev] * len(levels))
-        snaps.extend([kind == "snapshot"] * len(levels))
+        levels.append(rows)
+        bid_counts.append(bids)
+        stamps.append(stamp)
+        uids.append(u)
+        prevs.append(prev)
+        snaps.append(kind == "snapshot")
     if skipped:
         shown = "; ".join(skipped[:_SHOWN]) + ("; ..." if len(skipped) > _SHOWN else "")
         warnings.warn(
@@ -150,15 +151,21 @@ def load_bybit_depth(
         )
     if not uids:
         raise ValueError(f"{path}: no orderbook message with levels")
+    counts = np.array([len(r) for r in levels])
+    bid = np.array(bid_counts)
+    # Bids then asks in each message: runs of bid/ask codes of these lengths.
+    runs = np.column_stack([bid, counts - bid]).ravel()
+    sides = np.repeat(np.tile(np.array(["bid", "ask"], dtype=object), len(counts)), runs)
+    table = np.concatenate(levels)
     frame = pd.DataFrame(
         {
-            "ts": read_times(np.array(ts, dtype=np.int64), "ts", unit="ms"),
-            "side": np.array(sides, dtype=object),
-            "price": np.array(prices, dtype=np.float64),
-            "size": np.array(sizes, dtype=np.float64),
-            "update_id": np.array(uids, dtype=np.int64),
-            "prev_update_id": np.array(prevs, dtype=np.int64),
-            "snapshot": np.array(snaps, dtype=np.bool_),
+            "ts": read_times(np.repeat(np.array(stamps, dtype=np.int64), counts), "ts", unit="ms"),
+            "side": sides,
+            "price": table[:, 0],
+            "size": table[:, 1],
+            "update_id": np.repeat(np.array(uids, dtype=np.int64), counts),
+            "prev_update_id": np.repeat(np.array(prevs, dtype=np.int64), counts),
+            "snapshot": np.repeat(np.array(snaps, dtype=np.bool_), counts),
         }
     )
     order = np.argsort(frame["ts"].to_numpy(), kind="stable")
@@ -271,8 +278,11 @@ def _numbered(handle: Any) -> Iterator[tuple[int, str]]:
             yield number, line.strip()
 
 
-def _bybit_message(message: Any) -> tuple[str, int, str, int, list[tuple[str, float, float]]]:
-    """(type, ts in ms, topic, u, levels as (side, price, size)) of one orderbook message."""
+def _bybit_message(
+    message: Any,
+) -> tuple[str, int, str, int, npt.NDArray[np.float64], int]:
+    """(type, ts in ms, topic, u, levels as rows of (price, size) with bids first, the number
+    of bids) of one orderbook message."""
     if not isinstance(message, dict):
         raise TypeError(f"a JSON {type(message).__name__}, not an object")
     topic, kind, stamp, data = message["topic"], message["type"], message["ts"], message["data"]
@@ -280,20 +290,26 @@ def _bybit_message(message: Any) -> tuple[str, int, str, int, list[tuple[str, fl
         raise ValueError(f"topic {topic!r} is not an orderbook topic")
     if kind not in ("snapshot", "delta"):
         raise ValueError(f"type {kind!r}: expected 'snapshot' or 'delta'")
+    if not isinstance(data, dict):
+        raise TypeError(f"data is a {type(data).__name__}, not an object")
     u = data["u"]
     for field, value in (("ts", stamp), ("u", u)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{field} = {value!r}: expected a positive integer")
-    levels: list[tuple[str, float, float]] = []
-    for key, side in (("b", "bid"), ("a", "ask")):
-        entries = data[key]
+    bids, asks = data["b"], data["a"]
+    for key, entries in (("b", bids), ("a", asks)):
         if not isinstance(entries, list):
             raise TypeError(f"data.{key} is a {type(entries).__name__}, not a list")
-        for entry in entries:
-            if not isinstance(entry, list) or len(entry) != 2:
-                raise ValueError(f"data.{key} entry {entry!r}: expected [price, size]")
-            price, size = float(entry[0]), float(entry[1])
-            if not (np.isfinite(price) and price > 0 and np.isfinite(size) and size >= 0):
-                raise ValueError(f"data.{key} entry {entry!r}: price must be > 0, size >= 0")
-            levels.append((side, price, size))
-    return kind, stamp, topic, u, levels
+    entries = bids + asks
+    try:
+        rows = np.array(entries, dtype=np.float64) if entries else _NO_LEVELS
+    except (ValueError, TypeError):
+        raise ValueError(_NOT_LEVELS) from None
+    if rows.shape != (len(entries), 2):
+        raise ValueError(_NOT_LEVELS)
+    bad = np.flatnonzero(~(np.isfinite(rows).all(axis=1) & (rows[:, 0] > 0) & (rows[:, 1] >= 0)))
+    if bad.size:
+        row = int(bad[0])
+        key = "b" if row < len(bids) else "a"
+        raise ValueError(f"data.{key} entry {entries[row]!r}: price must be > 0, size >= 0")
+    return kind, stamp, topic, u, rows, len(bids)

@@ -15,6 +15,7 @@ from alphaforge.adapters.binance.config import BinanceConfig
 from alphaforge.backtest.commands import load_strategy_class
 from alphaforge.backtest.commands import run_demo as backtest_demo
 from alphaforge.backtest.sma_cross import SmaCross
+from alphaforge.console_log import add_log_level_argument, command_logging
 from alphaforge.live.dashboard import run_with_dashboard
 from alphaforge.live.journal import Journal
 from alphaforge.live.journal_view import positions
@@ -35,6 +36,7 @@ def add_live_arguments(parser: argparse.ArgumentParser) -> None:
         "--paper", action="store_true", help="paper trading even when the file says live"
     )
     parser.add_argument("--duration", type=float, help="seconds to run (default: until Ctrl-C)")
+    add_log_level_argument(parser)
 
 
 def add_journal_arguments(parser: argparse.ArgumentParser) -> None:
@@ -67,7 +69,9 @@ def run_live(args: argparse.Namespace) -> int:
     duration = args.duration if args.duration is not None else settings.duration
     console = Console()
     title = f"{type(strategy).__name__} {mode} on {settings.venue.rest_url}"
-    stats = asyncio.run(run_with_dashboard(node, duration, console, title))
+    # The log lines go through the dashboard's console, which prints them above its tables.
+    with command_logging("alphaforge live", args.log_level, console):
+        stats = asyncio.run(run_with_dashboard(node, duration, console, title))
     print_statistics(stats, console)
     return 0
 
@@ -165,9 +169,10 @@ async def paper_demo(console: Console, seconds: float = DEMO_SECONDS) -> NodeSta
 
 def run_demo(args: argparse.Namespace) -> int:
     """The bundled backtest, then the paper session: no network, nothing to set up."""
-    backtest_demo(args)
     console = Console()
-    console.print()
-    stats = asyncio.run(paper_demo(console, args.paper_seconds))
+    with command_logging("alphaforge demo", args.log_level, console):
+        backtest_demo(args, console)
+        console.print()
+        stats = asyncio.run(paper_demo(console, args.paper_seconds))
     print_statistics(stats, console)
     return 0

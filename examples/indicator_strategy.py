@@ -11,7 +11,7 @@ close it entered at is watched on every minute bar. Orders fill at the next minu
 from typing import Any
 
 import alphaforge as af
-from alphaforge.backtest.commands import console_logging
+from alphaforge.console_log import console_logging
 from alphaforge.indicators import ATR, EMA, RSI
 from alphaforge.samples import btc_perp_1m
 

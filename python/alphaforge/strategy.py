@@ -75,8 +75,9 @@ class TradingContext(Protocol):
         """Call strategy.on_quote for each change of the best bid and ask of `symbol`."""
         ...
 
-    def subscribe_book(self, strategy: Strategy, symbol: str, depth: int) -> None:
-        """Call strategy.on_book with the top `depth` levels of `symbol` on each update."""
+    def subscribe_book(self, strategy: Strategy, symbol: str, depth: int, every: int = 1) -> None:
+        """Call strategy.on_book with the top `depth` levels of `symbol` after every
+        `every`-th update."""
         ...
 
     def submit_order(
@@ -435,12 +436,15 @@ class Strategy:
         _text(symbol, "symbol")
         self.context.subscribe_quotes(self, symbol)
 
-    def subscribe_book(self, symbol: str, depth: int = 10) -> None:
-        """Receive on_book with the top `depth` levels of `symbol`'s order book."""
+    def subscribe_book(self, symbol: str, depth: int = 10, every: int = 1) -> None:
+        """Receive on_book with the top `depth` levels of `symbol`'s order book, after every
+        `every`-th update (a BookView, valid during the call)."""
         _text(symbol, "symbol")
         if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:
             raise ValueError(f"depth must be an int >= 1, got {depth!r}")
-        self.context.subscribe_book(self, symbol, depth)
+        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+            raise ValueError(f"every must be an int >= 1, got {every!r}")
+        self.context.subscribe_book(self, symbol, depth, every)
 
     def _feed_sizer(self, symbol: str, spec: str | None) -> None:
         """With a sizer, have the bar handler the context is about to take give the sizer each

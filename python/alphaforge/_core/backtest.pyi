@@ -6,6 +6,7 @@ import numpy.typing as npt
 
 from alphaforge._core.data import BarSpec
 from alphaforge._core.execution import Account, Instrument, RiskLimits, SelfTradePrevention
+from alphaforge.records import BookView
 
 class Bar:
     @property
@@ -182,6 +183,19 @@ class TickBacktest(_Replay):
         bid_size: npt.ArrayLike,
         ask_size: npt.ArrayLike,
     ) -> int: ...
+    def add_depth(
+        self,
+        symbol: str,
+        ts: npt.ArrayLike,
+        is_bid: npt.ArrayLike,
+        price: npt.ArrayLike,
+        size: npt.ArrayLike,
+        update_id: npt.ArrayLike,
+        snapshot: npt.ArrayLike,
+    ) -> int: ...
+    def subscribe_book(
+        self, symbol: str, depth: int, every: int, handler: Callable[[BookView], Any]
+    ) -> None: ...
     def subscribe_bars(self, symbol: str, spec: BarSpec, handler: Callable[[Bar], Any]) -> None: ...
     def add_indicator(
         self, symbol: str, spec: BarSpec, indicator: object, source: str | None = None

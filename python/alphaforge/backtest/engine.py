@@ -9,11 +9,13 @@ from dataclasses import fields
 from typing import Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from alphaforge._core.backtest import BacktestSettings, BarBacktest, TickBacktest
 from alphaforge._core.data import BarSpec
 from alphaforge._core.execution import Fees, Instrument, RiskLimits, SelfTradePrevention
+from alphaforge.backtest.depth_data import depth_columns
 from alphaforge.backtest.result import (
     POSITION_COLUMNS,
     BacktestResult,
@@ -228,6 +230,35 @@ class BacktestEngine:
         self._ticks.add_quotes(symbol, ts, bid, ask, bid_size, ask_size)
         self._mode = "ticks"
 
+    def add_book(
+        self,
+        symbol: str,
+        depth: pd.DataFrame | None = None,
+        *,
+        ts: npt.ArrayLike | None = None,
+        side: npt.ArrayLike | None = None,
+        price: npt.ArrayLike | None = None,
+        size: npt.ArrayLike | None = None,
+        update_id: npt.ArrayLike | None = None,
+        prev_update_id: npt.ArrayLike | None = None,
+        snapshot: npt.ArrayLike | None = None,
+        bridge_gaps: bool = False,
+    ) -> None:
+        """Add a symbol's L2 depth: the canonical depth frame (what load_binance_depth and
+        load_bybit_depth give), or its columns as arrays. The update-id chain is checked by
+        check_depth_chain (a gap raises ValueError naming the row unless `bridge_gaps`); the
+        replay applies the kept rows message by message to the symbol's book."""
+        columns = depth_columns(
+            symbol,
+            depth,
+            {"ts": ts, "side": side, "price": price, "size": size, "update_id": update_id,
+             "prev_update_id": prev_update_id, "snapshot": snapshot},
+            bridge_gaps=bridge_gaps,
+        )  # fmt: skip
+        self._claim("ticks")
+        self._ticks.add_depth(symbol, *columns)
+        self._mode = "ticks"
+
     def add_catalog(
         self,
         catalog: DataCatalog,
@@ -411,12 +442,13 @@ class BacktestEngine:
         if self._first_subscription(strategy, "quotes", symbol, None):
             self._ticks.subscribe_quotes(symbol, strategy.on_quote)
 
-    def subscribe_book(self, strategy: Strategy, symbol: str, depth: int) -> None:
-        """Order-book data is not part of bar and tick replays."""
-        raise ValueError(
-            f"subscribe_book({symbol!r}) needs depth data, which bar and tick backtests "
-            "do not replay: subscribe to quotes for the best bid and ask"
-        )
+    def subscribe_book(self, strategy: Strategy, symbol: str, depth: int, every: int = 1) -> None:
+        """Hand `strategy` a BookView of the top `depth` levels of `symbol` after every
+        `every`-th depth message (tick data with add_book)."""
+        if self._mode != "ticks":
+            raise ValueError(f"subscribe_book needs depth data: call add_book for {symbol}")
+        if self._first_subscription(strategy, "book", symbol, f"{depth}/{every}"):
+            self._ticks.subscribe_book(symbol, depth, every, strategy.on_book)
 
     def _subscribe_ticks(self, symbol: str, kind: str) -> None:
         if self._mode != "ticks":

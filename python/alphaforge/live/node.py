@@ -383,10 +383,14 @@ class TradingNode:
             self._want(symbol, "quotes")
             self.feed.subscribe_quotes(symbol, strategy.on_quote)
 
-    def subscribe_book(self, strategy: Strategy, symbol: str, depth: int) -> None:
+    def subscribe_book(self, strategy: Strategy, symbol: str, depth: int, every: int = 1) -> None:
         """The top `depth` levels of the venue's order book of `symbol`, on each update."""
         if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:
             raise ValueError(f"depth must be an int >= 1, got {depth!r}")
+        if every != 1:
+            raise ValueError(
+                f"a live book is handed out on each update: every must be 1, got {every}"
+            )
         if self._first(strategy, "book", symbol, str(depth)):
             self._want(symbol, "book")
             self._book_depth[symbol] = max(depth, self._book_depth.get(symbol, 0))

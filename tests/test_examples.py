@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -21,4 +22,31 @@ def test_example_runs(script: Path) -> None:
 
 
 def test_examples_are_found() -> None:
-    assert {p.name for p in EXAMPLES} >= {"sma_crossover.py", "multi_strategy.py"}
+    assert {p.name for p in EXAMPLES} >= {
+        "sma_crossover.py",
+        "multi_strategy.py",
+        "bracket_strategy.py",
+        "indicator_strategy.py",
+    }
+
+
+def test_indicator_strategy_logs_its_decisions() -> None:
+    script = Path(__file__).parent.parent / "examples" / "indicator_strategy.py"
+    wide = {**os.environ, "COLUMNS": "200"}  # one log record a line
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=wide,
+    )
+    assert done.returncode == 0, done.stderr
+    log = done.stdout + done.stderr
+    entries, exits = log.count("EMA 12 over 48"), log.count("EMA 12 under 48")
+    assert entries > 10
+    assert exits > 10
+    stops = log.count("reached (low")
+    # Every decision logged is one order, and every order fills at the next minute's open.
+    fills = int(done.stdout.split(" fills")[0].rsplit(" ", 1)[-1])
+    assert entries + exits + stops == fills

@@ -136,7 +136,7 @@ def test_wrong_arguments_are_named_and_change_nothing() -> None:
         (lambda s: s.buy("X", 1, limit=-1.0), ValueError, "limit must be a finite price > 0"),
         (lambda s: s.submit_order("X", "BUY", 1, stop=[1]), TypeError, "stop must be a number"),
         (lambda s: s.submit_order("X", "BUY", 1, time_in_force=3), ValueError,
-         "time_in_force must be 'GTC' or 'IOC' or 'FOK' or 'POST_ONLY' (any case), got 3"),
+         "time_in_force must be 'GTC' or 'IOC' or 'FOK' or 'POST_ONLY' or 'GTD' (any case), got 3"),
         (lambda s: s.submit_order("X", "BUY", 1, type="limit"), ValueError,
          "a LIMIT order takes limit= and no stop=, got limit=None stop=None"),
         (lambda s: s.submit_order("X", "BUY", 1, type="MARKET", limit=100.0), ValueError,

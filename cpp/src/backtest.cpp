@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <stdexcept>
+#include <string>
 #include <utility>
+#include <vector>
 
 namespace alphaforge {
 namespace {
@@ -153,8 +156,45 @@ std::uint32_t BarBacktest::add_bars(const std::string& symbol, const std::int64_
   s.low.assign(low, low + n);
   s.close.assign(close, close + n);
   s.volume.assign(volume, volume + n);
+  for (std::size_t i = 1; i < n; ++i) {
+    const std::int64_t step = ts[i] - ts[i - 1];
+    if (s.interval == 0 || step < s.interval) s.interval = step;
+  }
   series_.push_back(std::move(s));
+  feeds_.emplace_back();
   return add_symbol(symbol);
+}
+
+std::uint32_t BarBacktest::resample(std::string_view symbol, const BarSpec& spec) {
+  if (ran_) throw std::invalid_argument("bars cannot be resampled after run()");
+  const auto id = symbol_id(symbol);
+  if (!id) {
+    throw std::invalid_argument("unknown symbol " + std::string(symbol) + ": add its bars first");
+  }
+  if (spec.kind() != BarKind::kTime) {
+    throw std::invalid_argument("bars of " + std::string(symbol) +
+                                " are resampled by time: bar spec '" + spec.to_string() +
+                                "' is not a time span such as '5min'");
+  }
+  const std::int64_t interval = series_[*id].interval;
+  if (interval > 0 && spec.step_ns() % interval != 0) {
+    throw std::invalid_argument("bar spec '" + spec.to_string() +
+                                "' is not a whole multiple of the " +
+                                BarSpec::time(interval).to_string() + " interval of the bars of " +
+                                std::string(symbol));
+  }
+  for (std::uint32_t r = 0; r < resampled_.size(); ++r) {
+    const BarResampler& bars = resampled_[r].bars;
+    if (bars.symbol_id() == *id && bars.step_ns() == spec.step_ns()) return r;
+  }
+  resampled_.push_back(Resampled{BarResampler(spec.step_ns(), interval, *id), {}});
+  return static_cast<std::uint32_t>(resampled_.size() - 1);
+}
+
+void BarBacktest::add_feed(BarSource source, BarFeed feed) {
+  if (ran_) throw std::invalid_argument("feeds must be added before run()");
+  auto& feeds = source.resampled ? resampled_.at(source.index).feeds : feeds_.at(source.index);
+  feeds.push_back(std::move(feed));
 }
 
 std::uint64_t BarBacktest::submit(const OrderRequest& r) {
@@ -163,26 +203,81 @@ std::uint64_t BarBacktest::submit(const OrderRequest& r) {
   return accept(r, *sym);
 }
 
+std::uint64_t BarBacktest::submit(const OrderRequest& r, const Contingency& terms) {
+  const auto sym = symbol_id(r.symbol);
+  if (!sym) throw std::invalid_argument("unknown symbol " + r.symbol + ": add its bars first");
+  return accept_contingent(r, *sym, terms, last_price(r.symbol));
+}
+
+std::uint64_t BarBacktest::submit_bracket(const OrderRequest& entry, double stop_loss,
+                                          double take_profit) {
+  const auto sym = symbol_id(entry.symbol);
+  if (!sym) throw std::invalid_argument("unknown symbol " + entry.symbol + ": add its bars first");
+  return accept_bracket(entry, *sym, stop_loss, take_profit);
+}
+
 void BarBacktest::fill_pending(const BacktestBar& bar, const FillHandler& on_fill,
-                               const OrderHandler& on_order) {
+                               const OrderHandler& on_order, std::uint64_t sent_before) {
   if (!pending_[bar.symbol].empty()) {
     const auto decide = [&](BacktestOrder& o) {
-      // An order sent at this very timestamp (from a fill handler) waits for the next bar.
-      if (o.ts_ns >= bar.ts_ns) return FillDecision::wait();
+      // An order sent at this very timestamp from a fill handler waits for the next bar.
+      if (o.ts_ns >= bar.ts_ns && o.id > sent_before) return FillDecision::wait();
       return fill_decision(o, bar);
     };
     settle_pending(bar.symbol, decide, on_fill, on_order);
+    // Stops that were tried at this bar and are still open follow its close.
+    trail_stops(bar.symbol, bar.close, bar.close,
+                [&](const BacktestOrder& o) { return o.ts_ns < bar.ts_ns; });
   }
   mark_trade(bar.symbol, bar.close, on_fill, on_order);
 }
 
+namespace {
+
+BacktestBar backtest_bar(const Bar& bar) {
+  return BacktestBar{bar.ts_open_ns, bar.open, bar.high, bar.low, bar.close, bar.volume,
+                     bar.symbol_id};
+}
+
+void feed_all(const std::vector<BarBacktest::BarFeed>& feeds, const BacktestBar& bar) {
+  for (const auto& feed : feeds) feed(bar);
+}
+
+}  // namespace
+
+std::uint64_t BarBacktest::hand_out_ended(std::int64_t ts, const ResampledHandler& on_resampled,
+                                          const OrderHandler& on_order) {
+  std::vector<std::uint32_t> ended;
+  for (std::uint32_t r = 0; r < resampled_.size(); ++r) {
+    const BarResampler& bars = resampled_[r].bars;
+    if (bars.has_open_bar() && bars.period_end() <= ts) ended.push_back(r);
+  }
+  std::stable_sort(ended.begin(), ended.end(), [&](std::uint32_t a, std::uint32_t b) {
+    return resampled_[a].bars.period_end() < resampled_[b].bars.period_end();
+  });
+  const bool data_ended = ts == INT64_MAX;
+  for (const std::uint32_t r : ended) {
+    const BacktestBar bar = backtest_bar(resampled_[r].bars.take());
+    // The period is over at its end; past the last bar the clock stays where the data ended.
+    if (!data_ended) {
+      now_ = bar.ts_ns + resampled_[r].bars.step_ns();
+      engine_.set_time(now_);
+    }
+    feed_all(resampled_[r].feeds, bar);
+    if (on_resampled) on_resampled(r, bar);
+    deliver_notices(on_order);
+  }
+  return order_count();
+}
+
 void BarBacktest::run(const BarHandler& on_bar, const FillHandler& on_fill,
-                      const OrderHandler& on_order) {
+                      const OrderHandler& on_order, const ResampledHandler& on_resampled) {
   if (ran_) throw std::invalid_argument("run() was already called on this backtest");
   if (series_.empty()) throw std::invalid_argument("no bars: call add_bars first");
   ran_ = true;
   std::vector<std::size_t> next(series_.size(), 0);
   std::vector<BacktestBar> step;
+  std::vector<std::pair<std::uint32_t, BacktestBar>> completed;
   equity_.reserve(series_.front().ts.size());
   for (;;) {
     std::int64_t ts = INT64_MAX;
@@ -190,6 +285,8 @@ void BarBacktest::run(const BarHandler& on_bar, const FillHandler& on_fill,
       if (next[s] < series_[s].ts.size()) ts = std::min(ts, series_[s].ts[next[s]]);
     }
     if (ts == INT64_MAX) break;
+    const std::uint64_t sent_before =
+        resampled_.empty() ? order_count() : hand_out_ended(ts, on_resampled, on_order);
     now_ = ts;
     engine_.set_time(ts);
     step.clear();
@@ -202,11 +299,27 @@ void BarBacktest::run(const BarHandler& on_bar, const FillHandler& on_fill,
         ++next[s];
       }
     }
-    for (const BacktestBar& bar : step) fill_pending(bar, on_fill, on_order);
+    for (const BacktestBar& bar : step) fill_pending(bar, on_fill, on_order, sent_before);
     record_equity(ts);
+    completed.clear();
+    for (const BacktestBar& bar : step) {
+      feed_all(feeds_[bar.symbol], bar);
+      for (std::uint32_t r = 0; r < resampled_.size(); ++r) {
+        BarResampler& bars = resampled_[r].bars;
+        if (bars.symbol_id() != bar.symbol) continue;
+        if (bars.add(bar.ts_ns, bar.open, bar.high, bar.low, bar.close, bar.volume)) {
+          completed.emplace_back(r, backtest_bar(bars.take()));
+          feed_all(resampled_[r].feeds, completed.back().second);
+        }
+      }
+    }
     for (const BacktestBar& bar : step) on_bar(bar);
+    if (on_resampled) {
+      for (const auto& [r, bar] : completed) on_resampled(r, bar);
+    }
     deliver_notices(on_order);
   }
+  hand_out_ended(INT64_MAX, on_resampled, on_order);
 }
 
 }  // namespace alphaforge

@@ -35,8 +35,9 @@ void BacktestLedger::check_slippage(const std::string& symbol, double lowest_pri
   }
 }
 
-std::uint64_t BacktestLedger::accept(const OrderRequest& request, std::uint32_t symbol) {
-  const std::uint64_t id = engine_.submit_external(request, true);
+std::uint64_t BacktestLedger::accept(const OrderRequest& request, std::uint32_t symbol,
+                                     bool covered) {
+  const std::uint64_t id = engine_.submit_external(request, true, covered);
   const Order& o = engine_.order(id);
   const Instrument& inst = engine_.instrument_of(o.symbol);
   BacktestOrder pending;
@@ -65,6 +66,8 @@ bool BacktestLedger::cancel(std::uint64_t id) {
   auto& pending = pending_[orders_[id - 1].symbol];
   pending.erase(std::find(pending.begin(), pending.end(), id));
   notices_.push_back(order_record(id));
+  if (orders_[id - 1].oco_group != 0) cancel_siblings(id);
+  if (brackets_.count(id) != 0) place_children(id);
   return true;
 }
 

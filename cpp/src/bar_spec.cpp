@@ -86,7 +86,8 @@ BarSpec BarSpec::parse(std::string_view text) {
     bad_spec(text, "expected a number followed by a unit");
   }
   const std::string_view number = text.substr(0, unit_at);
-  const std::string_view unit = text.substr(unit_at);
+  // "D" as pandas writes a day ("1D"), beside "d".
+  const std::string_view unit = text.substr(unit_at) == "D" ? "d" : text.substr(unit_at);
   if (unit == "tick" || unit == "ticks") return ticks(parse_count(number, text));
   if (unit == "volume") {
     double threshold = 0.0;

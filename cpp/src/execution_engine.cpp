@@ -648,7 +648,7 @@ void ExecutionEngine::modify(std::uint64_t id, std::optional<double> price,
     throw std::invalid_argument("modify of order " + std::to_string(id) + " refused: " + *refusal);
   }
   const auto market = taker_price(m, o.side);
-  if (o.tif == TimeInForce::kPostOnly && has_limit && !pending_stop) {
+  if (o.tif == TimeInForce::kPostOnly && has_limit && !pending_stop && !o.external) {
     const auto inside = m.book.best(opposite(o.side));
     if ((market && crosses(o.side, new_price, *market)) ||
         (inside && crosses(o.side, new_price, inside->price))) {
@@ -667,6 +667,20 @@ void ExecutionEngine::modify(std::uint64_t id, std::optional<double> price,
     o.stop_price = new_stop;
     o.ts_updated_ns = now;
   };
+  if (o.external) {
+    // The venue outside (a replay's fill model) matches it; here only the terms and the
+    // buying power it holds change.
+    update(o, [&] {
+      set_fields();
+      // Valued as at submit: a stop (stop-limit too) at its trigger, a limit at its limit.
+      if (o.type == OrderType::kLimit) o.reference_price = new_price;
+      if (o.type == OrderType::kStop || o.type == OrderType::kStopLimit) {
+        o.reference_price = new_stop;
+      }
+    });
+    dispatch();
+    return;
+  }
   if (pending_stop) {
     m.stops.remove(id);
     update(o, set_fields);

@@ -113,6 +113,75 @@ std::uint32_t TickBacktest::add_quotes(const std::string& symbol, const std::int
   return id;
 }
 
+std::uint32_t TickBacktest::add_depth(const std::string& symbol, const std::int64_t* ts,
+                                      const std::uint8_t* is_bid, const double* price,
+                                      const double* size, const std::int64_t* update_id,
+                                      const std::uint8_t* snapshot, std::size_t n) {
+  if (n == 0) throw std::invalid_argument("depth of " + symbol + " is empty");
+  if (const auto id = symbol_id(symbol); id && states_[*id].book) {
+    throw std::invalid_argument("depth of " + symbol + " was already added");
+  }
+  const Instrument grid = engine_.trading_grid(symbol);
+  const auto row_error = [&](const char* field, std::size_t i, const std::string& why) {
+    return std::invalid_argument(std::string(field) + "[" + std::to_string(i) + "] " + why +
+                                 " (" + symbol + ")");
+  };
+  DepthRows rows;
+  std::vector<std::int64_t> message_ts;
+  for (std::size_t i = 0; i < n; ++i) {
+    const bool opens = i == 0 || update_id[i] != update_id[i - 1] ||
+                       (snapshot[i] != 0) != (snapshot[i - 1] != 0);
+    if (i > 0 && ts[i] < ts[i - 1]) {
+      throw row_error("ts", i, "= " + std::to_string(ts[i]) + " is before the row above");
+    }
+    if (!opens && ts[i] != ts[i - 1]) {
+      throw row_error("ts", i, "= " + std::to_string(ts[i]) +
+                                   ": the rows of one message must share its timestamp");
+    }
+    if (!std::isfinite(price[i]) || price[i] <= 0.0) {
+      throw row_error("price", i, "= " + to_decimal(price[i]) + " must be finite and > 0");
+    }
+    try {
+      static_cast<void>(grid.nearest_ticks(price[i], "price"));
+    } catch (const std::invalid_argument& e) {
+      throw row_error("price", i, std::string(": ") + e.what());
+    }
+    if (!std::isfinite(size[i]) || size[i] < 0.0) {
+      throw row_error("size", i, "= " + to_decimal(size[i]) + " must be finite and >= 0");
+    }
+    if (opens) {
+      if (i > 0) rows.end.push_back(i);
+      message_ts.push_back(ts[i]);
+      rows.update_id.push_back(update_id[i]);
+      rows.snapshot.push_back(snapshot[i] != 0 ? 1 : 0);
+    }
+  }
+  rows.end.push_back(n);
+  rows.is_bid.assign(is_bid, is_bid + n);
+  rows.price.assign(price, price + n);
+  rows.size.assign(size, size + n);
+  const std::uint32_t id = symbol_for(symbol);
+  SymbolState& state = states_[id];
+  state.book.emplace(grid);
+  state.depth = depths_.size();
+  depths_.push_back(std::move(rows));
+  streams_.push_back(Stream{StreamKind::kDepth, id, std::move(message_ts), {}, {}, {}, {}});
+  return id;
+}
+
+void TickBacktest::apply_depth(std::uint32_t symbol, std::size_t message) {
+  SymbolState& state = states_[symbol];
+  const DepthRows& rows = depths_[state.depth];
+  DepthBook& book = *state.book;
+  if (rows.snapshot[message] != 0) book.clear();
+  for (std::size_t r = message == 0 ? 0 : rows.end[message - 1]; r < rows.end[message]; ++r) {
+    book.set(rows.is_bid[r] != 0 ? OrderSide::kBuy : OrderSide::kSell, rows.price[r],
+             rows.size[r]);
+  }
+  book.update_id = static_cast<std::uint64_t>(rows.update_id[message]);
+  book.ts_ns = now_;
+}
+
 void TickBacktest::subscribe_bars(std::string_view symbol, BarSpec spec, BarHandler handler) {
   if (ran_) throw std::invalid_argument("subscriptions must be made before run()");
   const auto id = symbol_id(symbol);
@@ -151,14 +220,57 @@ void TickBacktest::subscribe_quotes(std::string_view symbol) {
   states_[*id].wants_quotes = true;
 }
 
+void TickBacktest::subscribe_book(std::string_view symbol) {
+  if (ran_) throw std::invalid_argument("subscriptions must be made before run()");
+  const auto id = symbol_id(symbol);
+  if (!id || !states_[*id].book) {
+    throw std::invalid_argument("no depth of " + std::string(symbol) + ": add it first");
+  }
+  states_[*id].wants_book = true;
+}
+
 std::uint64_t TickBacktest::submit(const OrderRequest& r) {
   const auto sym = symbol_id(r.symbol);
   if (!sym) throw std::invalid_argument("unknown symbol " + r.symbol + ": add its data first");
   const std::uint64_t id = accept(r, *sym);
-  BacktestOrder& order = orders_[id - 1];
+  time_order(orders_[id - 1]);
+  return id;
+}
+
+void TickBacktest::time_order(BacktestOrder& order) const {
   order.first_seq = seen_ ? seq_ + 1 : seq_;
   order.active_ns = now_ + latency_ns_;
+}
+
+std::optional<double> TickBacktest::trail_reference(std::uint32_t symbol, OrderSide side) const {
+  const TickMarket& m = states_[symbol].market;
+  if (m.trade_price > 0.0) return m.trade_price;
+  if (m.has_quote) return side == OrderSide::kBuy ? m.ask : m.bid;
+  return std::nullopt;
+}
+
+std::uint64_t TickBacktest::submit(const OrderRequest& r, const Contingency& terms) {
+  const auto sym = symbol_id(r.symbol);
+  if (!sym) throw std::invalid_argument("unknown symbol " + r.symbol + ": add its data first");
+  const std::uint64_t id = accept_contingent(r, *sym, terms, trail_reference(*sym, r.side));
+  time_order(orders_[id - 1]);
   return id;
+}
+
+std::uint64_t TickBacktest::submit_bracket(const OrderRequest& entry, double stop_loss,
+                                           double take_profit) {
+  const auto sym = symbol_id(entry.symbol);
+  if (!sym) throw std::invalid_argument("unknown symbol " + entry.symbol + ": add its data first");
+  const std::uint64_t id = accept_bracket(entry, *sym, stop_loss, take_profit);
+  time_order(orders_[id - 1]);
+  return id;
+}
+
+bool TickBacktest::modify(std::uint64_t id, std::optional<double> price,
+                          std::optional<double> quantity, std::optional<double> stop_price) {
+  const bool anew = BacktestLedger::modify(id, price, quantity, stop_price);
+  if (anew) time_order(orders_[id - 1]);
+  return anew;
 }
 
 void TickBacktest::fill_pending(std::uint32_t symbol, const FillHandler& on_fill,
@@ -169,6 +281,12 @@ void TickBacktest::fill_pending(std::uint32_t symbol, const FillHandler& on_fill
     return tick_fill(o, market);
   };
   settle_pending(symbol, decide, on_fill, on_order);
+  // Trailing stops that saw this event and are still open follow it.
+  const bool trade = market.is_trade;
+  trail_stops(symbol, trade ? market.trade_price : market.ask,
+              trade ? market.trade_price : market.bid, [&](const BacktestOrder& o) {
+                return seq_ >= o.first_seq && now_ >= o.active_ns;
+              });
 }
 
 void TickBacktest::set_marks(const FillHandler& on_fill, const OrderHandler& on_order) {
@@ -181,7 +299,8 @@ void TickBacktest::set_marks(const FillHandler& on_fill, const OrderHandler& on_
 }
 
 void TickBacktest::run(const TradeHandler& on_trade, const QuoteHandler& on_quote,
-                       const FillHandler& on_fill, const OrderHandler& on_order) {
+                       const FillHandler& on_fill, const OrderHandler& on_order,
+                       const BookHandler& on_book) {
   if (ran_) throw std::invalid_argument("run() was already called on this backtest");
   if (streams_.empty()) throw std::invalid_argument("no market data: add trades or quotes first");
   ran_ = true;
@@ -223,6 +342,13 @@ void TickBacktest::run(const TradeHandler& on_trade, const QuoteHandler& on_quot
       deliver_notices(on_order);  // what the bar handlers sent, before it can fill
       if (!pending_[stream.symbol].empty()) fill_pending(stream.symbol, on_fill, on_order);
       if (state.wants_trades) on_trade(trade);
+      deliver_notices(on_order);
+    } else if (stream.kind == StreamKind::kDepth) {
+      // The book only: orders on the symbol fill on its trades and quotes.
+      apply_depth(stream.symbol, i);
+      seen_ = true;
+      deliver_notices(on_order);
+      if (state.wants_book) on_book(stream.symbol, *state.book);
       deliver_notices(on_order);
     } else {
       const QuoteTick quote{ts, stream.a[i], stream.b[i], stream.c[i], stream.d[i], stream.symbol};

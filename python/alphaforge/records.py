@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +87,33 @@ class Balance:
     def total(self) -> float:
         """Free and locked together."""
         return self.free + self.locked
+
+
+@dataclass(frozen=True, slots=True)
+class BookView:
+    """The top levels of an order book, best first, valid during the handler call only.
+
+    The arrays may be views on buffers that the next update overwrites (a backtest refreshes
+    them in place): copy them (``book.bid_prices.copy()``) to keep them past the call.
+    """
+
+    symbol: str
+    ts_ns: int
+    update_id: int
+    bid_prices: np.ndarray
+    bid_sizes: np.ndarray
+    ask_prices: np.ndarray
+    ask_sizes: np.ndarray
+
+    @property
+    def best_bid(self) -> float | None:
+        """The highest bid price; None when the bid side is empty."""
+        return float(self.bid_prices[0]) if len(self.bid_prices) else None
+
+    @property
+    def best_ask(self) -> float | None:
+        """The lowest ask price; None when the ask side is empty."""
+        return float(self.ask_prices[0]) if len(self.ask_prices) else None
 
 
 OPEN_STATUSES = frozenset({"NEW", "SUBMITTED", "ACCEPTED", "PARTIALLY_FILLED"})

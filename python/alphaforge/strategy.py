@@ -13,10 +13,13 @@ import math
 import numbers
 import weakref
 from collections.abc import Callable
-from typing import Any, Protocol, overload
+from typing import Any, Protocol, overload, runtime_checkable
 
 from alphaforge import parameters
+from alphaforge._core.data import BarSpec
+from alphaforge.bar_indicators import IndicatorT, bar_source
 from alphaforge.cache import GenericCache
+from alphaforge.contingent import Bracket, OrderTerms, expire_ns, trail_distance
 from alphaforge.records import (
     AccountRecord,
     Balance,
@@ -36,6 +39,7 @@ _ORDER_TYPES = {
 _PRICES = {v: k for k, v in _ORDER_TYPES.items()}
 _SIDES = ("BUY", "SELL")
 _TIFS = ("GTC", "IOC", "FOK", "POST_ONLY")
+_TERM_TIFS = ("GTC", "IOC", "FOK", "POST_ONLY", "GTD")
 # The size grid of a symbol whose context gives no instrument: the engine's default grid.
 DEFAULT_LOT = 1e-8
 
@@ -55,12 +59,25 @@ class TradingContext(Protocol):
         """Call strategy.on_trade for each trade of `symbol`."""
         ...
 
+    def register_indicator(
+        self,
+        strategy: Strategy,
+        indicator: IndicatorT,
+        symbol: str,
+        spec: str | None,
+        source: str | None,
+    ) -> None:
+        """Update `indicator` with `source` of each bar of `symbol` (built by `spec`), or with
+        the bar itself when `source` is None, before any on_bar of that bar."""
+        ...
+
     def subscribe_quotes(self, strategy: Strategy, symbol: str) -> None:
         """Call strategy.on_quote for each change of the best bid and ask of `symbol`."""
         ...
 
-    def subscribe_book(self, strategy: Strategy, symbol: str, depth: int) -> None:
-        """Call strategy.on_book with the top `depth` levels of `symbol` on each update."""
+    def subscribe_book(self, strategy: Strategy, symbol: str, depth: int, every: int = 1) -> None:
+        """Call strategy.on_book with the top `depth` levels of `symbol` after every
+        `every`-th update."""
         ...
 
     def submit_order(
@@ -109,6 +126,59 @@ class TradingContext(Protocol):
 
     def balances(self) -> dict[str, Balance]:
         """The account's balance per asset."""
+        ...
+
+
+@runtime_checkable
+class ContingentContext(TradingContext, Protocol):
+    """A context that also takes contingent orders (brackets, OCO, trailing stops, GTD) and
+    modifies orders: the backtest engine. The live node does not take them yet."""
+
+    def submit_contingent(
+        self,
+        strategy: str,
+        symbol: str,
+        side: str,
+        type: str,
+        qty: float,
+        price: float | None,
+        stop_price: float | None,
+        time_in_force: str,
+        reduce_only: bool,
+        terms: OrderTerms,
+    ) -> int:
+        """submit_order with an expiry, a trailing stop or an OCO group (see OrderTerms)."""
+        ...
+
+    def submit_bracket(
+        self,
+        strategy: str,
+        symbol: str,
+        side: str,
+        qty: float,
+        price: float | None,
+        stop_loss: float,
+        take_profit: float,
+    ) -> int:
+        """Send a bracket's entry (a limit at `price`, else market); its STOP at `stop_loss`
+        and LIMIT at `take_profit`, one OCO group, are placed for the filled quantity when it
+        fills. Returns the entry's id."""
+        ...
+
+    def bracket_children(self, strategy: str, entry_id: int) -> tuple[int | None, int | None]:
+        """(stop-loss id, take-profit id) of the bracket entered by `entry_id`; None before
+        they are placed."""
+        ...
+
+    def modify_order(
+        self,
+        strategy: str,
+        order_id: int,
+        price: float | None,
+        qty: float | None,
+        stop_price: float | None,
+    ) -> None:
+        """Replace the limit price, total quantity or stop of an open order."""
         ...
 
 
@@ -325,13 +395,36 @@ class Strategy:
 
     # Subscriptions.
     def subscribe_bars(self, symbol: str, spec: str | None = None) -> None:
-        """Receive on_bar for each bar of `symbol`: given with add_bars, or built from its
-        trades by `spec` ("1min", "500tick", "10volume", ...) on tick data and live."""
+        """Receive on_bar for each bar of `symbol`: given with add_bars, those bars resampled
+        to the time span `spec` ("5min", "1h", "1D"), or built from its trades by `spec`
+        ("1min", "500tick", "10volume", ...) on tick data and live."""
         _text(symbol, "symbol")
         if spec is not None:
             _text(spec, "spec")
-        self._feed_sizer()
+        self._feed_sizer(symbol, spec)
         self.context.subscribe_bars(self, symbol, spec)
+
+    def register_indicator(
+        self,
+        indicator: IndicatorT,
+        symbol: str,
+        spec: str | None = None,
+        *,
+        source: str | None = None,
+    ) -> IndicatorT:
+        """Have what runs the strategy update `indicator` (a streaming object of
+        alphaforge.indicators) with every bar of `symbol`, or of its bars by `spec`, before any
+        on_bar of that bar; returns it, to read ``.value`` and ``.ready`` in on_bar. An
+        indicator of one series takes the bar's `source` field ("close" by default), one of
+        bars (ATR, ADX, Stochastic, OBV, VWAP) the bar itself. Call it in on_start."""
+        _text(symbol, "symbol")
+        if spec is not None:
+            _text(spec, "spec")
+        if source is not None:
+            _text(source, "source")
+        checked = bar_source(indicator, source)
+        self.context.register_indicator(self, indicator, symbol, spec, checked)
+        return indicator
 
     def subscribe_trades(self, symbol: str) -> None:
         """Receive on_trade for each trade of `symbol`."""
@@ -343,23 +436,32 @@ class Strategy:
         _text(symbol, "symbol")
         self.context.subscribe_quotes(self, symbol)
 
-    def subscribe_book(self, symbol: str, depth: int = 10) -> None:
-        """Receive on_book with the top `depth` levels of `symbol`'s order book."""
+    def subscribe_book(self, symbol: str, depth: int = 10, every: int = 1) -> None:
+        """Receive on_book with the top `depth` levels of `symbol`'s order book, after every
+        `every`-th update (a BookView, valid during the call)."""
         _text(symbol, "symbol")
         if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:
             raise ValueError(f"depth must be an int >= 1, got {depth!r}")
-        self.context.subscribe_book(self, symbol, depth)
+        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+            raise ValueError(f"every must be an int >= 1, got {every!r}")
+        self.context.subscribe_book(self, symbol, depth, every)
 
-    def _feed_sizer(self) -> None:
+    def _feed_sizer(self, symbol: str, spec: str | None) -> None:
         """With a sizer, have the bar handler the context is about to take give the sizer each
-        close first (the contexts take ``strategy.on_bar`` when subscribing)."""
+        close first (the contexts take ``strategy.on_bar`` when subscribing): the closes of
+        the first bars subscribed per symbol, so a sizer never hears one period twice."""
         sizer = self.sizer
-        if sizer is None or "on_bar" in self.__dict__:
+        if sizer is None:
+            return
+        streams: dict[str, str | None] = self.__dict__.setdefault("_sizer_streams", {})
+        streams.setdefault(symbol, None if spec is None else str(BarSpec(spec)))
+        if "on_bar" in self.__dict__:
             return
         inner: Callable[[Any], None] = self.on_bar
 
         def on_bar(bar: Any) -> None:
-            sizer.on_bar(bar.symbol, bar.close)
+            if streams.get(bar.symbol) == bar.spec:
+                sizer.on_bar(bar.symbol, bar.close)
             inner(bar)
 
         self.__dict__["on_bar"] = on_bar
@@ -430,16 +532,28 @@ class Strategy:
         type: str | None = None,
         time_in_force: str = "GTC",
         reduce_only: bool = False,
+        trail_amount: float | None = None,
+        trail_percent: float | None = None,
+        expire_time: object = None,
+        oco: int | None = None,
     ) -> int:
         """Send any order type: MARKET, LIMIT, STOP or STOP_LIMIT (inferred from limit/stop),
-        GTC, IOC, FOK or POST_ONLY (a limit that expires rather than take liquidity).
-        `reduce_only` orders may shrink the position but never grow or flip it. Side, type
-        and time in force may be given in any case; a bad argument raises naming it."""
+        GTC, IOC, FOK, POST_ONLY (a limit that expires rather than take liquidity) or GTD
+        (GTC until `expire_time`). `reduce_only` orders may shrink the position but never
+        grow or flip it. `trail_amount` (a price distance) or `trail_percent` (a fraction)
+        make a trailing STOP, its stop starting that far from the last price and following
+        the market; `oco` names an open order of the same symbol: when either fills or ends,
+        the other is canceled. Side, type and time in force may be given in any case; a bad
+        argument raises naming it."""
         if (
             # The common order (market or limit, upper case, GTC) checked in one expression:
             # the full checks below cost more than the order itself in a bar loop.
             stop is None
             and type is None
+            and trail_amount is None
+            and trail_percent is None
+            and expire_time is None
+            and oco is None
             and reduce_only is False
             and time_in_force == "GTC"
             and (side == "BUY" or side == "SELL")
@@ -468,12 +582,101 @@ class Strategy:
                     f"a {kind} order takes {_price_words(needs_limit, needs_stop)}, "
                     f"got limit={limit!r} stop={stop!r}"
                 )
-        tif = _choice(time_in_force, "time_in_force", _TIFS)
+        tif = _choice(time_in_force, "time_in_force", _TERM_TIFS)
         if not isinstance(reduce_only, bool):
             raise TypeError(f"reduce_only must be a bool, got {reduce_only!r}")
-        return self.context.submit_order(
-            self.name, symbol, side, kind, quantity, price, stop_price, tif, reduce_only
+        terms = _terms(tif, trail_amount, trail_percent, expire_time, oco)
+        if terms is None:
+            return self.context.submit_order(
+                self.name, symbol, side, kind, quantity, price, stop_price, tif, reduce_only
+            )
+        if terms.trail_amount or terms.trail_percent:
+            if price is not None or stop_price is not None or kind not in ("MARKET", "STOP"):
+                raise ValueError(
+                    "a trailing stop takes no limit= or stop= (its stop follows the market), "
+                    f"got limit={limit!r} stop={stop!r} type={type!r}"
+                )
+            kind = "STOP"
+        return self._contingent().submit_contingent(
+            self.name,
+            symbol,
+            side,
+            kind,
+            quantity,
+            price,
+            stop_price,
+            "GTC" if tif == "GTD" else tif,
+            reduce_only,
+            terms,
         )
+
+    def buy_bracket(
+        self,
+        symbol: str,
+        qty: float,
+        *,
+        stop_loss: float,
+        take_profit: float,
+        limit: float | None = None,
+    ) -> Bracket:
+        """Buy `qty` at market (or a GTC limit at `limit`); once it fills, a sell STOP at
+        `stop_loss` and a sell LIMIT at `take_profit` for the filled quantity, one OCO
+        group: the first to fill cancels the other, so the position never flips. When a bar
+        reaches both, the stop-loss fills (backtrader's order)."""
+        return self._bracket(symbol, "BUY", qty, stop_loss, take_profit, limit)
+
+    def sell_bracket(
+        self,
+        symbol: str,
+        qty: float,
+        *,
+        stop_loss: float,
+        take_profit: float,
+        limit: float | None = None,
+    ) -> Bracket:
+        """The mirror of buy_bracket: a short entry, a buy STOP above and a buy LIMIT below."""
+        return self._bracket(symbol, "SELL", qty, stop_loss, take_profit, limit)
+
+    def _bracket(
+        self,
+        symbol: str,
+        side: str,
+        qty: float,
+        stop_loss: float,
+        take_profit: float,
+        limit: float | None,
+    ) -> Bracket:
+        _text(symbol, "symbol")
+        quantity = _positive(qty, "qty", "quantity")
+        stop_price = _positive(stop_loss, "stop_loss", "price")
+        target = _positive(take_profit, "take_profit", "price")
+        price = None if limit is None else _positive(limit, "limit", "price")
+        entry = self._contingent().submit_bracket(
+            self.name, symbol, side, quantity, price, stop_price, target
+        )
+        return Bracket(self, entry)
+
+    def modify(
+        self,
+        order_id: int,
+        *,
+        price: float | None = None,
+        quantity: float | None = None,
+        stop: float | None = None,
+    ) -> None:
+        """Replace an open order's limit `price`, total `quantity` or `stop`, keeping its id.
+        A smaller quantity keeps the order's place; a new price or stop (or a larger quantity)
+        reaches the market as a new order would. ValueError naming the field when the order
+        is not open or a value is refused; the order is then unchanged."""
+        given: object = order_id
+        if isinstance(given, bool) or not isinstance(given, numbers.Integral):
+            raise TypeError(f"order_id must be an int, got {given!r}")
+        if price is None and quantity is None and stop is None:
+            raise ValueError("modify needs a new price=, quantity= or stop=")
+        new_price = None if price is None else _positive(price, "price", "price")
+        new_qty = None if quantity is None else _positive(quantity, "quantity", "quantity")
+        new_stop = None if stop is None else _positive(stop, "stop", "price")
+        self._contingent().modify_order(self.name, int(given), new_price, new_qty, new_stop)
 
     def cancel(self, order_id: int) -> bool:
         """Cancel one of this strategy's open orders; False when it is no longer open.
@@ -484,6 +687,15 @@ class Strategy:
         if isinstance(given, bool) or not isinstance(given, numbers.Integral):
             raise TypeError(f"order_id must be an int, got {given!r}")
         return self.context.cancel_order(self.name, int(given))
+
+    def _contingent(self) -> ContingentContext:
+        context = self.context
+        if not isinstance(context, ContingentContext):
+            raise ValueError(
+                f"{type(context).__name__} does not take contingent orders or modify: "
+                "brackets, OCO, trailing stops, GTD and modify run in backtests"
+            )
+        return context
 
     # Sizing.
     def order_target_quantity(self, symbol: str, qty: float) -> int | None:
@@ -630,3 +842,36 @@ def _price_words(limit: bool, stop: bool) -> str:
     if stop:
         return "stop= and no limit="
     return "neither limit= nor stop="
+
+
+def _terms(
+    tif: str,
+    trail_amount: object,
+    trail_percent: object,
+    expire_time: object,
+    oco: object,
+) -> OrderTerms | None:
+    """The contingent terms of an order, or None when it has none."""
+    if trail_amount is None and trail_percent is None and expire_time is None and oco is None:
+        if tif == "GTD":
+            raise ValueError("time_in_force 'GTD' needs expire_time=")
+        return None
+    if trail_amount is not None and trail_percent is not None:
+        raise ValueError("give trail_amount= or trail_percent=, not both")
+    if expire_time is not None and tif not in ("GTC", "GTD", "POST_ONLY"):
+        raise ValueError(f"expire_time is for orders that rest, not {tif} ones")
+    if tif == "GTD" and expire_time is None:
+        raise ValueError("time_in_force 'GTD' needs expire_time=")
+    group = 0
+    if oco is not None:
+        if isinstance(oco, bool) or not isinstance(oco, numbers.Integral) or int(oco) < 1:
+            raise ValueError(f"oco must be the id of an open order, got {oco!r}")
+        group = int(oco)
+    return OrderTerms(
+        expire_ns=0 if expire_time is None else expire_ns(expire_time),
+        trail_amount=0.0 if trail_amount is None else trail_distance(trail_amount, "trail_amount"),
+        trail_percent=(
+            0.0 if trail_percent is None else trail_distance(trail_percent, "trail_percent")
+        ),
+        oco=group,
+    )

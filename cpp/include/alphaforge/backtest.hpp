@@ -10,6 +10,8 @@
 
 #include "alphaforge/backtest_ledger.hpp"
 #include "alphaforge/backtest_records.hpp"
+#include "alphaforge/bar_resampler.hpp"
+#include "alphaforge/bar_spec.hpp"
 #include "alphaforge/execution_engine.hpp"
 
 namespace alphaforge {
@@ -52,13 +54,39 @@ class BarBacktest : public BacktestLedger {
                          const double* volume, std::size_t n);
 
   std::uint64_t submit(const OrderRequest& request);
+  // With contingent terms: a trailing stop starts from the symbol's last close, is checked at
+  // each later bar as a stop, then, still open, follows that bar's close (backtrader's
+  // StopTrail). An OCO group or a bracket settles its orders in the order they were placed:
+  // when one bar reaches two of them, the first placed fills and the others are canceled.
+  std::uint64_t submit(const OrderRequest& request, const Contingency& terms);
+  std::uint64_t submit_bracket(const OrderRequest& entry, double stop_loss, double take_profit);
+
+  // Bars of `symbol` resampled to the time step of `spec` (see BarResampler); returns the
+  // resampled stream's index, the same one for the same symbol and step. std::invalid_argument
+  // for a spec that is not a time span, or is not a whole multiple of the interval of the
+  // symbol's bars (the smallest step between two of its timestamps).
+  std::uint32_t resample(std::string_view symbol, const BarSpec& spec);
+
+  // A symbol's bars as added (resampled false, index: the symbol's id) or a resampled stream.
+  struct BarSource {
+    bool resampled;
+    std::uint32_t index;
+  };
+  using BarFeed = std::function<void(const BacktestBar&)>;
+  // Calls `feed` with every bar of `source`, before any on_bar of the bar's timestamp.
+  void add_feed(BarSource source, BarFeed feed);
 
   using BarHandler = std::function<void(const BacktestBar&)>;
+  using ResampledHandler = std::function<void(std::uint32_t stream, const BacktestBar&)>;
   // Runs once: every timestamp fills pending orders of the symbols that have a bar there,
   // marks them at the close (rounded to the grid), records equity, then calls on_bar for each
-  // of those bars.
+  // of those bars, and on_resampled for each resampled bar they complete (their period's
+  // last possible bar). A resampled bar whose period ended without such a bar is handed out
+  // at the first timestamp at or past its end, before that timestamp's fills, with the clock
+  // at its end: orders sent then fill from that timestamp's bars on. When the data end, the
+  // periods still open are handed out as they stand.
   void run(const BarHandler& on_bar, const FillHandler& on_fill = {},
-           const OrderHandler& on_order = {});
+           const OrderHandler& on_order = {}, const ResampledHandler& on_resampled = {});
 
   std::optional<std::uint32_t> symbol_id(std::string_view symbol) const;
   std::size_t bar_count() const noexcept;
@@ -71,11 +99,24 @@ class BarBacktest : public BacktestLedger {
   struct Series {
     std::vector<std::int64_t> ts;
     std::vector<double> open, high, low, close, volume;
+    std::int64_t interval = 0;  // the smallest step between two timestamps; 0 for one bar
   };
+  struct Resampled {
+    BarResampler bars;
+    std::vector<BarFeed> feeds;
+  };
+  // `sent_before`: orders up to this id were sent before the timestamp's fills and may fill
+  // on its bars even when stamped with its time (see run()).
   void fill_pending(const BacktestBar& bar, const FillHandler& on_fill,
-                    const OrderHandler& on_order);
+                    const OrderHandler& on_order, std::uint64_t sent_before);
+  // Hands out the resampled bars whose periods ended at or before `ts`; returns the order
+  // count after their handlers.
+  std::uint64_t hand_out_ended(std::int64_t ts, const ResampledHandler& on_resampled,
+                               const OrderHandler& on_order);
 
   std::vector<Series> series_;
+  std::vector<std::vector<BarFeed>> feeds_;  // by symbol
+  std::vector<Resampled> resampled_;
   bool ran_ = false;
 };
 

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -25,8 +26,24 @@ class BacktestLedger {
 
   explicit BacktestLedger(const BacktestConfig& config);
 
-  // False when the order is no longer open; std::invalid_argument for an unknown id.
+  // False when the order is no longer open; std::invalid_argument for an unknown id. The other
+  // orders of its OCO group are canceled with it; a bracket's entry takes its children along.
   bool cancel(std::uint64_t id);
+  // A new limit price, total quantity or stop price of an open order, under the same id;
+  // std::invalid_argument naming the field when the order is not open or a value is refused
+  // (the order stays as it was). A smaller quantity keeps the order's place among the pending
+  // orders; a new price, a new stop or a larger quantity sends it to the back, as an order
+  // that reaches the market anew. Returns whether it did.
+  bool modify(std::uint64_t id, std::optional<double> price, std::optional<double> quantity,
+              std::optional<double> stop_price);
+
+  // The stop-loss and take-profit orders of the bracket entered by `entry`: 0 until the entry
+  // has filled (and for good when it ended unfilled).
+  struct BracketChildren {
+    std::uint64_t stop_loss = 0;
+    std::uint64_t take_profit = 0;
+  };
+  BracketChildren bracket_children(std::uint64_t entry) const;
   double position(std::string_view symbol, std::string_view strategy) const;
 
   std::int64_t now_ns() const noexcept { return now_; }
@@ -42,7 +59,26 @@ class BacktestLedger {
  protected:
   // Sends the order to the engine, which checks it against the risk limits and the account;
   // accepted, it is pending for `symbol` (the replay's index). Returns the engine's id.
-  std::uint64_t accept(const OrderRequest& request, std::uint32_t symbol);
+  // `covered`: an OCO order whose group already holds what it would spend (an open member of
+  // the same side for at least its quantity): only one of them can fill, so it is not checked
+  // against the account or the risk limits again.
+  std::uint64_t accept(const OrderRequest& request, std::uint32_t symbol, bool covered = false);
+  // accept() with contingent terms; `reference` is the price a trailing stop starts from (the
+  // replay's last price of the symbol). std::invalid_argument naming the field for a refused
+  // term, before anything is sent.
+  std::uint64_t accept_contingent(OrderRequest request, std::uint32_t symbol,
+                                  const Contingency& terms, std::optional<double> reference);
+  // A bracket: `entry` (market or limit); once it fills, a STOP at `stop_loss` and a LIMIT at
+  // `take_profit` for the filled quantity on the other side, one OCO group (which keeps the
+  // position from flipping), placed in that order, as backtrader's brackets. std::invalid_argument naming the field when the prices are off the
+  // grid or not on the right sides (a buy: stop_loss < limit < take_profit).
+  std::uint64_t accept_bracket(const OrderRequest& entry, std::uint32_t symbol, double stop_loss,
+                               double take_profit);
+  // Moves the trailing stops of `symbol` that `eligible` says have reached the market to the
+  // reference price of their side (buys: `buy_reference`).
+  template <typename Eligible>
+  void trail_stops(std::uint32_t symbol, double buy_reference, double sell_reference,
+                   Eligible&& eligible);
 
   // Offers each pending order of `symbol` to `decide`, which returns what the fill model makes
   // of it. Fills get the slippage (market and stop orders) and go through the engine, whose
@@ -94,8 +130,27 @@ class BacktestLedger {
                const FillHandler& on_fill, const OrderHandler& on_order);
   std::uint32_t replay_symbol(std::uint32_t engine_symbol) const;
 
+  // An order that filled or ended: the others of its OCO group are canceled (the caller
+  // settles them); a bracket entry that ended has its children placed, or is forgotten.
+  void end_group(std::uint64_t id);
+  void place_children(std::uint64_t entry);
+  // Cancels the open OCO siblings of `id` at once, outside a settlement, with notices.
+  void cancel_siblings(std::uint64_t id);
+  void drop_pending(std::uint64_t id);
+  // Whether open orders of OCO group `group` on `side` cover `quantity` lots.
+  bool group_covers(std::uint64_t group, OrderSide side, Lots quantity) const;
+
+  struct BracketState {
+    double stop_loss;
+    double take_profit;
+    BracketChildren children;
+  };
+
   std::vector<std::uint64_t> settled_;
   std::vector<OrderRecord> notices_;
+  std::unordered_map<std::uint64_t, BracketState> brackets_;  // by entry id
+  std::unordered_map<std::uint64_t, std::vector<std::uint64_t>> groups_;  // OCO members
+  std::size_t trailing_ = 0;  // trailing stops ever sent: none, no pass over the pending
 };
 
 template <typename Decide>
@@ -106,15 +161,24 @@ void BacktestLedger::settle_pending(std::uint32_t symbol, Decide&& decide,
   settled_.clear();
   for (const std::uint64_t id : pending) {
     // A fill before this one may have ended it (a reduce-only order left with nothing to
-    // reduce); it is settled with the rest.
+    // reduce, an OCO sibling); it is settled with the rest.
     if (!engine_.order(id).is_open()) continue;
     BacktestOrder& o = orders_[id - 1];
+    if (o.expire_ns != 0 && now_ >= o.expire_ns) {
+      engine_.apply_status(id, OrderStatus::kExpired, "expire_time reached (GTD)");
+      if (o.oco_group != 0) end_group(id);
+      continue;
+    }
     const FillDecision decision = decide(o);
     if (decision.kind == FillDecision::Kind::kFill) {
       book(o, decision.price, decision.liquidity);
     } else if (decision.kind == FillDecision::Kind::kExpire) {
       engine_.apply_status(id, OrderStatus::kExpired, std::string(decision.reason));
+    } else {
+      continue;
     }
+    // Before the next order is offered: an OCO sibling the same bar reaches does not fill.
+    if (o.oco_group != 0) end_group(id);
   }
   std::size_t kept = 0;
   for (const std::uint64_t id : pending) {
@@ -125,7 +189,25 @@ void BacktestLedger::settle_pending(std::uint32_t symbol, Decide&& decide,
     }
   }
   pending.resize(kept);
-  if (!settled_.empty()) deliver(std::exchange(settled_, {}), first_fill, on_fill, on_order);
+  if (settled_.empty()) return;
+  std::vector<std::uint64_t> settled = std::exchange(settled_, {});
+  if (!brackets_.empty()) {
+    for (const std::uint64_t id : settled) {
+      if (brackets_.count(id) != 0) place_children(id);
+    }
+  }
+  deliver(settled, first_fill, on_fill, on_order);
+}
+
+template <typename Eligible>
+void BacktestLedger::trail_stops(std::uint32_t symbol, double buy_reference,
+                                 double sell_reference, Eligible&& eligible) {
+  if (trailing_ == 0) return;
+  for (const std::uint64_t id : pending_[symbol]) {
+    BacktestOrder& o = orders_[id - 1];
+    if (!o.trails() || o.triggered || !eligible(o)) continue;
+    o.stop_price = trailed_stop(o, o.side == OrderSide::kBuy ? buy_reference : sell_reference);
+  }
 }
 
 }  // namespace alphaforge

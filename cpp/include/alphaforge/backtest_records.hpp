@@ -27,7 +27,34 @@ struct BacktestOrder {
   // the latency has passed).
   std::uint64_t first_seq = 0;
   std::int64_t active_ns = 0;
+  // Contingent terms (see Contingency): 0 when the order has none.
+  std::int64_t expire_ns = 0;
+  double trail_amount = 0.0;
+  double trail_percent = 0.0;
+  std::uint64_t oco_group = 0;  // the id of the group's first order
+
+  bool trails() const noexcept { return trail_amount > 0.0 || trail_percent > 0.0; }
 };
+
+// What an order adds to its type and time in force: an expiry (GTD), a trailing stop, an OCO
+// group. A trailing stop is a STOP order whose stop follows the market at `trail_amount` (a
+// price distance) or `trail_percent` (a fraction of the price) and never moves back: a sell's
+// stop rises with the price, a buy's falls.
+struct Contingency {
+  std::int64_t expire_ns = 0;  // expires at the first event of its symbol at or after this
+  double trail_amount = 0.0;
+  double trail_percent = 0.0;
+  std::uint64_t oco = 0;  // an open order of the same symbol whose OCO group this one joins
+
+  bool any() const noexcept {
+    return expire_ns != 0 || trail_amount != 0.0 || trail_percent != 0.0 || oco != 0;
+  }
+};
+
+// A trailing stop's stop after the market moved to `reference`, as backtrader's StopTrail
+// computes it: reference minus (sell) or plus (buy) the distance, kept when it would move the
+// stop away from the market; unrounded, so triggers compare as backtrader's do.
+double trailed_stop(const BacktestOrder& order, double reference) noexcept;
 
 // What a fill model makes of a pending order at one bar or event: nothing yet, a whole fill at
 // a price with the liquidity it took or made, or expiry by its time in force.

@@ -15,7 +15,7 @@ class BarSpec {
   static BarSpec time(std::int64_t step_ns);
   static BarSpec ticks(std::int64_t count);
   static BarSpec volume(double threshold);
-  // "250ms", "1s", "1min", "5min", "1h", "1d", "100tick", "2.5volume".
+  // "250ms", "1s", "1min", "5min", "1h", "1d" (or "1D"), "100tick", "2.5volume".
   static BarSpec parse(std::string_view text);
 
   [[nodiscard]] BarKind kind() const noexcept { return kind_; }

@@ -13,6 +13,7 @@
 #include "alphaforge/bar.hpp"
 #include "alphaforge/bar_spec.hpp"
 #include "alphaforge/data_engine.hpp"
+#include "alphaforge/depth_book.hpp"
 #include "alphaforge/execution_engine.hpp"
 #include "alphaforge/market_data.hpp"
 #include "alphaforge/tick_fill_model.hpp"
@@ -28,8 +29,8 @@ struct TickBacktestConfig {
   std::int64_t equity_interval_ns = 60'000'000'000;
 };
 
-// Replays trades and quotes of several symbols merged in time order (events with equal
-// timestamps in the order their series were added) through a DataEngine, which keeps the last
+// Replays trades, quotes and L2 depth messages of several symbols merged in time order (events
+// with equal timestamps in the order their series were added) through a DataEngine, which keeps the last
 // prices and builds the bars strategies subscribed to, and fills orders by tick_fill.
 //
 // Each event: bars it completes are handed out first, then orders that may trade on it fill,
@@ -44,6 +45,8 @@ class TickBacktest : public BacktestLedger {
   using BarHandler = std::function<void(const Bar&)>;
   using TradeHandler = std::function<void(const TradeTick&)>;
   using QuoteHandler = std::function<void(const QuoteTick&)>;
+  // The symbol's book after one depth message was applied; valid during the call.
+  using BookHandler = std::function<void(std::uint32_t symbol, const DepthBook&)>;
 
   explicit TickBacktest(TickBacktestConfig config);
 
@@ -59,16 +62,40 @@ class TickBacktest : public BacktestLedger {
                            const double* ask, const double* bid_size, const double* ask_size,
                            std::size_t n);
 
+  // One symbol's L2 depth as rows (side: 1 bid, 0 ask; size absolute, 0 removes the level).
+  // The rows of one message are contiguous and share ts and update_id; a message whose
+  // snapshot flag is set replaces the whole book. The rows must already form a valid chain
+  // (check_depth_chain). Depth messages update the book only: orders fill on trades and quotes.
+  // Throws std::invalid_argument naming the field and row, and keeps nothing, for empty or
+  // unsorted rows, a message whose rows differ in ts, a price that is not positive or off the
+  // symbol's grid range, a size that is negative or not finite, or a second depth series.
+  std::uint32_t add_depth(const std::string& symbol, const std::int64_t* ts,
+                          const std::uint8_t* is_bid, const double* price, const double* size,
+                          const std::int64_t* update_id, const std::uint8_t* snapshot,
+                          std::size_t n);
+
   // Before run(). Bars are built from the symbol's trades.
   void subscribe_bars(std::string_view symbol, BarSpec spec, BarHandler handler);
   void subscribe_trades(std::string_view symbol);
   void subscribe_quotes(std::string_view symbol);
+  void subscribe_book(std::string_view symbol);
 
   std::uint64_t submit(const OrderRequest& request);
+  // With contingent terms: a trailing stop starts from the symbol's last trade (a buy from
+  // the ask, a sell from the bid when it has only quotes) and, once it reached the market,
+  // follows each later trade, or quote on its side, after the event was offered to it.
+  std::uint64_t submit(const OrderRequest& request, const Contingency& terms);
+  // The children are placed when the entry fills, and may fill from the next event on.
+  std::uint64_t submit_bracket(const OrderRequest& entry, double stop_loss, double take_profit);
+  // BacktestLedger::modify; a new price, stop or larger quantity reaches the market after the
+  // latency, as a new order does.
+  bool modify(std::uint64_t id, std::optional<double> price, std::optional<double> quantity,
+              std::optional<double> stop_price);
 
   // Runs once over every event, then emits the open bars and marks the account a last time.
   void run(const TradeHandler& on_trade, const QuoteHandler& on_quote,
-           const FillHandler& on_fill = {}, const OrderHandler& on_order = {});
+           const FillHandler& on_fill = {}, const OrderHandler& on_order = {},
+           const BookHandler& on_book = {});
 
   std::optional<std::uint32_t> symbol_id(std::string_view symbol) const;
   std::size_t event_count() const noexcept;
@@ -77,19 +104,31 @@ class TickBacktest : public BacktestLedger {
   std::optional<double> last_price(std::string_view symbol) const;
 
  private:
-  enum class StreamKind : std::uint8_t { kTrades, kQuotes };
-  // One symbol's trades (a = price, b = size) or quotes (a..d = bid, ask, bid size, ask size).
+  enum class StreamKind : std::uint8_t { kTrades, kQuotes, kDepth };
+  // One symbol's trades (a = price, b = size) or quotes (a..d = bid, ask, bid size, ask size);
+  // for depth, ts holds one timestamp per message and the rows are in the symbol's DepthRows.
   struct Stream {
     StreamKind kind;
     std::uint32_t symbol;
     std::vector<std::int64_t> ts;
     std::vector<double> a, b, c, d;
   };
+  // A symbol's depth messages: message m is rows [end[m - 1], end[m]).
+  struct DepthRows {
+    std::vector<std::size_t> end;
+    std::vector<std::int64_t> update_id;
+    std::vector<std::uint8_t> snapshot;
+    std::vector<std::uint8_t> is_bid;  // per row
+    std::vector<double> price, size;
+  };
   struct SymbolState {
     bool has_trades = false;
     bool has_quotes = false;
     bool wants_trades = false;
     bool wants_quotes = false;
+    bool wants_book = false;
+    std::optional<DepthBook> book;  // with depth data
+    std::size_t depth = 0;          // its index in depths_
     TickMarket market{false, 0.0, false, 0.0, 0.0};
     bool traded = false;       // a print since the engine's marks were last set
     bool quoted = false;       // a quote since then
@@ -97,15 +136,19 @@ class TickBacktest : public BacktestLedger {
 
   std::uint32_t symbol_for(const std::string& symbol);
   void check_prices(const std::string& symbol, const double* prices, std::size_t n) const;
+  void apply_depth(std::uint32_t symbol, std::size_t message);
   void fill_pending(std::uint32_t symbol, const FillHandler& on_fill,
                     const OrderHandler& on_order);
   void set_marks(const FillHandler& on_fill, const OrderHandler& on_order);
+  void time_order(BacktestOrder& order) const;
+  std::optional<double> trail_reference(std::uint32_t symbol, OrderSide side) const;
 
   std::int64_t latency_ns_;
   std::int64_t equity_interval_ns_;
   DataEngine data_;
   std::vector<SymbolState> states_;  // by DataEngine symbol id, as the ledger's symbols
   std::vector<Stream> streams_;
+  std::vector<DepthRows> depths_;
   std::uint64_t seq_ = 0;        // the event being handled
   bool seen_ = false;            // whether strategies have been handed that event
   bool ran_ = false;

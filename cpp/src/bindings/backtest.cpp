@@ -14,6 +14,7 @@
 #include "account_config.hpp"
 #include "alphaforge/backtest.hpp"
 #include "backtest_views.hpp"
+#include "indicator_feeds.hpp"
 #include "ledger_methods.hpp"
 #include "record_views.hpp"
 #include "register.hpp"
@@ -66,10 +67,23 @@ class PyBacktest {
     return id;
   }
 
-  void subscribe(const std::string& symbol, py::object handler) {
-    const auto id = core_.symbol_id(symbol);
-    if (!id) throw py::value_error("unknown symbol " + symbol + ": add its bars first");
-    handlers_[*id].push_back(std::move(handler));
+  // `spec`: the symbol's bars resampled to it; None: the bars as added.
+  void subscribe(const std::string& symbol, py::object handler,
+                 const std::optional<BarSpec>& spec) {
+    const BarBacktest::BarSource source = bar_source(symbol, spec);
+    if (source.resampled) {
+      resampled_handlers_[source.index].push_back(std::move(handler));
+    } else {
+      handlers_[source.index].push_back(std::move(handler));
+    }
+  }
+
+  // Has the loop update `indicator` with every bar of symbol (resampled to `spec`), in C++.
+  void add_indicator(const std::string& symbol, const std::optional<BarSpec>& spec,
+                     py::object indicator, const std::optional<std::string>& source) {
+    BarBacktest::BarFeed feed = indicator_feed(indicator, source);
+    core_.add_feed(bar_source(symbol, spec), std::move(feed));
+    indicators_.push_back(std::move(indicator));  // the feed holds a plain pointer into it
   }
 
   void run(py::object on_fill, py::object on_order) {
@@ -87,16 +101,39 @@ class PyBacktest {
           next_record<BacktestBar>(view, new_bar_view) = bar;
           call_each(list, view);
         },
-        fill_handler, order_handler);
+        fill_handler, order_handler,
+        [&](std::uint32_t stream, const BacktestBar& bar) {
+          auto& list = resampled_handlers_[stream];
+          if (list.empty()) return;
+          py::object& view = resampled_bars_[stream];
+          next_record<BacktestBar>(view, new_bar_view) = bar;
+          call_each(list, view);
+        });
   }
 
   BarBacktest& core() { return core_; }
   const BarBacktest& core() const { return core_; }
 
  private:
+  BarBacktest::BarSource bar_source(const std::string& symbol,
+                                    const std::optional<BarSpec>& spec) {
+    const auto id = core_.symbol_id(symbol);
+    if (!id) throw py::value_error("unknown symbol " + symbol + ": add its bars first");
+    if (!spec) return {false, *id};
+    const std::uint32_t stream = core_.resample(symbol, *spec);
+    if (stream == resampled_bars_.size()) {
+      resampled_bars_.push_back(new_bar_view(py::str(symbol), py::str(spec->to_string())));
+      resampled_handlers_.emplace_back();
+    }
+    return {true, stream};
+  }
+
   BarBacktest core_;
-  std::vector<std::vector<py::object>> handlers_;
+  std::vector<std::vector<py::object>> handlers_;  // by symbol
   std::vector<py::object> bars_;
+  std::vector<std::vector<py::object>> resampled_handlers_;  // by resampled stream
+  std::vector<py::object> resampled_bars_;
+  std::vector<py::object> indicators_;
 };
 
 }  // namespace
@@ -118,7 +155,12 @@ void register_backtest(py::module_& m) {
            py::arg("high"), py::arg("low"), py::arg("close"), py::arg("volume"),
            "Add one symbol's bars as columns.")
       .def("subscribe", &PyBacktest::subscribe, py::arg("symbol"), py::arg("handler"),
-           "Call handler(bar) for every bar of symbol.")
+           py::arg("spec") = py::none(),
+           "Call handler(bar) for every bar of symbol, or of its bars resampled to spec.")
+      .def("add_indicator", &PyBacktest::add_indicator, py::arg("symbol"), py::arg("spec"),
+           py::arg("indicator"), py::arg("source") = py::none(),
+           "Update a streaming indicator with every bar of symbol (resampled to spec) before "
+           "the bars' handlers.")
       .def_property_readonly("bar_count", [](const PyBacktest& b) { return b.core().bar_count(); })
       .def("run", &PyBacktest::run, py::arg("on_fill") = py::none(),
            py::arg("on_order") = py::none(), "Replay every bar once.");

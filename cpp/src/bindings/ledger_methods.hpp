@@ -35,6 +35,52 @@ void def_ledger_methods(pybind11::class_<Binding>& cls, const char* submit_doc,
           py::arg("quantity"), py::arg("price") = py::none(), py::arg("stop_price") = py::none(),
           py::arg("time_in_force") = "GTC", py::arg("reduce_only") = false, submit_doc)
       .def(
+          "submit_contingent",
+          [](Binding& b, const std::string& symbol, const std::string& strategy,
+             const std::string& side, const std::string& type, double quantity,
+             std::optional<double> price, std::optional<double> stop_price,
+             const std::string& time_in_force, bool reduce_only, std::int64_t expire_ns,
+             double trail_amount, double trail_percent, std::uint64_t oco) {
+            return b.core().submit(backtest_request(symbol, strategy, side, type, quantity, price,
+                                                    stop_price, time_in_force, reduce_only),
+                                   Contingency{expire_ns, trail_amount, trail_percent, oco});
+          },
+          py::arg("symbol"), py::arg("strategy"), py::arg("side"), py::arg("type"),
+          py::arg("quantity"), py::arg("price") = py::none(), py::arg("stop_price") = py::none(),
+          py::arg("time_in_force") = "GTC", py::arg("reduce_only") = false,
+          py::kw_only(), py::arg("expire_ns") = 0, py::arg("trail_amount") = 0.0,
+          py::arg("trail_percent") = 0.0, py::arg("oco") = 0,
+          "submit with an expiry (ns), a trailing stop (amount or fraction) or an OCO group.")
+      .def(
+          "submit_bracket",
+          [](Binding& b, const std::string& symbol, const std::string& strategy,
+             const std::string& side, double quantity, std::optional<double> price,
+             double stop_loss, double take_profit, const std::string& time_in_force) {
+            return b.core().submit_bracket(
+                backtest_request(symbol, strategy, side, price ? "LIMIT" : "MARKET", quantity,
+                                 price, std::nullopt, time_in_force, false),
+                stop_loss, take_profit);
+          },
+          py::arg("symbol"), py::arg("strategy"), py::arg("side"), py::arg("quantity"),
+          py::arg("price"), py::arg("stop_loss"), py::arg("take_profit"),
+          py::arg("time_in_force") = "GTC",
+          "Send a bracket's entry; its stop-loss and take-profit are placed once it fills.")
+      .def(
+          "bracket_children",
+          [](const Binding& b, std::uint64_t entry) {
+            const auto children = b.core().bracket_children(entry);
+            return py::make_tuple(children.stop_loss, children.take_profit);
+          },
+          py::arg("entry_id"), "(stop_loss id, take_profit id) of a bracket, 0 before its fill.")
+      .def(
+          "modify",
+          [](Binding& b, std::uint64_t id, std::optional<double> price,
+             std::optional<double> quantity, std::optional<double> stop_price) {
+            b.core().modify(id, price, quantity, stop_price);
+          },
+          py::arg("order_id"), py::arg("price") = py::none(), py::arg("quantity") = py::none(),
+          py::arg("stop_price") = py::none(), "Replace an open order's terms under its id.")
+      .def(
           "cancel", [](Binding& b, std::uint64_t id) { return b.core().cancel(id); },
           py::arg("order_id"), "Cancel an open order; False when it is no longer open.")
       .def(

@@ -84,7 +84,8 @@ class PyLiveFeed {
   void subscribe_bars(py::handle symbol, const BarSpec& spec, py::object handler) {
     const std::uint32_t id = symbol_id(symbol);
     const std::size_t index = bar_views_.size();
-    bar_views_.push_back(new_bar_view(py::str(feed_.data().symbol_name(id))));
+    bar_views_.push_back(
+        new_bar_view(py::str(feed_.data().symbol_name(id)), py::str(spec.to_string())));
     bar_handlers_.push_back(std::move(handler));
     feed_.subscribe_bars(feed_.data().symbol_name(id), spec, [this, index](const Bar& bar) {
       py::object& view = bar_views_[index];

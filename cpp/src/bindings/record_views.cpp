@@ -22,12 +22,14 @@ constexpr Py_ssize_t field(std::size_t offset_in_record) {
 }
 
 template <typename Record>
-PyObject* make_view(PyTypeObject* type, PyObject* symbol, const Record& record) {
+PyObject* make_view(PyTypeObject* type, PyObject* symbol, PyObject* spec, const Record& record) {
   PyObject* self = type->tp_alloc(type, 0);
   if (self == nullptr) return nullptr;
   auto* view = reinterpret_cast<RecordView<Record>*>(self);
   Py_INCREF(symbol);
   view->symbol = symbol;
+  Py_XINCREF(spec);
+  view->spec = spec;
   view->record = record;
   return self;
 }
@@ -36,6 +38,7 @@ template <typename Record>
 void view_dealloc(PyObject* self) {
   PyTypeObject* type = Py_TYPE(self);
   Py_XDECREF(reinterpret_cast<RecordView<Record>*>(self)->symbol);
+  Py_XDECREF(reinterpret_cast<RecordView<Record>*>(self)->spec);
   type->tp_free(self);
   Py_DECREF(type);  // heap types are owned by their instances
 }
@@ -43,7 +46,7 @@ void view_dealloc(PyObject* self) {
 template <typename Record>
 PyObject* view_copy(PyObject* self, PyObject*) {
   auto* view = reinterpret_cast<RecordView<Record>*>(self);
-  return make_view(Py_TYPE(self), view->symbol, view->record);
+  return make_view(Py_TYPE(self), view->symbol, view->spec, view->record);
 }
 
 // Text for __repr__; C++ exceptions must not cross into CPython.
@@ -113,6 +116,8 @@ PyTypeObject* define(py::module_& m, const char* name, const char* qualified, co
 // Member tables: read-only attributes at their offsets in the view.
 PyMemberDef bar_members[] = {
     {"symbol", T_OBJECT_EX, offsetof(BarRecordView, symbol), READONLY, "Symbol"},
+    {"spec", T_OBJECT, offsetof(BarRecordView, spec), READONLY,
+     "The spec the bar was resampled or built by ('15min'); None for bars as added"},
     {"ts", T_LONGLONG, field<BacktestBar>(offsetof(BacktestBar, ts_ns)), READONLY,
      "Timestamp (the bar's open), nanoseconds since the epoch (UTC)"},
     {"open", T_DOUBLE, field<BacktestBar>(offsetof(BacktestBar, open)), READONLY, nullptr},
@@ -145,8 +150,8 @@ PyGetSetDef quote_getset[] = {
     {nullptr, nullptr, nullptr, nullptr, nullptr}};
 
 template <typename Record>
-py::object new_view(PyTypeObject* type, py::handle symbol) {
-  PyObject* view = make_view(type, symbol.ptr(), Record{});
+py::object new_view(PyTypeObject* type, py::handle symbol, py::handle spec = {}) {
+  PyObject* view = make_view(type, symbol.ptr(), spec.ptr(), Record{});
   if (view == nullptr) throw py::error_already_set();
   return py::reinterpret_steal<py::object>(view);
 }
@@ -167,7 +172,9 @@ void register_record_views(py::module_& m) {
       quote_repr, quote_getset);
 }
 
-py::object new_bar_view(py::handle symbol) { return new_view<BacktestBar>(bar_type, symbol); }
+py::object new_bar_view(py::handle symbol, py::handle spec) {
+  return new_view<BacktestBar>(bar_type, symbol, spec);
+}
 py::object new_trade_view(py::handle symbol) { return new_view<TradeTick>(trade_type, symbol); }
 py::object new_quote_view(py::handle symbol) { return new_view<QuoteTick>(quote_type, symbol); }
 

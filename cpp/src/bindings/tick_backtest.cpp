@@ -3,13 +3,17 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "alphaforge/tick_backtest.hpp"
 #include "backtest_views.hpp"
+#include "indicator_feeds.hpp"
 #include "ledger_methods.hpp"
 #include "record_views.hpp"
 #include "register.hpp"
@@ -28,10 +32,42 @@ TickBacktestConfig tick_config(const BacktestConfig& settings, std::int64_t late
   return config;
 }
 
+using U8 = py::array_t<std::uint8_t, py::array::c_style | py::array::forcecast>;
+
+// One subscription to a symbol's book: every `every`-th message, the top `depth` levels are
+// copied into the four arrays and handed to `handler` as a BookView of views on them.
+struct BookSubscriber {
+  std::size_t depth;
+  std::size_t every;
+  std::size_t count;
+  py::array_t<double> bid_prices, bid_sizes, ask_prices, ask_sizes;
+  py::object handler;
+};
+
+// Copies the top `depth` levels of one side into `prices` and `sizes`; returns how many.
+std::size_t copy_levels(const DepthBook& book, OrderSide side, std::size_t depth,
+                        py::array_t<double>& prices, py::array_t<double>& sizes) {
+  const std::size_t n = std::min(depth, book.depth(side));
+  double* p = prices.mutable_data();
+  double* q = sizes.mutable_data();
+  for (std::size_t rank = 0; rank < n; ++rank) {
+    const DepthLevel level = *book.level(side, rank);
+    p[rank] = book.grid().ticks_to_price(level.price);
+    q[rank] = level.size;
+  }
+  return n;
+}
+
+// The first n values of `full`, a view that shares its buffer.
+py::array_t<double> head(const py::array_t<double>& full, std::size_t n) {
+  return py::array_t<double>({static_cast<py::ssize_t>(n)}, {sizeof(double)}, full.data(), full);
+}
+
 // Handlers of one symbol's trades or quotes, and the record object they are all handed.
 struct TickSubscribers {
   py::object view;
   std::vector<py::object> handlers;
+  py::str symbol;
 };
 
 class PyTickBacktest {
@@ -63,17 +99,47 @@ class PyTickBacktest {
     return id;
   }
 
+  std::uint32_t add_depth(const std::string& symbol, const I64& ts, const U8& is_bid,
+                          const F64& price, const F64& size, const I64& update_id,
+                          const U8& snapshot) {
+    const auto n = static_cast<std::size_t>(ts.size());
+    require_length("price", price, n);
+    require_length("size", size, n);
+    if (is_bid.ndim() != 1 || static_cast<std::size_t>(is_bid.size()) != n ||
+        update_id.ndim() != 1 || static_cast<std::size_t>(update_id.size()) != n ||
+        snapshot.ndim() != 1 || static_cast<std::size_t>(snapshot.size()) != n) {
+      throw py::value_error("is_bid, update_id and snapshot must be one-dimensional with " +
+                            std::to_string(n) + " values like ts");
+    }
+    const std::uint32_t id =
+        core_.add_depth(symbol, ts.data(), is_bid.data(), price.data(), size.data(),
+                        update_id.data(), snapshot.data(), n);
+    grow(id);
+    return id;
+  }
+
+  void subscribe_book(const std::string& symbol, std::size_t depth, std::size_t every,
+                      py::object handler) {
+    if (depth == 0) throw py::value_error("depth must be >= 1, got 0");
+    if (every == 0) throw py::value_error("every must be >= 1, got 0");
+    core_.subscribe_book(symbol);
+    const auto d = static_cast<py::ssize_t>(depth);
+    books_[*core_.symbol_id(symbol)].push_back(BookSubscriber{
+        depth, every, 0, py::array_t<double>(d), py::array_t<double>(d), py::array_t<double>(d),
+        py::array_t<double>(d), std::move(handler)});
+  }
+
   void subscribe_bars(const std::string& symbol, const BarSpec& spec, py::object handler) {
-    const std::size_t index = bar_views_.size();
-    core_.subscribe_bars(symbol, spec, [this, index](const Bar& bar) {
-      py::object& view = bar_views_[index];
-      // The bar is labelled by its open time, as bars given to add_bars usually are.
-      next_record<BacktestBar>(view, new_bar_view) = BacktestBar{
-          bar.ts_open_ns, bar.open, bar.high, bar.low, bar.close, bar.volume, bar.symbol_id};
-      call_each(bar_handlers_[index], view);
-    });
-    bar_views_.push_back(new_bar_view(py::str(symbol)));
-    bar_handlers_.push_back({std::move(handler)});
+    bar_handlers_[bar_stream(symbol, spec)].push_back(std::move(handler));
+  }
+
+  // Has the replay update `indicator` with every bar of symbol built by `spec`, in C++, before
+  // the bar's handlers.
+  void add_indicator(const std::string& symbol, const BarSpec& spec, py::object indicator,
+                     const std::optional<std::string>& source) {
+    BarBacktest::BarFeed feed = indicator_feed(indicator, source);
+    bar_feeds_[bar_stream(symbol, spec)].push_back(std::move(feed));
+    indicators_.push_back(std::move(indicator));  // the feed holds a plain pointer into it
   }
 
   void subscribe_trades(const std::string& symbol, py::object handler) {
@@ -88,6 +154,7 @@ class PyTickBacktest {
 
   void run(py::object on_fill, py::object on_order) {
     const auto& symbols = core_.symbols();
+    const py::object book_view = py::module_::import("alphaforge.records").attr("BookView");
     core_.run(
         [&](const TradeTick& trade) {
           TickSubscribers& subs = trades_[trade.symbol_id];
@@ -104,6 +171,19 @@ class PyTickBacktest {
         },
         [&](const OrderRecord& o) {
           if (!on_order.is_none()) on_order(order_tuple(o, symbols));
+        },
+        [&](std::uint32_t symbol, const DepthBook& book) {
+          for (BookSubscriber& sub : books_[symbol]) {
+            if (++sub.count < sub.every) continue;
+            sub.count = 0;
+            const std::size_t bids =
+                copy_levels(book, OrderSide::kBuy, sub.depth, sub.bid_prices, sub.bid_sizes);
+            const std::size_t asks =
+                copy_levels(book, OrderSide::kSell, sub.depth, sub.ask_prices, sub.ask_sizes);
+            sub.handler(book_view(trades_[symbol].symbol, book.ts_ns, book.update_id,
+                                  head(sub.bid_prices, bids), head(sub.bid_sizes, bids),
+                                  head(sub.ask_prices, asks), head(sub.ask_sizes, asks)));
+          }
         });
   }
 
@@ -114,16 +194,46 @@ class PyTickBacktest {
   void grow(std::uint32_t id) {
     while (trades_.size() <= id) {
       const py::str symbol(core_.symbols()[trades_.size()]);
-      trades_.push_back({new_trade_view(symbol), {}});
-      quotes_.push_back({new_quote_view(symbol), {}});
+      trades_.push_back({new_trade_view(symbol), {}, symbol});
+      quotes_.push_back({new_quote_view(symbol), {}, symbol});
+      books_.emplace_back();
     }
   }
 
+  // One stream of bars per symbol and spec, however many subscribe to it.
+  std::size_t bar_stream(const std::string& symbol, const BarSpec& spec) {
+    const auto key = std::make_pair(symbol, spec.to_string());
+    if (const auto found = bar_streams_.find(key); found != bar_streams_.end()) {
+      return found->second;
+    }
+    const std::size_t index = bar_views_.size();
+    core_.subscribe_bars(symbol, spec, [this, index](const Bar& bar) {
+      // The bar is labelled by its open time, as bars given to add_bars usually are.
+      const BacktestBar record{bar.ts_open_ns, bar.open, bar.high,     bar.low,
+                               bar.close,      bar.volume, bar.symbol_id};
+      for (const auto& feed : bar_feeds_[index]) feed(record);
+      auto& handlers = bar_handlers_[index];
+      if (handlers.empty()) return;
+      py::object& view = bar_views_[index];
+      next_record<BacktestBar>(view, new_bar_view) = record;
+      call_each(handlers, view);
+    });
+    bar_views_.push_back(new_bar_view(py::str(symbol), py::str(spec.to_string())));
+    bar_handlers_.emplace_back();
+    bar_feeds_.emplace_back();
+    bar_streams_.emplace(key, index);
+    return index;
+  }
+
   TickBacktest core_;
+  std::map<std::pair<std::string, std::string>, std::size_t> bar_streams_;
   std::vector<py::object> bar_views_;
   std::vector<std::vector<py::object>> bar_handlers_;
+  std::vector<std::vector<BarBacktest::BarFeed>> bar_feeds_;
+  std::vector<py::object> indicators_;
   std::vector<TickSubscribers> trades_;  // by symbol id
   std::vector<TickSubscribers> quotes_;
+  std::vector<std::vector<BookSubscriber>> books_;
 };
 
 }  // namespace
@@ -138,8 +248,19 @@ void register_tick_backtest(py::module_& m) {
       .def("add_quotes", &PyTickBacktest::add_quotes, py::arg("symbol"), py::arg("ts"),
            py::arg("bid"), py::arg("ask"), py::arg("bid_size"), py::arg("ask_size"),
            "Add one symbol's best bid and ask as columns.")
+      .def("add_depth", &PyTickBacktest::add_depth, py::arg("symbol"), py::arg("ts"),
+           py::arg("is_bid"), py::arg("price"), py::arg("size"), py::arg("update_id"),
+           py::arg("snapshot"),
+           "Add one symbol's L2 depth rows (a checked chain); each message updates its book.")
+      .def("subscribe_book", &PyTickBacktest::subscribe_book, py::arg("symbol"),
+           py::arg("depth"), py::arg("every"), py::arg("handler"),
+           "Call handler(BookView) with the top depth levels after every every-th message.")
       .def("subscribe_bars", &PyTickBacktest::subscribe_bars, py::arg("symbol"), py::arg("spec"),
            py::arg("handler"), "Call handler(bar) for every bar built from symbol's trades.")
+      .def("add_indicator", &PyTickBacktest::add_indicator, py::arg("symbol"), py::arg("spec"),
+           py::arg("indicator"), py::arg("source") = py::none(),
+           "Update a streaming indicator with every bar built from symbol's trades by spec, "
+           "before the bar's handlers.")
       .def("subscribe_trades", &PyTickBacktest::subscribe_trades, py::arg("symbol"),
            py::arg("handler"), "Call handler(trade) for every trade of symbol.")
       .def("subscribe_quotes", &PyTickBacktest::subscribe_quotes, py::arg("symbol"),

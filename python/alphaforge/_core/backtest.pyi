@@ -6,8 +6,11 @@ import numpy.typing as npt
 
 from alphaforge._core.data import BarSpec
 from alphaforge._core.execution import Account, Instrument, RiskLimits, SelfTradePrevention
+from alphaforge.records import BookView
 
 class Bar:
+    @property
+    def spec(self) -> str | None: ...
     @property
     def ts(self) -> int: ...
     @property
@@ -86,6 +89,42 @@ class _Replay:
         time_in_force: str = "GTC",
         reduce_only: bool = False,
     ) -> int: ...
+    def submit_contingent(
+        self,
+        symbol: str,
+        strategy: str,
+        side: str,
+        type: str,
+        quantity: float,
+        price: float | None = None,
+        stop_price: float | None = None,
+        time_in_force: str = "GTC",
+        reduce_only: bool = False,
+        *,
+        expire_ns: int = 0,
+        trail_amount: float = 0.0,
+        trail_percent: float = 0.0,
+        oco: int = 0,
+    ) -> int: ...
+    def submit_bracket(
+        self,
+        symbol: str,
+        strategy: str,
+        side: str,
+        quantity: float,
+        price: float | None,
+        stop_loss: float,
+        take_profit: float,
+        time_in_force: str = "GTC",
+    ) -> int: ...
+    def bracket_children(self, entry_id: int) -> tuple[int, int]: ...
+    def modify(
+        self,
+        order_id: int,
+        price: float | None = None,
+        quantity: float | None = None,
+        stop_price: float | None = None,
+    ) -> None: ...
     def cancel(self, order_id: int) -> bool: ...
     def position(self, symbol: str, strategy: str) -> float: ...
     def last_price(self, symbol: str) -> float | None: ...
@@ -119,7 +158,12 @@ class BarBacktest(_Replay):
         close: npt.ArrayLike,
         volume: npt.ArrayLike,
     ) -> int: ...
-    def subscribe(self, symbol: str, handler: Callable[[Bar], Any]) -> None: ...
+    def subscribe(
+        self, symbol: str, handler: Callable[[Bar], Any], spec: BarSpec | None = None
+    ) -> None: ...
+    def add_indicator(
+        self, symbol: str, spec: BarSpec | None, indicator: object, source: str | None = None
+    ) -> None: ...
     @property
     def bar_count(self) -> int: ...
 
@@ -139,7 +183,23 @@ class TickBacktest(_Replay):
         bid_size: npt.ArrayLike,
         ask_size: npt.ArrayLike,
     ) -> int: ...
+    def add_depth(
+        self,
+        symbol: str,
+        ts: npt.ArrayLike,
+        is_bid: npt.ArrayLike,
+        price: npt.ArrayLike,
+        size: npt.ArrayLike,
+        update_id: npt.ArrayLike,
+        snapshot: npt.ArrayLike,
+    ) -> int: ...
+    def subscribe_book(
+        self, symbol: str, depth: int, every: int, handler: Callable[[BookView], Any]
+    ) -> None: ...
     def subscribe_bars(self, symbol: str, spec: BarSpec, handler: Callable[[Bar], Any]) -> None: ...
+    def add_indicator(
+        self, symbol: str, spec: BarSpec, indicator: object, source: str | None = None
+    ) -> None: ...
     def subscribe_trades(self, symbol: str, handler: Callable[[Trade], Any]) -> None: ...
     def subscribe_quotes(self, symbol: str, handler: Callable[[Quote], Any]) -> None: ...
     @property

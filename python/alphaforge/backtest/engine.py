@@ -9,11 +9,13 @@ from dataclasses import fields
 from typing import Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from alphaforge._core.backtest import BacktestSettings, BarBacktest, TickBacktest
 from alphaforge._core.data import BarSpec
 from alphaforge._core.execution import Fees, Instrument, RiskLimits, SelfTradePrevention
+from alphaforge.backtest.depth_data import depth_columns
 from alphaforge.backtest.result import (
     POSITION_COLUMNS,
     BacktestResult,
@@ -21,6 +23,8 @@ from alphaforge.backtest.result import (
     StrategySettings,
 )
 from alphaforge.backtest.tick_data import catalog_frames, market_columns
+from alphaforge.bar_indicators import Indicator, IndicatorT
+from alphaforge.contingent import OrderTerms
 from alphaforge.data.catalog import DataCatalog
 from alphaforge.data.timestamps import TimeLike
 from alphaforge.records import (
@@ -161,6 +165,7 @@ class BacktestEngine:
         self._owners: dict[int, str] = {}
         self._fill_handlers: dict[str, Callable[[Any], None]] = {}
         self._order_handlers: dict[str, Callable[[Any], None]] = {}
+        self._indicators: dict[int, Indicator] = {}  # registered, by id: each fed once
 
     def add_instrument(
         self,
@@ -223,6 +228,35 @@ class BacktestEngine:
         ts, bid, ask, bid_size, ask_size = market_columns(symbol, quotes, "quotes")
         self._claim("ticks")
         self._ticks.add_quotes(symbol, ts, bid, ask, bid_size, ask_size)
+        self._mode = "ticks"
+
+    def add_book(
+        self,
+        symbol: str,
+        depth: pd.DataFrame | None = None,
+        *,
+        ts: npt.ArrayLike | None = None,
+        side: npt.ArrayLike | None = None,
+        price: npt.ArrayLike | None = None,
+        size: npt.ArrayLike | None = None,
+        update_id: npt.ArrayLike | None = None,
+        prev_update_id: npt.ArrayLike | None = None,
+        snapshot: npt.ArrayLike | None = None,
+        bridge_gaps: bool = False,
+    ) -> None:
+        """Add a symbol's L2 depth: the canonical depth frame (what load_binance_depth and
+        load_bybit_depth give), or its columns as arrays. The update-id chain is checked by
+        check_depth_chain (a gap raises ValueError naming the row unless `bridge_gaps`); the
+        replay applies the kept rows message by message to the symbol's book."""
+        columns = depth_columns(
+            symbol,
+            depth,
+            {"ts": ts, "side": side, "price": price, "size": size, "update_id": update_id,
+             "prev_update_id": prev_update_id, "snapshot": snapshot},
+            bridge_gaps=bridge_gaps,
+        )  # fmt: skip
+        self._claim("ticks")
+        self._ticks.add_depth(symbol, *columns)
         self._mode = "ticks"
 
     def add_catalog(
@@ -358,7 +392,8 @@ class BacktestEngine:
         return True
 
     def subscribe_bars(self, strategy: Strategy, symbol: str, spec: str | None) -> None:
-        """Hand `strategy` the bars of `symbol`: as added, or built from trades by `spec`."""
+        """Hand `strategy` the bars of `symbol`: as added or resampled to `spec` (bar data),
+        or built from trades by `spec` (tick data)."""
         if not self._first_subscription(strategy, "bars", symbol, spec):
             return
         handler: Callable[[Any], None] = strategy.on_bar
@@ -368,12 +403,32 @@ class BacktestEngine:
                     f"bars of {symbol} are built from its trades: give a spec such as '1min'"
                 )
             self._ticks.subscribe_bars(symbol, BarSpec(spec), handler)
-        elif spec is not None:
-            raise ValueError(
-                f"bars of {symbol} come from add_bars; spec={spec!r} is for bars built from ticks"
-            )
         else:
-            self._bars.subscribe(symbol, handler)
+            self._bars.subscribe(symbol, handler, None if spec is None else BarSpec(spec))
+
+    def register_indicator(
+        self,
+        strategy: Strategy,
+        indicator: IndicatorT,
+        symbol: str,
+        spec: str | None,
+        source: str | None,
+    ) -> None:
+        """Have the native loop update `indicator` with every bar of `symbol` (resampled to,
+        or built from trades by, `spec`) before the bar's handlers; no Python runs for it."""
+        if id(indicator) in self._indicators:
+            raise ValueError(f"{indicator!r} is already registered: register each object once")
+        if self._mode == "ticks":
+            if spec is None:
+                raise ValueError(
+                    f"bars of {symbol} are built from its trades: give a spec such as '1min'"
+                )
+            self._ticks.add_indicator(symbol, BarSpec(spec), indicator, source)
+        else:
+            self._bars.add_indicator(
+                symbol, None if spec is None else BarSpec(spec), indicator, source
+            )
+        self._indicators[id(indicator)] = indicator
 
     def subscribe_trades(self, strategy: Strategy, symbol: str) -> None:
         """Hand `strategy` every trade of `symbol` (tick data)."""
@@ -387,12 +442,13 @@ class BacktestEngine:
         if self._first_subscription(strategy, "quotes", symbol, None):
             self._ticks.subscribe_quotes(symbol, strategy.on_quote)
 
-    def subscribe_book(self, strategy: Strategy, symbol: str, depth: int) -> None:
-        """Order-book data is not part of bar and tick replays."""
-        raise ValueError(
-            f"subscribe_book({symbol!r}) needs depth data, which bar and tick backtests "
-            "do not replay: subscribe to quotes for the best bid and ask"
-        )
+    def subscribe_book(self, strategy: Strategy, symbol: str, depth: int, every: int = 1) -> None:
+        """Hand `strategy` a BookView of the top `depth` levels of `symbol` after every
+        `every`-th depth message (tick data with add_book)."""
+        if self._mode != "ticks":
+            raise ValueError(f"subscribe_book needs depth data: call add_book for {symbol}")
+        if self._first_subscription(strategy, "book", symbol, f"{depth}/{every}"):
+            self._ticks.subscribe_book(symbol, depth, every, strategy.on_book)
 
     def _subscribe_ticks(self, symbol: str, kind: str) -> None:
         if self._mode != "ticks":
@@ -421,12 +477,83 @@ class BacktestEngine:
 
     def cancel_order(self, strategy: str, order_id: int) -> bool:
         """Cancel one of `strategy`'s open orders; False when it is no longer open."""
+        self._check_owner(strategy, order_id)
+        return bool(self._core().cancel(order_id))
+
+    def _check_owner(self, strategy: str, order_id: int) -> None:
         owner = self._owners.get(order_id)
         if owner is None:
-            raise ValueError(f"order_id {order_id} is unknown")
+            # A bracket's children are placed by the replay itself.
+            try:
+                owner = str(self._core().order(order_id)[11]) if order_id > 0 else None
+            except ValueError:
+                owner = None
+            if owner is None:
+                raise ValueError(f"order_id {order_id} is unknown")
+            self._owners[order_id] = owner
         if owner != strategy:
             raise ValueError(f"order {order_id} belongs to strategy {owner!r}, not {strategy!r}")
-        return bool(self._core().cancel(order_id))
+
+    def submit_contingent(
+        self,
+        strategy: str,
+        symbol: str,
+        side: str,
+        type: str,
+        qty: float,
+        price: float | None,
+        stop_price: float | None,
+        time_in_force: str,
+        reduce_only: bool,
+        terms: OrderTerms,
+    ) -> int:
+        """submit_order with an expiry, a trailing stop or an OCO group."""
+        if terms.oco:
+            self._check_owner(strategy, terms.oco)
+        order_id = int(
+            self._core().submit_contingent(
+                symbol, strategy, side, type, qty, price, stop_price, time_in_force,
+                reduce_only, expire_ns=terms.expire_ns, trail_amount=terms.trail_amount,
+                trail_percent=terms.trail_percent, oco=terms.oco,
+            )
+        )  # fmt: skip
+        self._owners[order_id] = strategy
+        return order_id
+
+    def submit_bracket(
+        self,
+        strategy: str,
+        symbol: str,
+        side: str,
+        qty: float,
+        price: float | None,
+        stop_loss: float,
+        take_profit: float,
+    ) -> int:
+        """Send a bracket's entry; the replay places its children when it fills."""
+        order_id = int(
+            self._core().submit_bracket(symbol, strategy, side, qty, price, stop_loss, take_profit)
+        )
+        self._owners[order_id] = strategy
+        return order_id
+
+    def bracket_children(self, strategy: str, entry_id: int) -> tuple[int | None, int | None]:
+        """(stop-loss id, take-profit id) of a bracket; None before they are placed."""
+        self._check_owner(strategy, entry_id)
+        stop, target = self._core().bracket_children(entry_id)
+        return (stop or None, target or None)
+
+    def modify_order(
+        self,
+        strategy: str,
+        order_id: int,
+        price: float | None,
+        qty: float | None,
+        stop_price: float | None,
+    ) -> None:
+        """Replace an open order's terms under its id."""
+        self._check_owner(strategy, order_id)
+        self._core().modify(order_id, price, qty, stop_price)
 
     def position(self, strategy: str, symbol: str) -> float:
         """`strategy`'s signed quantity in `symbol`."""

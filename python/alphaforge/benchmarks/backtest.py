@@ -15,8 +15,19 @@ from rich.console import Console
 
 from alphaforge.backtest.engine import BacktestEngine
 from alphaforge.backtest.sma_cross import SmaCross, TradeSmaCross
-from alphaforge.benchmarks import backtrader_peer, nautilus_peer, strategy_floor, vectorbt_peer
-from alphaforge.benchmarks.report import interleaved_rounds, make_console, print_comparison
+from alphaforge.benchmarks import (
+    backtrader_peer,
+    nautilus_peer,
+    strategy_floor,
+    vectorbt_peer,
+)
+from alphaforge.benchmarks.report import (
+    Measurement,
+    interleaved_rounds,
+    make_console,
+    print_comparison,
+)
+from alphaforge.benchmarks.rsi_strategies import NoRsi, PythonRsi, RegisteredRsi, UnreadRsi
 
 OURS = "alphaforge"
 # The same on_bar in a plain Python loop over the same closes: the strategy's own time.
@@ -25,6 +36,11 @@ FAST, SLOW = 10, 30
 ON_BARS = "SMA on 1-min bars"
 ON_BUILT_BARS = "SMA on 1-min bars built from trades"
 ON_TRADES = "SMA on every trade"
+# alphaforge's row there has the engine update the RSI in C++ (register_indicator).
+WITH_RSI = "RSI(14) read in on_bar"
+RSI_IN_ON_BAR = "updated in on_bar"
+RSI_NONE = "no RSI"
+RSI_UNREAD = "registered, never read"
 Workload = tuple[str, str, str, Callable[[], float]]
 
 
@@ -75,6 +91,28 @@ def _alphaforge_bars(bars: pd.DataFrame) -> float:
 def _floor_bars(bars: pd.DataFrame) -> float:
     strategy = SmaCross("SYN", FAST, SLOW, size=1)
     return strategy_floor.bars_per_second(strategy, bars["close"].tolist())
+
+
+def _rsi_bars(bars: pd.DataFrame, strategy: type[RegisteredRsi]) -> float:
+    engine = BacktestEngine(cash=1e9)
+    engine.add_bars("SYN", bars)
+    engine.add_strategy(strategy("SYN"))
+    started = time.perf_counter()
+    engine.run_frames()
+    return len(bars) / (time.perf_counter() - started)
+
+
+def _print_rsi_cost(measurements: list[Measurement], console: Console) -> None:
+    """Each RSI's cost per bar over the run without one, from the medians."""
+    rates = {m.name: m.median for m in measurements if m.group == WITH_RSI}
+    base = 1e9 / rates[RSI_NONE]
+    registered = 1e9 / rates[OURS] - base
+    python = 1e9 / rates[RSI_IN_ON_BAR] - base
+    unread = 1e9 / rates[RSI_UNREAD] - base
+    console.print(
+        f"RSI(14) a bar, over the same on_bar without it: registered {registered:.0f} ns "
+        f"({unread:.0f} ns of it the native update), updated in on_bar {python:.0f} ns"
+    )
 
 
 def _alphaforge_ticks(trades: pd.DataFrame, every_trade: bool) -> float:
@@ -132,6 +170,12 @@ def run(args: argparse.Namespace) -> None:
         (ON_BUILT_BARS, OURS, "trades/s", partial(_alphaforge_ticks, trades, False)),
         (ON_TRADES, OURS, "trades/s", partial(_alphaforge_ticks, trades, True)),
     ]
+    workloads += [
+        (WITH_RSI, OURS, "bars/s", partial(_rsi_bars, bars, RegisteredRsi)),
+        (WITH_RSI, RSI_IN_ON_BAR, "bars/s", partial(_rsi_bars, bars, PythonRsi)),
+        (WITH_RSI, RSI_NONE, "bars/s", partial(_rsi_bars, bars, NoRsi)),
+        (WITH_RSI, RSI_UNREAD, "bars/s", partial(_rsi_bars, bars, UnreadRsi)),
+    ]
     workloads += _peer_workloads(bars, peer_bars, peer_trades, console)
     measurements = interleaved_rounds(workloads, args.rounds)
     title = (
@@ -139,3 +183,4 @@ def run(args: argparse.Namespace) -> None:
         f"{len(peer_bars):,} bars and {len(peer_trades):,} trades (event-driven peers)"
     )
     print_comparison(title, measurements, OURS, console)
+    _print_rsi_cost(measurements, console)

@@ -24,6 +24,7 @@ import aiohttp
 from alphaforge._core.data import BarSpec
 from alphaforge._core.execution import ExecutionEngine, Instrument, RiskLimits
 from alphaforge._core.live import LiveFeed
+from alphaforge.bar_indicators import BarIndicators, Indicator, IndicatorT
 from alphaforge.live.journal import Journal
 from alphaforge.live.orders import LiveOrders
 from alphaforge.live.paper import PaperExecution
@@ -127,6 +128,8 @@ class TradingNode:
         self._book_depth: dict[str, int] = {}
         self._book_handlers: dict[str, list[Callable[[BookView], None]]] = {}
         self._subscriptions: set[tuple[str, str, str, str | None]] = set()
+        self._bar_routes: dict[tuple[str, str, str], BarIndicators] = {}
+        self._indicators: dict[int, Indicator] = {}  # registered, by id: each fed once
         self._stop: asyncio.Event | None = None
         self._halted = False
         self._running = False
@@ -334,8 +337,39 @@ class TradingNode:
                 f"bars of {symbol} are built from its trades: give a spec such as '1min'"
             )
         if self._first(strategy, "bars", symbol, spec):
+            self._bar_route(strategy, symbol, spec).handler = strategy.on_bar
+
+    def register_indicator(
+        self,
+        strategy: Strategy,
+        indicator: IndicatorT,
+        symbol: str,
+        spec: str | None,
+        source: str | None,
+    ) -> None:
+        """Update `indicator` (in Python) with each bar of `symbol` built by `spec`, before
+        the strategy's on_bar of that bar."""
+        if spec is None:
+            raise ValueError(
+                f"bars of {symbol} are built from its trades: give a spec such as '1min'"
+            )
+        if id(indicator) in self._indicators:
+            raise ValueError(f"{indicator!r} is already registered: register each object once")
+        self._bar_route(strategy, symbol, spec).add(indicator, source)
+        self._indicators[id(indicator)] = indicator
+
+    def _bar_route(self, strategy: Strategy, symbol: str, spec: str) -> BarIndicators:
+        """The one feed subscription of `strategy`'s bars of `symbol` by `spec`: its
+        registered indicators, then its on_bar."""
+        key = (strategy.name, symbol, spec)
+        route = self._bar_routes.get(key)
+        if route is None:
+            parsed = BarSpec(spec)
             self._want(symbol, "trades")
-            self.feed.subscribe_bars(symbol, BarSpec(spec), strategy.on_bar)
+            route = BarIndicators()
+            self.feed.subscribe_bars(symbol, parsed, route)
+            self._bar_routes[key] = route
+        return route
 
     def subscribe_trades(self, strategy: Strategy, symbol: str) -> None:
         """Every trade of `symbol`."""
@@ -349,10 +383,14 @@ class TradingNode:
             self._want(symbol, "quotes")
             self.feed.subscribe_quotes(symbol, strategy.on_quote)
 
-    def subscribe_book(self, strategy: Strategy, symbol: str, depth: int) -> None:
+    def subscribe_book(self, strategy: Strategy, symbol: str, depth: int, every: int = 1) -> None:
         """The top `depth` levels of the venue's order book of `symbol`, on each update."""
         if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:
             raise ValueError(f"depth must be an int >= 1, got {depth!r}")
+        if every != 1:
+            raise ValueError(
+                f"a live book is handed out on each update: every must be 1, got {every}"
+            )
         if self._first(strategy, "book", symbol, str(depth)):
             self._want(symbol, "book")
             self._book_depth[symbol] = max(depth, self._book_depth.get(symbol, 0))

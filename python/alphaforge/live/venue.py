@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
+from alphaforge.records import BookView as BookView  # re-exported: live code imports it here
+
 if TYPE_CHECKING:
     import aiohttp
-    import numpy as np
 
     from alphaforge.records import Balance
 
@@ -113,19 +114,6 @@ class CancelResult:
     report: OrderReport | None = None
     code: int = 0
     reason: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class BookView:
-    """The top levels of a local order book, valid during the listener call only."""
-
-    symbol: str
-    ts_ns: int
-    update_id: int
-    bid_prices: np.ndarray
-    bid_sizes: np.ndarray
-    ask_prices: np.ndarray
-    ask_sizes: np.ndarray
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from alphaforge.data.loaders import load_parquet
+from alphaforge.data.loaders import load_csv, load_parquet
 
 ORCL_CSV = Path(__file__).with_name("orcl-1995-2014.csv")
 BTCUSDT_TRADES = Path(__file__).with_name("btcusdt-trades.parquet")
 BTCUSDT_QUOTES = Path(__file__).with_name("btcusdt-quotes.parquet")
+BTC_PERP_1M = Path(__file__).with_name("btc-perp-1m.csv.gz")
 
 
 def load_yahoo_csv(path: str | Path) -> pd.DataFrame:
@@ -36,3 +37,10 @@ def btcusdt_trades() -> pd.DataFrame:
 def btcusdt_quotes() -> pd.DataFrame:
     """Binance BTCUSDT best bid and ask over the same 46 seconds, in loader columns."""
     return load_parquet(BTCUSDT_QUOTES, "quotes", columns={"timestamp": "ts_ns"})
+
+
+def btc_perp_1m() -> pd.DataFrame:
+    """BTC perpetual one-minute bars, 2021-12-31 23:01 to 2022-02-01 UTC (45,031 bars, no gap),
+    in loader columns (ts_ns, open, high, low, close, volume). The timestamps are as the file
+    gives them; the engine reads each as the start of its bar."""
+    return load_csv(BTC_PERP_1M, "bars")

@@ -11,4 +11,5 @@ SUITES: dict[str, str] = {
     "replay": "alphaforge.benchmarks.replay",
     "live": "alphaforge.benchmarks.live",
     "indicators": "alphaforge.benchmarks.indicators",
+    "book": "alphaforge.benchmarks.book",
 }

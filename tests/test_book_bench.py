@@ -1,0 +1,60 @@
+"""``alphaforge bench book`` runs end to end on a small stream, and every replay of it ends on
+the same book."""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+import pytest
+
+from alphaforge.benchmarks import book
+from alphaforge.benchmarks.book_stream import book_stream
+from alphaforge.data import check_depth_chain
+
+ROWS, LEVELS = 3_000, 10
+
+
+def test_the_stream_is_a_valid_chain_that_never_crosses() -> None:
+    stream = book_stream(ROWS, LEVELS)
+    frame = book.depth_frame(stream)
+    kept = check_depth_chain(stream.update_id, stream.prev_update_id, stream.snapshot)
+    assert kept.all()  # no gap, no stale diff
+    assert stream.rows == len(frame)
+    assert stream.rows > ROWS * 0.9
+    assert stream.messages == frame["update_id"].nunique()
+    # Every row is on the tick grid, a positive size or a removal.
+    assert np.all(np.abs(stream.price * 100 - np.round(stream.price * 100)) < 1e-6)
+    assert np.all(stream.size >= 0)
+    strategy = book.Imbalance(every=1)
+    book.ours(frame, strategy)
+    bid, ask, _ = strategy.final
+    assert strategy.calls == stream.messages
+    assert bid < ask
+
+
+def test_bench_book_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    book.run(argparse.Namespace(rows=ROWS, levels=LEVELS, rounds=1))
+    out = capsys.readouterr().out
+    assert "rows/s" in out
+    assert book.FLOOR in out
+    assert "target: at least" in out
+
+
+def test_ours_and_the_peer_end_on_the_same_book() -> None:
+    pytest.importorskip("hftbacktest")
+    stream, results, feeds = book.measure(ROWS, LEVELS, rounds=1)
+    by_name = {r.name: r for r in results}
+    ours, peer = results[0], by_name[book.PEER]
+    assert book.same_book(ours.final, peer.final)
+    assert feeds > 0
+    for result in results:
+        assert result.rate(stream.rows) > 0
+        assert result.rate(stream.messages) > 0
+
+
+def test_same_book_tells_a_tick_apart() -> None:
+    final = (100.01, 100.03, 0.25)
+    assert book.same_book(final, (100.01 + 1e-9, 100.03, 0.25))
+    assert not book.same_book(final, (100.02, 100.03, 0.25))
+    assert not book.same_book(final, (100.01, 100.03, 0.2500001))

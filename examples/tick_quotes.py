@@ -44,7 +44,9 @@ class DipBuyer(af.Strategy):
             self.working = None
 
     def on_fill(self, fill: FillRecord) -> None:
-        self.log.info("%s %g at %.2f as %s", fill.side.lower(), fill.qty, fill.price, fill.liquidity)
+        self.log.info(
+            "%s %g at %.2f as %s", fill.side.lower(), fill.qty, fill.price, fill.liquidity
+        )
 
     def on_bar(self, bar: Any) -> None:
         self.bars += 1

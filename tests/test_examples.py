@@ -50,3 +50,17 @@ def test_indicator_strategy_logs_its_decisions() -> None:
     # Every decision logged is one order, and every order fills at the next minute's open.
     fills = int(done.stdout.split(" fills")[0].rsplit(" ", 1)[-1])
     assert entries + exits + stops == fills
+
+
+def test_bracket_strategy_exits_each_entry_once() -> None:
+    script = Path(__file__).parent.parent / "examples" / "bracket_strategy.py"
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    counts = done.stdout.split(" fills")[0].split()
+    entries, exits, fills = int(counts[0]), int(counts[2]), int(counts[4])
+    assert entries > 100
+    # One exit per entry (the last may still be open at the end): no bracket ever flips.
+    assert entries - exits in (0, 1)
+    assert fills == entries + exits

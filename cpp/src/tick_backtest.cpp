@@ -347,7 +347,6 @@ void TickBacktest::run(const TradeHandler& on_trade, const QuoteHandler& on_quot
       // The book only: orders on the symbol fill on its trades and quotes.
       apply_depth(stream.symbol, i);
       seen_ = true;
-      deliver_notices(on_order);
       if (state.wants_book) on_book(stream.symbol, *state.book);
       deliver_notices(on_order);
     } else {

@@ -1,0 +1,275 @@
+"""A seeded synthetic L2 market with trades, a quoting market maker for AlphaForge, and the
+conversion of both streams into hftbacktest's event rows.
+
+The market: a book of `levels` price levels a side on a tick grid, sizes in whole lots, the
+spread between one and four ticks. Each message is one of: a trade at the best bid (a seller
+took) or the best ask (a buyer took) followed by the book's update for it (the level shrinks,
+or leaves and the side's next level becomes the best), a new level inside the spread, the best
+level of one side cancelled, or a few size changes near the top. The best prices wander as a
+random walk from these. Every timestamp is a whole microsecond and no two events share one;
+with latencies that are whole microseconds except the response latency (which has a
+nanosecond part), a notice of a fill can never reach the strategy at the same instant as a
+book message, so no engine has to choose which of the two it hands out first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+import alphaforge as af
+from alphaforge.records import BookView, FillRecord
+
+T0 = 1_700_000_000_000_000_000  # ns
+US = 1_000  # ns
+MID0 = 2_000  # ticks
+
+
+@dataclass(frozen=True)
+class BookMarket:
+    """The canonical depth frame, a trades frame (ts_ns, price, size, side: the taker's side,
+    "BUY" or "SELL"), and the grid they are on."""
+
+    depth: pd.DataFrame
+    trades: pd.DataFrame
+    tick: float
+    lot: float
+
+
+def book_market(
+    messages: int = 50_000, levels: int = 5, seed: int = 7, tick: float = 0.5
+) -> BookMarket:
+    """About `messages` messages after a snapshot of `levels` levels a side (sizes 1..40)."""
+    if messages < 1:
+        raise ValueError(f"messages must be >= 1, got {messages}")
+    if levels < 2:
+        raise ValueError(f"levels must be >= 2, got {levels}")
+    rng = np.random.default_rng(seed)
+    bids = {MID0 - 1 - i: int(rng.integers(1, 41)) for i in range(levels)}
+    asks = {MID0 + 1 + i: int(rng.integers(1, 41)) for i in range(levels)}
+    rows: list[tuple[int, str, int, int, int, int, bool]] = []
+    trades: list[tuple[int, int, int, str]] = []
+    ts = T0
+    update_id = 1
+    for tick_, size in bids.items():
+        rows.append((ts, "bid", tick_, size, update_id, -1, True))
+    for tick_, size in asks.items():
+        rows.append((ts, "ask", tick_, size, update_id, -1, True))
+
+    def send(changes: list[tuple[str, int, int]]) -> None:
+        nonlocal update_id
+        for side, tick_, size in changes:
+            rows.append((ts, side, tick_, size, update_id + 1, update_id, False))
+        update_id += 1
+
+    def refill_far(book: dict[int, int], side: str) -> tuple[str, int, int]:
+        # Keep `levels` levels: a new one beyond the far end.
+        far = min(book) - 1 if side == "bid" else max(book) + 1
+        book[far] = int(rng.integers(1, 41))
+        return (side, far, book[far])
+
+    def drop_far(book: dict[int, int], side: str) -> tuple[str, int, int]:
+        far = min(book) if side == "bid" else max(book)
+        del book[far]
+        return (side, far, 0)
+
+    for _ in range(messages):
+        ts += max(1, round(rng.exponential(1_000.0))) * US  # about 1 ms apart
+        best_bid, best_ask = max(bids), min(asks)
+        spread = best_ask - best_bid
+        kind = rng.random()
+        side = "bid" if rng.random() < 0.5 else "ask"
+        book = bids if side == "bid" else asks
+        best = best_bid if side == "bid" else best_ask
+        if kind < 0.3:
+            # A trade at the best of `side`: sellers hit the bid, buyers lift the ask.
+            qty = min(book[best], int(rng.geometric(0.3)))
+            trades.append((ts, best, qty, "SELL" if side == "bid" else "BUY"))
+            ts += max(1, round(rng.exponential(50.0))) * US
+            if qty < book[best]:
+                book[best] -= qty
+                send([(side, best, book[best])])
+            else:
+                del book[best]
+                send([(side, best, 0), refill_far(book, side)])
+        elif kind < 0.45 and spread >= 2:
+            inside = best + 1 if side == "bid" else best - 1
+            book[inside] = int(rng.integers(1, 21))
+            send([(side, inside, book[inside]), drop_far(book, side)])
+        elif kind < 0.55 and spread <= 3:
+            del book[best]
+            send([(side, best, 0), refill_far(book, side)])
+        else:
+            changes = []
+            for _ in range(int(rng.integers(1, 4))):
+                side = "bid" if rng.random() < 0.5 else "ask"
+                book = bids if side == "bid" else asks
+                near = sorted(book, reverse=side == "bid")[: min(3, len(book))]
+                level = int(near[int(rng.integers(0, len(near)))])
+                book[level] = int(rng.integers(1, 41))
+                changes.append((side, level, book[level]))
+            send(changes)
+
+    frame = pd.DataFrame(
+        rows, columns=["ts", "side", "price", "size", "update_id", "prev_update_id", "snapshot"]
+    )
+    frame["price"] = frame["price"] * tick
+    frame["size"] = frame["size"].astype(np.float64)
+    tape = pd.DataFrame(trades, columns=["ts_ns", "price", "size", "side"])
+    tape["price"] = tape["price"] * tick
+    tape["size"] = tape["size"].astype(np.float64)
+    return BookMarket(frame, tape, tick, 1.0)
+
+
+def quotes_as_depth(quotes: pd.DataFrame) -> pd.DataFrame:
+    """Best bid and ask quotes (ts_ns, bid, ask, bid_size, ask_size) as a one-level book in
+    the canonical depth frame: the first quote a snapshot, then each change of a side one
+    message, which sets the new best and removes the old best price when it moved."""
+    rows: list[tuple[int, str, float, float, int, int, bool]] = []
+    last: dict[str, tuple[float, float]] = {}
+    update_id = 0
+    for ts, bid, ask, bid_size, ask_size in quotes[
+        ["ts_ns", "bid", "ask", "bid_size", "ask_size"]
+    ].itertuples(index=False):
+        now = {"bid": (float(bid), float(bid_size)), "ask": (float(ask), float(ask_size))}
+        changes: list[tuple[str, float, float]] = []
+        for side in ("bid", "ask"):
+            if side in last and last[side] == now[side]:
+                continue
+            if side in last and last[side][0] != now[side][0]:
+                changes.append((side, last[side][0], 0.0))
+            changes.append((side, *now[side]))
+        if not changes:
+            continue
+        first = not last
+        update_id += 1
+        for side, price, size in changes:
+            rows.append(
+                (int(ts), side, price, size, update_id, -1 if first else update_id - 1, first)
+            )
+        last = now
+    return pd.DataFrame(
+        rows, columns=["ts", "side", "price", "size", "update_id", "prev_update_id", "snapshot"]
+    )
+
+
+def hbt_events(depth: pd.DataFrame, trades: pd.DataFrame | None, tick: float, feed_ns: int) -> Any:
+    """Depth rows and trades as hftbacktest 2.4 event rows, seen locally `feed_ns` after the
+    exchange time. A trade's side is its taker's ("BUY" or "SELL"). The first message must be
+    the snapshot, and the only one (it goes in as depth rows on the empty book); at one time,
+    depth rows come before trades."""
+    from hftbacktest import (  # type: ignore[import-untyped,unused-ignore]
+        BUY_EVENT,
+        DEPTH_EVENT,
+        EXCH_EVENT,
+        LOCAL_EVENT,
+        SELL_EVENT,
+        TRADE_EVENT,
+        event_dtype,
+    )
+
+    snapshot = depth["snapshot"].to_numpy(dtype=bool)
+    first = depth["update_id"].to_numpy()[0]
+    later = np.flatnonzero(snapshot & (depth["update_id"].to_numpy() != first))
+    if later.size:
+        raise ValueError(f"snapshot[{int(later[0])}]: only the first message may be a snapshot")
+    d = np.zeros(len(depth), event_dtype)
+    is_bid = depth["side"].to_numpy() == "bid"
+    d["ev"] = DEPTH_EVENT | EXCH_EVENT | LOCAL_EVENT | np.where(is_bid, BUY_EVENT, SELL_EVENT)
+    d["exch_ts"] = depth["ts"].to_numpy(np.int64)
+    d["px"] = np.round(depth["price"].to_numpy(np.float64) / tick) * tick
+    d["qty"] = depth["size"].to_numpy(np.float64)
+    parts = [d]
+    if trades is not None and len(trades):
+        t = np.zeros(len(trades), event_dtype)
+        buy = trades["side"].to_numpy() == "BUY"
+        t["ev"] = TRADE_EVENT | EXCH_EVENT | LOCAL_EVENT | np.where(buy, BUY_EVENT, SELL_EVENT)
+        t["exch_ts"] = trades["ts_ns"].to_numpy(np.int64)
+        t["px"] = trades["price"].to_numpy(np.float64)
+        t["qty"] = trades["size"].to_numpy(np.float64)
+        parts.append(t)
+    events = np.concatenate(parts)
+    # Stable: depth rows (first in the concatenation) before trades at one time.
+    events = events[np.argsort(events["exch_ts"], kind="stable")]
+    events["local_ts"] = events["exch_ts"] + feed_ns
+    return events
+
+
+Fill = tuple[int, str, float, float, str]  # (ts_ns, side, price, qty, MAKER/TAKER)
+
+
+@dataclass
+class Quoting:
+    """A one-lot quote a side: the order id, its price in ticks, when it was sent."""
+
+    order_id: int
+    price_tick: int
+    sent_ns: int
+
+
+@dataclass
+class MakerState:
+    fills: list[Fill] = field(default_factory=list)
+    placed: list[tuple[int, str, int]] = field(default_factory=list)  # (ns, side, price tick)
+    position: float = 0.0
+
+
+class QuoteMaker(af.Strategy):
+    """Quotes `qty` at floor(mid) - k ticks and ceil(mid) + k ticks; when the mid moves it
+    cancels a quote whose price is stale (once the order's acknowledgement is back, `ack_ns`
+    after it was sent) and quotes the new price at once. A side is not quoted while the
+    position would pass `max_position` were it filled. It decides on every book message and
+    on every fill notice, and counts its position from its fills."""
+
+    def __init__(
+        self, symbol: str, tick: float, k: int, qty: float, max_position: float, ack_ns: int
+    ) -> None:
+        super().__init__()
+        self.symbol, self.tick, self.k, self.qty = symbol, tick, k, qty
+        self.max_position, self.ack_ns = max_position, ack_ns
+        self.quotes: dict[str, Quoting | None] = {"BUY": None, "SELL": None}
+        self.best: tuple[int, int] | None = None
+        self.state = MakerState()
+
+    def on_start(self) -> None:
+        self.subscribe_book(self.symbol, depth=1)
+
+    def on_book(self, book: BookView) -> None:
+        if book.best_bid is not None and book.best_ask is not None:
+            self.best = (round(book.best_bid / self.tick), round(book.best_ask / self.tick))
+        self.decide()
+
+    def on_fill(self, fill: FillRecord) -> None:
+        self.state.fills.append(
+            (fill.ts.value, fill.side, fill.price, fill.qty, fill.liquidity.upper())
+        )
+        self.state.position += fill.qty if fill.side == "BUY" else -fill.qty
+        quote = self.quotes[fill.side]
+        if quote is not None and quote.order_id == fill.order_id:
+            self.quotes[fill.side] = None
+        self.decide()
+
+    def decide(self) -> None:
+        if self.best is None:
+            return
+        now = self.context.now_ns()
+        bid, ask = self.best
+        targets = {"BUY": (bid + ask) // 2 - self.k, "SELL": -((-(bid + ask)) // 2) + self.k}
+        for side, target in targets.items():
+            quote = self.quotes[side]
+            if quote is not None and quote.price_tick != target:
+                if now - quote.sent_ns < self.ack_ns:
+                    continue
+                self.cancel(quote.order_id)
+                self.quotes[side] = None
+            if self.quotes[side] is None:
+                after = self.state.position + (self.qty if side == "BUY" else -self.qty)
+                if abs(after) > self.max_position:
+                    continue
+                price = target * self.tick
+                order_id = self.submit_order(self.symbol, side, self.qty, limit=price)
+                self.quotes[side] = Quoting(order_id, target, now)
+                self.state.placed.append((now, side, target))

@@ -1,0 +1,301 @@
+"""The same market maker on AlphaForge's order-book replay and on hftbacktest 2.4, fill for fill.
+
+Both run one-lot quotes with a GTC limit a side, PartialFillExchange semantics, constant
+entry, response and feed latencies and a maker/taker fee. With one-lot orders every fill is a
+whole order, so hftbacktest's own answers (which report only an order's latest fill) show
+every fill, and its position and balance count all of them.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import alphaforge as af
+from alphaforge.data import DepthGapWarning, load_binance_depth
+from alphaforge.samples import btcusdt_quotes, btcusdt_trades
+from book_market import Fill, QuoteMaker, book_market, hbt_events, quotes_as_depth
+
+hftbacktest = pytest.importorskip("hftbacktest")
+numba = pytest.importorskip("numba")
+
+DATA = Path(__file__).parent / "data"
+SYMBOL = "X"
+FEED_NS, ENTRY_NS, RESPONSE_NS = 30_000, 800_000, 150_001
+MAKER_FEE, TAKER_FEE = 0.0002, 0.0005
+K_TICKS, MAX_POSITION = 1, 5
+FILLED = 3  # hftbacktest's order status
+GTC, LIMIT = hftbacktest.GTC, hftbacktest.LIMIT
+FAR = 1 << 62  # a wait_next_feed timeout no stream reaches
+NO_BID, NO_ASK = -2147483648, 2147483647  # hftbacktest's best ticks of an empty side
+HBT_MODELS = {
+    "risk_averse": lambda a: a.risk_adverse_queue_model(),
+    "power": lambda a: a.power_prob_queue_model(3.0),
+    "power2": lambda a: a.power_prob_queue_model2(3.0),
+    "power3": lambda a: a.power_prob_queue_model3(3.0),
+    "log": lambda a: a.log_prob_queue_model(),
+    "log2": lambda a: a.log_prob_queue_model2(),
+}
+
+
+@numba.njit  # type: ignore[misc,unused-ignore]
+def _collect(hbt: Any, fills: Any, n: int, live: Any, lot: float) -> tuple[int, bool]:
+    """Record the FILLED answers received (one order, one fill: a lot each), free the side a
+    filled order quoted, and drop the orders that ended."""
+    found = False
+    values = hbt.orders(0).values()
+    while values.has_next():
+        order = values.get()
+        if order.status == FILLED:
+            fills[n, 0] = order.exch_timestamp
+            fills[n, 1] = hbt.current_timestamp
+            fills[n, 2] = order.side
+            fills[n, 3] = order.exec_price_tick
+            fills[n, 4] = round(order.exec_qty / lot)
+            fills[n, 5] = 1 if order.arr[0].maker else 0
+            fills[n, 6] = order.order_id
+            n += 1
+            found = True
+            s = 0 if order.side == 1 else 1
+            if live[s, 0] == order.order_id:
+                live[s, 0] = 0
+    hbt.clear_inactive_orders(0)
+    return n, found
+
+
+@numba.njit  # type: ignore[misc,unused-ignore]
+def _quote_maker(
+    hbt: Any,
+    book_ts: Any,
+    k: int,
+    lots: int,
+    max_lots: int,
+    ack_ns: int,
+    fills: Any,
+    placed: Any,
+) -> tuple[int, int]:
+    """QuoteMaker's decisions on hftbacktest: wake on every feed and answer, decide when the
+    wake-up holds a book message (its local time is in `book_ts`) or a fill."""
+    live = np.zeros((2, 3), np.int64)  # per side: order id (0: none), price tick, sent at
+    n = n_placed = seen = 0
+    next_id = 1
+    position = 0
+    depth = hbt.depth(0)
+    tick, lot = depth.tick_size, depth.lot_size
+    while True:
+        status = hbt.wait_next_feed(True, FAR)
+        first = n
+        n, found = _collect(hbt, fills, n, live, lot)
+        for i in range(first, n):
+            position += fills[i, 4] * fills[i, 2]
+        if status != 2 and status != 3:  # the end: the last rows came with it
+            return n, n_placed
+        now = hbt.current_timestamp
+        book = False
+        while seen < len(book_ts) and book_ts[seen] <= now:
+            seen += 1
+            book = True
+        if not (book or found):
+            continue
+        depth = hbt.depth(0)
+        bid, ask = depth.best_bid_tick, depth.best_ask_tick
+        if bid == NO_BID or ask == NO_ASK:
+            continue
+        for s in range(2):
+            target = (bid + ask) // 2 - k if s == 0 else -(-(bid + ask) // 2) + k
+            if live[s, 0] != 0 and live[s, 1] != target:
+                if now - live[s, 2] < ack_ns:
+                    continue
+                hbt.cancel(0, live[s, 0], False)
+                live[s, 0] = 0
+            if live[s, 0] == 0:
+                after = position + (lots if s == 0 else -lots)
+                if abs(after) > max_lots:
+                    continue
+                if s == 0:
+                    hbt.submit_buy_order(0, next_id, target * tick, lots * lot, GTC, LIMIT, False)
+                else:
+                    hbt.submit_sell_order(0, next_id, target * tick, lots * lot, GTC, LIMIT, False)
+                live[s, 0], live[s, 1], live[s, 2] = next_id, target, now
+                placed[n_placed, 0] = now
+                placed[n_placed, 1] = 1 - 2 * s
+                placed[n_placed, 2] = target
+                n_placed += 1
+                next_id += 1
+
+
+class Run:
+    """One engine's run: fills (local notice time, side, price, qty, MAKER/TAKER), the quotes
+    placed (time, side, price tick), the final position, fees and cash flow (sales minus
+    purchases minus fees)."""
+
+    def __init__(self, fills: list[Fill], placed: list[tuple[int, str, int]], fees: float) -> None:
+        self.fills, self.placed, self.fees = fills, placed, fees
+        self.position = sum(q if s == "BUY" else -q for _, s, _, q, _ in fills)
+        self.cash_flow = sum(p * (-q if s == "BUY" else q) for _, s, p, q, _ in fills) - fees
+
+    def pnl(self, mark: float) -> float:
+        return self.cash_flow + self.position * mark
+
+
+def run_hftbacktest(
+    depth: pd.DataFrame, trades: pd.DataFrame | None, tick: float, lot: float, model: str
+) -> tuple[Run, Any]:
+    events = hbt_events(depth, trades, tick, FEED_NS)
+    asset = (
+        hftbacktest.BacktestAsset()
+        .data(events)
+        .linear_asset(1.0)
+        .constant_order_latency(ENTRY_NS, RESPONSE_NS)
+        .partial_fill_exchange()
+        .trading_value_fee_model(MAKER_FEE, TAKER_FEE)
+        .tick_size(tick)
+        .lot_size(lot)
+    )
+    hbt = hftbacktest.HashMapMarketDepthBacktest([HBT_MODELS[model](asset)])
+    book_ts = np.unique(depth["ts"].to_numpy(np.int64)) + FEED_NS
+    fills = np.zeros((len(events) + 1, 7), np.int64)
+    placed = np.zeros((2 * len(book_ts) + 2 * len(events) + 2, 3), np.int64)
+    n, n_placed = _quote_maker(
+        hbt, book_ts, K_TICKS, 1, MAX_POSITION, ENTRY_NS + RESPONSE_NS, fills, placed
+    )
+    state = hbt.state_values(0)
+    values = (state.position, state.balance, state.fee, state.num_trades)
+    hbt.close()
+    side = {1: "BUY", -1: "SELL"}
+    out = [
+        (
+            int(f[1]),
+            side[int(f[2])],
+            round(f[3] * tick, 10),
+            f[4] * lot,
+            "MAKER" if f[5] else "TAKER",
+        )
+        for f in fills[:n]
+    ]
+    quotes = [(int(p[0]), side[int(p[1])], int(p[2])) for p in placed[:n_placed]]
+    fees = sum(p * q * (MAKER_FEE if m == "MAKER" else TAKER_FEE) for _, _, p, q, m in out)
+    return Run(out, quotes, fees), values
+
+
+def run_alphaforge(
+    depth: pd.DataFrame, trades: pd.DataFrame | None, tick: float, lot: float, model: str
+) -> tuple[Run, float]:
+    engine = af.BacktestEngine(
+        cash=1_000_000.0,
+        fees=(MAKER_FEE, TAKER_FEE),
+        latency=ENTRY_NS / 1e9,
+        response_latency=RESPONSE_NS / 1e9,
+        feed_latency=FEED_NS / 1e9,
+        queue_model=model,
+        account="unlimited",
+    )
+    engine.add_instrument(SYMBOL, tick_size=tick, lot_size=lot)
+    engine.add_book(SYMBOL, depth)
+    if trades is not None:
+        engine.add_trades(SYMBOL, trades[["ts_ns", "price", "size"]])
+    maker = QuoteMaker(SYMBOL, tick, K_TICKS, lot, MAX_POSITION * lot, ENTRY_NS + RESPONSE_NS)
+    engine.add_strategy(maker)
+    result = engine.run()
+    fees = float(result.fills["fee"].sum()) if len(result.fills) else 0.0
+    run = Run(maker.state.fills, maker.state.placed, fees)
+    return run, result.final_equity - 1_000_000.0
+
+
+def last_mid(depth: pd.DataFrame) -> float:
+    """The mid of the book after the last message, by replaying the rows."""
+    book: dict[tuple[str, float], float] = {}
+    for side, price, size, snapshot, first in zip(
+        depth["side"], depth["price"], depth["size"], depth["snapshot"],
+        depth["update_id"] != depth["update_id"].shift(), strict=True,
+    ):  # fmt: skip
+        if snapshot and first:
+            book.clear()
+        if size > 0:
+            book[(side, price)] = size
+        else:
+            book.pop((side, price), None)
+    bid = max(p for s, p in book if s == "bid")
+    ask = min(p for s, p in book if s == "ask")
+    return (bid + ask) / 2
+
+
+@pytest.fixture(scope="module")
+def market() -> Any:
+    return book_market()
+
+
+def test_the_synthetic_market_makes_thousands_of_maker_fills(market: Any) -> None:
+    assert len(market.depth) + len(market.trades) > 90_000
+    ours, hbt_state = run_hftbacktest(market.depth, market.trades, market.tick, 1.0, "risk_averse")
+    assert len(ours.fills) > 2_000
+    # hftbacktest's own account agrees with the fills read off its answers.
+    position, balance, fee, trades = hbt_state
+    assert trades == len(ours.fills)
+    assert position == ours.position
+    assert fee == pytest.approx(ours.fees, rel=1e-12)
+    assert balance - fee == pytest.approx(ours.cash_flow, rel=1e-12)
+
+
+def test_risk_averse_fills_match_hftbacktest(market: Any) -> None:
+    theirs, _ = run_hftbacktest(market.depth, market.trades, market.tick, 1.0, "risk_averse")
+    ours, _ = run_alphaforge(market.depth, market.trades, market.tick, 1.0, "risk_averse")
+    assert ours.placed == theirs.placed
+    assert ours.fills == theirs.fills
+    assert ours.position == theirs.position
+    assert ours.fees == pytest.approx(theirs.fees, rel=1e-12)
+    mid = last_mid(market.depth)
+    assert ours.pnl(mid) == pytest.approx(theirs.pnl(mid), rel=1e-12)
+
+
+@pytest.mark.parametrize("model", ["power", "power2", "power3", "log", "log2"])
+def test_probability_queue_models_against_hftbacktest(market: Any, model: str) -> None:
+    theirs, _ = run_hftbacktest(market.depth, market.trades, market.tick, 1.0, model)
+    ours, _ = run_alphaforge(market.depth, market.trades, market.tick, 1.0, model)
+    risk_averse, _ = run_hftbacktest(market.depth, market.trades, market.tick, 1.0, "risk_averse")
+    # A probability model moves the queue on cancels too: more fills than risk-averse.
+    assert len(theirs.fills) > len(risk_averse.fills)
+    assert ours.fills == theirs.fills
+
+
+def test_real_binance_quotes_and_trades_match_hftbacktest() -> None:
+    quotes = btcusdt_quotes()
+    depth = quotes_as_depth(quotes)
+    tape = btcusdt_trades()
+    trades = pd.DataFrame(
+        {
+            "ts_ns": tape["ts_ns"],
+            "price": tape["price"],
+            "size": tape["size"],
+            "side": np.where(tape["aggressor"] == 1, "BUY", "SELL"),
+        }
+    )
+    theirs, _ = run_hftbacktest(depth, trades, 0.01, 0.000001, "risk_averse")
+    ours, _ = run_alphaforge(depth, trades, 0.01, 0.000001, "risk_averse")
+    assert len(theirs.fills) > 10
+    assert ours.placed == theirs.placed
+    assert ours.fills == theirs.fills
+
+
+def test_bundled_binance_depth_quotes_match_hftbacktest() -> None:
+    files = (DATA / "btcusdt-depth-snap.csv", DATA / "btcusdt-depth-update.csv")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DepthGapWarning)
+        depth = load_binance_depth(*files, bridge_gaps=True)
+    theirs, _ = run_hftbacktest(depth, None, 0.1, 0.001, "risk_averse")
+    ours, _ = run_alphaforge(depth, None, 0.1, 0.001, "risk_averse")
+    # One message, the snapshot: both quote it, and nothing comes afterwards to fill a quote.
+    bid = round(depth.loc[depth["side"] == "bid", "price"].max() * 10)
+    ask = round(depth.loc[depth["side"] == "ask", "price"].min() * 10)
+    seen = int(depth["ts"].iloc[0]) + FEED_NS
+    assert theirs.placed == [
+        (seen, "BUY", (bid + ask) // 2 - K_TICKS),
+        (seen, "SELL", -(-(bid + ask) // 2) + K_TICKS),
+    ]
+    assert ours.placed == theirs.placed
+    assert ours.fills == theirs.fills == []

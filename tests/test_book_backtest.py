@@ -221,15 +221,16 @@ class BuyOnFirstBook(BookRecorder):
         super().on_book(book)
 
 
-def test_orders_on_a_book_symbol_fill_on_its_trades() -> None:
-    # The book's ask is 101 when the order is sent; the next trade, at 100.2, fills it.
+def test_orders_on_a_book_symbol_fill_on_its_book() -> None:
+    # The book's ask is 101 x 3 when the order is sent: it takes 1 there, at once; the later
+    # trade at 100.2 is not what fills it (tests/test_book_fills.py has the fill model).
     engine = af.BacktestEngine()
     engine.add_book("X", BOOK)
     engine.add_trades("X", pd.DataFrame({"ts_ns": [T0 + 7], "price": [100.2], "size": [1.0]}))
     engine.add_strategy(BuyOnFirstBook())
     fills = engine.run().fills
-    assert fills[["qty", "price"]].values.tolist() == [[1.0, 100.2]]
-    assert fills["ts"].tolist() == [pd.Timestamp(T0 + 7, unit="ns", tz="UTC")]
+    assert fills[["qty", "price", "liquidity"]].values.tolist() == [[1.0, 101.0, "TAKER"]]
+    assert fills["ts"].tolist() == [pd.Timestamp(T0, unit="ns", tz="UTC")]
 
 
 def reference_book(frame: pd.DataFrame) -> tuple[list[float], ...]:

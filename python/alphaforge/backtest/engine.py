@@ -273,12 +273,16 @@ class BacktestEngine:
         start: TimeLike | None = None,
         end: TimeLike | None = None,
     ) -> None:
-        """Add the trades and quotes a DataCatalog holds for `symbol` in [start, end)."""
+        """Add the trades, quotes and depth a DataCatalog holds for `symbol` in [start, end);
+        the depth starts from the book as it stood at `start`, built from the last snapshot
+        before it."""
         for kind, frame in catalog_frames(catalog, symbol, start, end).items():
             if kind == "trades":
                 self.add_trades(symbol, frame)
-            else:
+            elif kind == "quotes":
                 self.add_quotes(symbol, frame)
+            else:
+                self.add_book(symbol, frame)
 
     def _claim(self, mode: Mode) -> None:
         if self._ran:

@@ -10,11 +10,12 @@ import numpy.typing as npt
 import pandas as pd
 
 from alphaforge.data.catalog import DataCatalog
-from alphaforge.data.loaders import from_dataframe
 from alphaforge.data.depth_frame import fold_before
+from alphaforge.data.loaders import from_dataframe
 from alphaforge.data.timestamps import TimeLike, time_to_ns
 
-TickKind = Literal["trades", "quotes", "depth"]
+TickKind = Literal["trades", "quotes"]
+CatalogKind = Literal["trades", "quotes", "depth"]
 MarketKind = Literal["trades", "quotes", "bars"]
 _COLUMNS: dict[str, tuple[str, ...]] = {
     "trades": ("price", "size"),
@@ -46,12 +47,12 @@ def market_columns(
 
 def catalog_frames(
     catalog: DataCatalog, symbol: str, start: TimeLike | None, end: TimeLike | None
-) -> dict[TickKind, pd.DataFrame]:
+) -> dict[CatalogKind, pd.DataFrame]:
     """The trades, quotes and depth `catalog` holds for `symbol` in [start, end), by kind; the
     depth opens with the book as it stood at `start` (fold_before)."""
     if not isinstance(catalog, DataCatalog):
         raise TypeError(f"catalog must be a DataCatalog, got {type(catalog).__name__}")
-    frames: dict[TickKind, pd.DataFrame] = {}
+    frames: dict[CatalogKind, pd.DataFrame] = {}
     for kind in ("trades", "quotes"):
         if symbol in catalog.symbols(kind):
             frame = catalog.read(kind, symbol, start, end)

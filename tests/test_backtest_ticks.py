@@ -350,7 +350,7 @@ def test_catalog_drives_the_replay(tmp_path: Any) -> None:
     # Trades 1 s .. 3 s in range; the quote at 0.5 s is not, so the buy takes the trade price.
     assert [p for _, p in strategy.trades] == [100.0, 101.0, 99.0]
     assert fills_of(result) == [(2 * SECOND, "BUY", 1.0, 101.0, "TAKER")]
-    with pytest.raises(ValueError, match="no trades or quotes of Y"):
+    with pytest.raises(ValueError, match="no trades, quotes or depth of Y"):
         af.BacktestEngine().add_catalog(catalog, "Y")
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import alphaforge as af
-from alphaforge.data import DepthGapWarning, load_binance_depth, load_bybit_depth
+from alphaforge.data import DataCatalog, DepthGapWarning, load_binance_depth, load_bybit_depth
 from alphaforge.records import BookView
 
 DATA = Path(__file__).parent / "data"
@@ -221,15 +221,16 @@ class BuyOnFirstBook(BookRecorder):
         super().on_book(book)
 
 
-def test_orders_on_a_book_symbol_fill_on_its_trades() -> None:
-    # The book's ask is 101 when the order is sent; the next trade, at 100.2, fills it.
+def test_orders_on_a_book_symbol_fill_on_its_book() -> None:
+    # The book's ask is 101 x 3 when the order is sent: it takes 1 there, at once; the later
+    # trade at 100.2 is not what fills it (tests/test_book_fills.py has the fill model).
     engine = af.BacktestEngine()
     engine.add_book("X", BOOK)
     engine.add_trades("X", pd.DataFrame({"ts_ns": [T0 + 7], "price": [100.2], "size": [1.0]}))
     engine.add_strategy(BuyOnFirstBook())
     fills = engine.run().fills
-    assert fills[["qty", "price"]].values.tolist() == [[1.0, 100.2]]
-    assert fills["ts"].tolist() == [pd.Timestamp(T0 + 7, unit="ns", tz="UTC")]
+    assert fills[["qty", "price", "liquidity"]].values.tolist() == [[1.0, 101.0, "TAKER"]]
+    assert fills["ts"].tolist() == [pd.Timestamp(T0, unit="ns", tz="UTC")]
 
 
 def reference_book(frame: pd.DataFrame) -> tuple[list[float], ...]:
@@ -296,3 +297,28 @@ def test_the_binance_sample_has_a_gap_after_its_snapshot() -> None:
         bids["price"].tolist(), bids["size"].tolist(), asks["price"].tolist(),
         asks["size"].tolist(),
     )  # fmt: skip
+
+
+def test_a_catalog_replay_from_a_start_opens_with_the_book_as_it_stood(tmp_path: Path) -> None:
+    frame = load_bybit_depth(DATA / "bybit-xrpusdt-ob500.data.zip")
+    catalog = DataCatalog(tmp_path)
+    catalog.write_depth("X", frame)
+    messages = frame.drop_duplicates("update_id")
+    start = int(messages["ts"].iloc[20])  # the 21st message: 20 lead up to it
+    engine = af.BacktestEngine()
+    engine.add_instrument("X", tick_size=0.0001, lot_size=1.0)
+    engine.add_catalog(catalog, "X", start=start)
+    strategy = BookRecorder()
+    engine.add_strategy(strategy)
+    engine.run()
+    # The first message handed out is the book the 20 messages before start built, at start.
+    first = strategy.seen[0]
+    assert first[2] == start
+    before = reference_book(frame[frame["ts"] < start])
+    assert (np.round(first[4], 4).tolist(), first[5]) == before[:2]
+    assert (np.round(first[6], 4).tolist(), first[7]) == before[2:]
+    assert all(seen[2] >= start for seen in strategy.seen)
+    # Then every message from start on, to the same last book as a replay of the whole frame.
+    assert len(strategy.seen) == 1 + frame[frame["ts"] >= start]["update_id"].nunique()
+    last = strategy.seen[-1]
+    assert (np.round(last[4], 4).tolist(), last[5]) == reference_book(frame)[:2]

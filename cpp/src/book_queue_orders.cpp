@@ -1,6 +1,7 @@
 #include "alphaforge/book_queue_orders.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 #include <string>
 
@@ -20,6 +21,27 @@ bool BookQueueOrders::cancel(std::uint64_t id) {
   return true;
 }
 
+bool BookQueueOrders::contains(std::uint64_t id) const noexcept {
+  return std::any_of(orders_.begin(), orders_.end(), [id](const Resting& r) { return r.id == id; });
+}
+
+bool BookQueueOrders::resize(std::uint64_t id, double left) {
+  for (Resting& r : orders_) {
+    if (r.id == id) {
+      r.left = left;
+      return true;
+    }
+  }
+  return false;
+}
+
+std::vector<std::pair<OrderSide, Ticks>> BookQueueOrders::levels() const {
+  std::vector<std::pair<OrderSide, Ticks>> out;
+  out.reserve(orders_.size());
+  for (const Resting& r : orders_) out.emplace_back(r.side, r.price);
+  return out;
+}
+
 double BookQueueOrders::ahead(std::uint64_t id) const {
   for (const Resting& r : orders_) {
     if (r.id == id) return r.queue.ahead;
@@ -34,7 +56,9 @@ void BookQueueOrders::on_trade(Ticks price, double qty, std::vector<RestingFill>
     if (through) {
       fill = r.left;
     } else if (price == r.price) {
-      fill = std::min(r.left, r.queue.on_trade(qty));
+      double reach = r.queue.on_trade(qty);
+      if (lot_ > 0.0) reach = std::round(reach / lot_) * lot_;
+      fill = std::min(r.left, reach);
     }
     if (fill > 0.0) {
       out.push_back(RestingFill{r.id, r.price, fill});
@@ -50,12 +74,14 @@ void BookQueueOrders::on_level(OrderSide side, Ticks price, double before, doubl
   }
 }
 
-void BookQueueOrders::on_book(const DepthBook& book, std::vector<RestingFill>& out) {
+void BookQueueOrders::on_book(const DepthBook& book, std::optional<Ticks> before_bid,
+                              std::optional<Ticks> before_ask, std::vector<RestingFill>& out) {
   const auto bid = book.best(OrderSide::kBuy);
   const auto ask = book.best(OrderSide::kSell);
   for (Resting& r : orders_) {
-    const bool crossed = r.side == OrderSide::kBuy ? ask && ask->price <= r.price
-                                                   : bid && bid->price >= r.price;
+    const bool crossed = r.side == OrderSide::kBuy
+                             ? ask && ask->price <= r.price && (!before_ask || r.price < *before_ask)
+                             : bid && bid->price >= r.price && (!before_bid || r.price > *before_bid);
     if (crossed) {
       out.push_back(RestingFill{r.id, r.price, r.left});
       r.left = 0.0;
@@ -65,7 +91,9 @@ void BookQueueOrders::on_book(const DepthBook& book, std::vector<RestingFill>& o
 }
 
 void BookQueueOrders::drop_filled() {
-  std::erase_if(orders_, [](const Resting& r) { return r.left <= 0.0; });
+  // Less than half a lot left is nothing left: sums of lot multiples are not exact in binary.
+  const double nothing = lot_ / 2.0;
+  std::erase_if(orders_, [nothing](const Resting& r) { return r.left <= nothing; });
 }
 
 }  // namespace alphaforge

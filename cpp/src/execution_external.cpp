@@ -98,6 +98,12 @@ bool ExecutionEngine::apply_venue_fill(std::uint64_t id, std::uint64_t trade_id,
 }
 
 Lots ExecutionEngine::apply_simulated_fill(std::uint64_t id, double price, Liquidity liquidity) {
+  const Order& o = external_order(orders_, id);
+  return apply_simulated_fill(id, price, liquidity, o.quantity - o.filled);
+}
+
+Lots ExecutionEngine::apply_simulated_fill(std::uint64_t id, double price, Liquidity liquidity,
+                                           Lots part) {
   Order& o = external_order(orders_, id);
   if (!o.is_open()) {
     throw std::invalid_argument("order " + std::to_string(id) + " is " +
@@ -106,7 +112,12 @@ Lots ExecutionEngine::apply_simulated_fill(std::uint64_t id, double price, Liqui
   Market& m = *markets_[o.symbol];
   const Ticks ticks = m.instrument.nearest_ticks(price, "fill price");
   std::string reason;
-  const Lots wanted = o.quantity - o.filled;
+  if (part <= 0 || part > o.quantity - o.filled) {
+    throw std::invalid_argument("fill of " + std::to_string(part) + " lots for order " +
+                                std::to_string(id) + ", which has " +
+                                std::to_string(o.quantity - o.filled) + " left");
+  }
+  const Lots wanted = part;
   const Lots lots = account_allows(m, o, ticks, wanted, liquidity, reason);
   if (lots > 0) apply_fill(m, o, ticks, lots, liquidity);
   if (lots < wanted && o.is_open()) {

@@ -22,11 +22,43 @@ void throw_if(const std::optional<Violation>& violation, const std::string& symb
   if (violation) throw std::invalid_argument(violation->message() + " (" + symbol + ")");
 }
 
+OrderLatency order_latency(const TickBacktestConfig& c) {
+  if (c.latency_ts.empty()) return OrderLatency(c.latency_ns, c.response_latency_ns);
+  if (c.latency_entry_ns.size() != c.latency_ts.size() ||
+      c.latency_response_ns.size() != c.latency_ts.size()) {
+    throw std::invalid_argument("the latency series needs one entry and one response latency "
+                                "per timestamp");
+  }
+  return OrderLatency(c.latency_ts.data(), c.latency_entry_ns.data(),
+                      c.latency_response_ns.data(), c.latency_ts.size());
+}
+
+void check_feed_latency(const TickBacktestConfig& c) {
+  if (c.feed_latency_ns < 0) {
+    throw std::invalid_argument("feed_latency must be >= 0 ns, got " +
+                                std::to_string(c.feed_latency_ns));
+  }
+  std::int64_t least_response = c.response_latency_ns;
+  if (!c.latency_ts.empty()) {
+    least_response = *std::min_element(c.latency_response_ns.begin(), c.latency_response_ns.end());
+  }
+  if (c.feed_latency_ns > least_response) {
+    throw std::invalid_argument(
+        "feed_latency (" + std::to_string(c.feed_latency_ns) +
+        " ns) must not exceed the response latency (" + std::to_string(least_response) +
+        " ns): the replay hands each event and each notice to the strategy in the order they "
+        "happen at the venue");
+  }
+}
+
 }  // namespace
 
-TickBacktest::TickBacktest(TickBacktestConfig config)
+TickBacktest::TickBacktest(const TickBacktestConfig& config)
     : BacktestLedger(config.backtest),
-      latency_ns_(config.latency_ns),
+      latency_(order_latency(config)),
+      feed_latency_ns_(config.feed_latency_ns),
+      defers_notices_(config.response_latency_ns > 0 || !config.latency_ts.empty()),
+      queue_model_(config.queue_model),
       equity_interval_ns_(config.equity_interval_ns),
       data_(replay_data_config()) {
   engine_.set_price_source(&data_);
@@ -34,6 +66,7 @@ TickBacktest::TickBacktest(TickBacktestConfig config)
     throw std::invalid_argument("latency must be >= 0 ns, got " +
                                 std::to_string(config.latency_ns));
   }
+  check_feed_latency(config);
   if (config.equity_interval_ns <= 0) {
     throw std::invalid_argument("equity interval must be > 0 ns, got " +
                                 std::to_string(config.equity_interval_ns));
@@ -118,7 +151,7 @@ std::uint32_t TickBacktest::add_depth(const std::string& symbol, const std::int6
                                       const double* size, const std::int64_t* update_id,
                                       const std::uint8_t* snapshot, std::size_t n) {
   if (n == 0) throw std::invalid_argument("depth of " + symbol + " is empty");
-  if (const auto id = symbol_id(symbol); id && states_[*id].book) {
+  if (const auto id = symbol_id(symbol); id && states_[*id].venue) {
     throw std::invalid_argument("depth of " + symbol + " was already added");
   }
   const Instrument grid = engine_.trading_grid(symbol);
@@ -162,7 +195,7 @@ std::uint32_t TickBacktest::add_depth(const std::string& symbol, const std::int6
   rows.size.assign(size, size + n);
   const std::uint32_t id = symbol_for(symbol);
   SymbolState& state = states_[id];
-  state.book.emplace(grid);
+  state.venue.emplace(grid, queue_model_);
   state.depth = depths_.size();
   depths_.push_back(std::move(rows));
   streams_.push_back(Stream{StreamKind::kDepth, id, std::move(message_ts), {}, {}, {}, {}});
@@ -172,14 +205,22 @@ std::uint32_t TickBacktest::add_depth(const std::string& symbol, const std::int6
 void TickBacktest::apply_depth(std::uint32_t symbol, std::size_t message) {
   SymbolState& state = states_[symbol];
   const DepthRows& rows = depths_[state.depth];
-  DepthBook& book = *state.book;
-  if (rows.snapshot[message] != 0) book.clear();
-  for (std::size_t r = message == 0 ? 0 : rows.end[message - 1]; r < rows.end[message]; ++r) {
-    book.set(rows.is_bid[r] != 0 ? OrderSide::kBuy : OrderSide::kSell, rows.price[r],
-             rows.size[r]);
+  BookVenue& venue = *state.venue;
+  const std::size_t first = message == 0 ? 0 : rows.end[message - 1];
+  venue.on_depth(rows.is_bid.data() + first, rows.price.data() + first, rows.size.data() + first,
+                 rows.end[message] - first, rows.snapshot[message] != 0, venue_events_);
+  venue.stamp(static_cast<std::uint64_t>(rows.update_id[message]), now_);
+  // The book's best prices are the symbol's quote: they mark the account and price its orders.
+  // A recorded book may cross for a message or two: it marks nothing until it uncrosses.
+  const auto bid = venue.book().best(OrderSide::kBuy);
+  const auto ask = venue.book().best(OrderSide::kSell);
+  if (bid && ask && bid->price < ask->price) {
+    const Instrument& grid = venue.book().grid();
+    state.market.has_quote = true;
+    state.market.bid = grid.ticks_to_price(bid->price);
+    state.market.ask = grid.ticks_to_price(ask->price);
+    state.quoted = true;
   }
-  book.update_id = static_cast<std::uint64_t>(rows.update_id[message]);
-  book.ts_ns = now_;
 }
 
 void TickBacktest::subscribe_bars(std::string_view symbol, BarSpec spec, BarHandler handler) {
@@ -223,7 +264,7 @@ void TickBacktest::subscribe_quotes(std::string_view symbol) {
 void TickBacktest::subscribe_book(std::string_view symbol) {
   if (ran_) throw std::invalid_argument("subscriptions must be made before run()");
   const auto id = symbol_id(symbol);
-  if (!id || !states_[*id].book) {
+  if (!id || !states_[*id].venue) {
     throw std::invalid_argument("no depth of " + std::string(symbol) + ": add it first");
   }
   states_[*id].wants_book = true;
@@ -237,9 +278,22 @@ std::uint64_t TickBacktest::submit(const OrderRequest& r) {
   return id;
 }
 
-void TickBacktest::time_order(BacktestOrder& order) const {
+std::int64_t TickBacktest::arrival_ns() const {
+  const std::int64_t sent = now_ + feed_latency_ns_;
+  return sent + latency_.entry(sent);
+}
+
+void TickBacktest::schedule(std::int64_t at, Timed::Kind kind, std::uint64_t id) {
+  timed_.push(Timed{at, timed_seq_++, kind, id});
+}
+
+void TickBacktest::time_order(BacktestOrder& order) {
   order.first_seq = seen_ ? seq_ + 1 : seq_;
-  order.active_ns = now_ + latency_ns_;
+  order.active_ns = arrival_ns();
+  if (states_[order.symbol].venue && engine_.order(order.id).is_open()) {
+    order.at_venue = false;
+    schedule(order.active_ns, Timed::Kind::kArrive, order.id);
+  }
 }
 
 std::optional<double> TickBacktest::trail_reference(std::uint32_t symbol, OrderSide side) const {
@@ -266,15 +320,33 @@ std::uint64_t TickBacktest::submit_bracket(const OrderRequest& entry, double sto
   return id;
 }
 
+bool TickBacktest::cancel(std::uint64_t id) {
+  if (id == 0 || id > orders_.size() || !on_book_venue(id)) return BacktestLedger::cancel(id);
+  if (!engine_.order(id).is_open()) return false;
+  schedule(arrival_ns(), Timed::Kind::kCancel, id);
+  return true;
+}
+
 bool TickBacktest::modify(std::uint64_t id, std::optional<double> price,
                           std::optional<double> quantity, std::optional<double> stop_price) {
   const bool anew = BacktestLedger::modify(id, price, quantity, stop_price);
-  if (anew) time_order(orders_[id - 1]);
+  if (id == 0 || id > orders_.size()) return anew;
+  BacktestOrder& o = orders_[id - 1];
+  if (anew) {
+    // It leaves the queue now and joins again, at the back, when the change reaches the venue.
+    if (o.at_venue) states_[o.symbol].venue->cancel(id);
+    time_order(o);
+  } else if (on_book_venue(id)) {
+    const Order& order = engine_.order(id);
+    const Instrument& inst = engine_.instrument_of(order.symbol);
+    states_[o.symbol].venue->resize(id, inst.lots_to_qty(order.quantity - order.filled));
+  }
   return anew;
 }
 
 void TickBacktest::fill_pending(std::uint32_t symbol, const FillHandler& on_fill,
                                 const OrderHandler& on_order) {
+  if (states_[symbol].venue) return;  // the book venue fills them
   const TickMarket& market = states_[symbol].market;
   const auto decide = [&](BacktestOrder& o) {
     if (seq_ < o.first_seq || now_ < o.active_ns) return FillDecision::wait();
@@ -287,6 +359,127 @@ void TickBacktest::fill_pending(std::uint32_t symbol, const FillHandler& on_fill
               trade ? market.trade_price : market.bid, [&](const BacktestOrder& o) {
                 return seq_ >= o.first_seq && now_ >= o.active_ns;
               });
+}
+
+void TickBacktest::send_to_venue(BacktestOrder& o, VenueEvents& out) {
+  BookVenue& venue = *states_[o.symbol].venue;
+  const Order& order = engine_.order(o.id);
+  const Instrument& inst = engine_.instrument_of(order.symbol);
+  std::optional<Ticks> limit;
+  if (o.type == OrderType::kLimit || o.type == OrderType::kStopLimit) {
+    limit = venue.book().grid().nearest_ticks(*o.price, "price");
+  }
+  venue.arrive(o.id, o.side, limit, o.tif, inst.lots_to_qty(order.quantity - order.filled), out);
+}
+
+namespace {
+
+// Whether a stop on a symbol with depth fires: at a trade through its stop, or when the best
+// price it would take reaches it.
+bool venue_stop_reached(const BacktestOrder& o, const DepthBook& book,
+                        std::optional<double> trade) {
+  const bool buy = o.side == OrderSide::kBuy;
+  if (trade) return buy ? *trade >= *o.stop_price : *trade <= *o.stop_price;
+  const auto best = book.best(buy ? OrderSide::kSell : OrderSide::kBuy);
+  if (!best) return false;
+  const double price = book.grid().ticks_to_price(best->price);
+  return buy ? price >= *o.stop_price : price <= *o.stop_price;
+}
+
+bool is_stop(const BacktestOrder& o) {
+  return o.type == OrderType::kStop || o.type == OrderType::kStopLimit;
+}
+
+}  // namespace
+
+void TickBacktest::arrive(std::uint64_t id, const FillHandler& on_fill,
+                          const OrderHandler& on_order) {
+  BacktestOrder& o = orders_[id - 1];
+  if (!engine_.order(id).is_open() || o.at_venue) return;  // canceled on the way, or re-sent
+  o.at_venue = true;
+  SymbolState& state = states_[o.symbol];
+  state.venue->drop_if([this](std::uint64_t order) { return !engine_.order(order).is_open(); });
+  if (o.expire_ns != 0 && now_ >= o.expire_ns) {
+    venue_events_.expiries.push_back(VenueExpiry{id, "expire_time reached (GTD)"});
+  } else if (!is_stop(o) || o.triggered) {
+    send_to_venue(o, venue_events_);
+  } else if (venue_stop_reached(o, state.venue->book(), std::nullopt)) {
+    o.triggered = true;
+    send_to_venue(o, venue_events_);
+  }
+  settle_venue_events(o.symbol, on_fill, on_order);
+}
+
+void TickBacktest::venue_orders_on_market(std::uint32_t symbol, std::optional<double> trade,
+                                          const FillHandler& on_fill,
+                                          const OrderHandler& on_order) {
+  const BookVenue& venue = *states_[symbol].venue;
+  // Copied: settling may submit (a bracket's children) and so grow the pending list.
+  const std::vector<std::uint64_t> pending = pending_[symbol];
+  for (const std::uint64_t id : pending) {
+    BacktestOrder& o = orders_[id - 1];
+    if (!o.at_venue || !engine_.order(id).is_open()) continue;
+    if (o.expire_ns != 0 && now_ >= o.expire_ns) {
+      venue_events_.expiries.push_back(VenueExpiry{id, "expire_time reached (GTD)"});
+    } else if (is_stop(o) && !o.triggered && venue_stop_reached(o, venue.book(), trade)) {
+      o.triggered = true;
+      send_to_venue(o, venue_events_);
+    }
+  }
+  settle_venue_events(symbol, on_fill, on_order);
+  if (trade) {
+    trail_stops(symbol, *trade, *trade,
+                [](const BacktestOrder& o) { return o.at_venue; });
+  }
+}
+
+void TickBacktest::settle_venue_events(std::uint32_t symbol, const FillHandler& on_fill,
+                                       const OrderHandler& on_order) {
+  if (venue_events_.empty()) return;
+  VenueEvents events;
+  std::swap(events, venue_events_);
+  settle_venue(symbol, events, on_fill, on_order);
+  states_[symbol].venue->drop_if(
+      [this](std::uint64_t order) { return !engine_.order(order).is_open(); });
+  events.clear();
+  std::swap(events, venue_events_);  // keep the buffers
+}
+
+void TickBacktest::run_timed(std::int64_t until, const FillHandler& on_fill,
+                             const OrderHandler& on_order) {
+  while (!timed_.empty() && timed_.top().at <= until) {
+    const Timed t = timed_.top();
+    timed_.pop();
+    const bool venue_action = t.kind == Timed::Kind::kArrive || t.kind == Timed::Kind::kCancel;
+    // Orders and cancels that would reach the venue after the last event never do.
+    if (venue_action && data_ended_ && t.at > last_event_ns_) continue;
+    now_ = t.at;
+    engine_.set_time(t.at);
+    seen_ = true;
+    switch (t.kind) {
+      case Timed::Kind::kArrive:
+        arrive(t.id, on_fill, on_order);
+        break;
+      case Timed::Kind::kCancel:
+        if (engine_.order(t.id).is_open()) {
+          BacktestLedger::cancel(t.id);
+          states_[orders_[t.id - 1].symbol].venue->drop_if(
+              [this](std::uint64_t order) { return !engine_.order(order).is_open(); });
+        }
+        break;
+      case Timed::Kind::kOrderNotice:
+        if (deliver_order_) deliver_order_(deferred_orders_[t.id]);
+        break;
+      case Timed::Kind::kFillNotice:
+        if (deliver_fill_) deliver_fill_(deferred_fills_[t.id]);
+        break;
+    }
+    deliver_notices(on_order);
+  }
+  if (timed_.empty()) {
+    deferred_orders_.clear();
+    deferred_fills_.clear();
+  }
 }
 
 void TickBacktest::set_marks(const FillHandler& on_fill, const OrderHandler& on_order) {
@@ -304,9 +497,30 @@ void TickBacktest::run(const TradeHandler& on_trade, const QuoteHandler& on_quot
   if (ran_) throw std::invalid_argument("run() was already called on this backtest");
   if (streams_.empty()) throw std::invalid_argument("no market data: add trades or quotes first");
   ran_ = true;
+  // With a response latency, what happens to an order reaches the strategy that much later.
+  deliver_order_ = on_order;
+  deliver_fill_ = on_fill;
+  OrderHandler notify_order = on_order;
+  FillHandler notify_fill = on_fill;
+  if (defers_notices_) {
+    const auto due = [this] { return now_ + latency_.response(now_) - feed_latency_ns_; };
+    if (on_order) {
+      notify_order = [this, due](const OrderRecord& record) {
+        deferred_orders_.push_back(record);
+        schedule(due(), Timed::Kind::kOrderNotice, deferred_orders_.size() - 1);
+      };
+    }
+    if (on_fill) {
+      notify_fill = [this, due](const BacktestFill& fill) {
+        deferred_fills_.push_back(fill);
+        schedule(due(), Timed::Kind::kFillNotice, deferred_fills_.size() - 1);
+      };
+    }
+  }
   const std::int64_t interval = equity_interval_ns_;
   std::int64_t interval_end = std::numeric_limits<std::int64_t>::min();
   std::vector<std::size_t> next(streams_.size(), 0);
+  for (const Stream& s : streams_) last_event_ns_ = std::max(last_event_ns_, s.ts.back());
   for (seq_ = 0;; ++seq_) {
     std::size_t pick = streams_.size();
     std::int64_t ts = std::numeric_limits<std::int64_t>::max();
@@ -322,11 +536,13 @@ void TickBacktest::run(const TradeHandler& on_trade, const QuoteHandler& on_quot
     const std::size_t i = next[pick]++;
     if (ts >= interval_end) {
       if (seq_ > 0) {
-        set_marks(on_fill, on_order);
+        run_timed(interval_end - 1, notify_fill, notify_order);
+        set_marks(notify_fill, notify_order);
         record_equity(interval_end);
       }
       interval_end = floor_to_step(ts, interval) + interval;
     }
+    run_timed(ts, notify_fill, notify_order);
     now_ = ts;
     engine_.set_time(ts);
     seen_ = false;
@@ -339,16 +555,27 @@ void TickBacktest::run(const TradeHandler& on_trade, const QuoteHandler& on_quot
       state.traded = true;
       data_.process_trade(trade);  // bar handlers run here
       seen_ = true;
-      deliver_notices(on_order);  // what the bar handlers sent, before it can fill
-      if (!pending_[stream.symbol].empty()) fill_pending(stream.symbol, on_fill, on_order);
+      deliver_notices(notify_order);  // what the bar handlers sent, before it can fill
+      if (state.venue) {
+        state.venue->drop_if(
+            [this](std::uint64_t order) { return !engine_.order(order).is_open(); });
+        state.venue->on_trade(trade.price, trade.size, venue_events_);
+        settle_venue_events(stream.symbol, notify_fill, notify_order);
+        venue_orders_on_market(stream.symbol, trade.price, notify_fill, notify_order);
+      } else if (!pending_[stream.symbol].empty()) {
+        fill_pending(stream.symbol, notify_fill, notify_order);
+      }
       if (state.wants_trades) on_trade(trade);
-      deliver_notices(on_order);
+      deliver_notices(notify_order);
     } else if (stream.kind == StreamKind::kDepth) {
-      // The book only: orders on the symbol fill on its trades and quotes.
+      state.venue->drop_if(
+          [this](std::uint64_t order) { return !engine_.order(order).is_open(); });
       apply_depth(stream.symbol, i);
       seen_ = true;
-      if (state.wants_book) on_book(stream.symbol, *state.book);
-      deliver_notices(on_order);
+      settle_venue_events(stream.symbol, notify_fill, notify_order);
+      venue_orders_on_market(stream.symbol, std::nullopt, notify_fill, notify_order);
+      if (state.wants_book) on_book(stream.symbol, state.venue->book());
+      deliver_notices(notify_order);
     } else {
       const QuoteTick quote{ts, stream.a[i], stream.b[i], stream.c[i], stream.d[i], stream.symbol};
       market.is_trade = false;
@@ -358,16 +585,19 @@ void TickBacktest::run(const TradeHandler& on_trade, const QuoteHandler& on_quot
       state.quoted = true;
       data_.process_quote(quote);
       seen_ = true;
-      deliver_notices(on_order);
-      if (!pending_[stream.symbol].empty()) fill_pending(stream.symbol, on_fill, on_order);
+      deliver_notices(notify_order);
+      if (!pending_[stream.symbol].empty()) fill_pending(stream.symbol, notify_fill, notify_order);
       if (state.wants_quotes) on_quote(quote);
-      deliver_notices(on_order);
+      deliver_notices(notify_order);
     }
   }
   seen_ = true;
   data_.flush();
-  deliver_notices(on_order);
-  set_marks(on_fill, on_order);
+  deliver_notices(notify_order);
+  data_ended_ = true;
+  run_timed(std::numeric_limits<std::int64_t>::max(), notify_fill, notify_order);
+  now_ = std::max(now_, last_event_ns_);
+  set_marks(notify_fill, notify_order);
   record_equity(interval_end);
 }
 

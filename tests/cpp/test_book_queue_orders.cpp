@@ -52,13 +52,33 @@ TEST(BookQueueOrders, TheOppositeBestCrossingThePriceFillsAtTheOrdersPrice) {
   BookQueueOrders orders{QueueModel(QueueModelKind::kRiskAverse)};
   orders.rest(1, OrderSide::kBuy, 998, 1.0, book);
   std::vector<RestingFill> fills;
+  const auto best_ask = [&] { return std::optional<Ticks>(book.best(OrderSide::kSell)->price); };
+  const auto best_bid = [&] { return std::optional<Ticks>(book.best(OrderSide::kBuy)->price); };
+  auto ask_before = best_ask();
   book.set(OrderSide::kSell, 99.9, 1.0);  // an ask at 99.9: above our 99.8, no fill
-  orders.on_book(book, fills);
+  orders.on_book(book, best_bid(), ask_before, fills);
   EXPECT_TRUE(fills.empty());
+  ask_before = best_ask();
   book.set(OrderSide::kSell, 99.8, 3.0);
-  orders.on_book(book, fills);
+  orders.on_book(book, best_bid(), ask_before, fills);
   ASSERT_EQ(fills.size(), 1u);
   EXPECT_EQ(fills[0].price, 998);
+}
+
+TEST(BookQueueOrders, AnOrderAlreadyThroughTheOldBestWaitsForTheBestToCrossItAnew) {
+  DepthBook book = recorded_book();
+  BookQueueOrders orders{QueueModel(QueueModelKind::kRiskAverse)};
+  const Ticks ask = book.best(OrderSide::kSell)->price;
+  orders.rest(1, OrderSide::kBuy, ask + 5, 1.0, book);  // through the displayed asks
+  std::vector<RestingFill> fills;
+  book.set(OrderSide::kBuy, 99.0, 2.0);  // the asks did not move
+  orders.on_book(book, book.best(OrderSide::kBuy)->price, ask, fills);
+  EXPECT_TRUE(fills.empty());
+  // The asks leave and come back down through the order: now it fills.
+  const Ticks higher = ask + 10;
+  orders.on_book(book, book.best(OrderSide::kBuy)->price, higher, fills);
+  ASSERT_EQ(fills.size(), 1u);
+  EXPECT_EQ(fills[0].price, ask + 5);
 }
 
 TEST(BookQueueOrders, LevelDecreasesMoveTheQueueByTheModel) {

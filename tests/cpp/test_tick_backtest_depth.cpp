@@ -20,7 +20,8 @@ struct DepthReplay {
   std::vector<double> size{2.0, 3.0, 1.0};
   std::vector<std::int64_t> update_id{5, 5, 6};
   std::vector<std::uint8_t> snapshot{1, 1, 0};
-  af::TickBacktest backtest{af::TickBacktestConfig{}};
+  af::TickBacktestConfig config;
+  af::TickBacktest backtest{config};
 
   void add() {
     backtest.add_depth("X", ts.data(), is_bid.data(), price.data(), size.data(),

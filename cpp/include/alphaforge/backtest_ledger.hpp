@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "alphaforge/backtest_records.hpp"
+#include "alphaforge/book_venue.hpp"
 #include "alphaforge/execution_engine.hpp"
 
 namespace alphaforge {
@@ -87,6 +88,14 @@ class BacktestLedger {
   template <typename Decide>
   void settle_pending(std::uint32_t symbol, Decide&& decide, const FillHandler& on_fill,
                       const OrderHandler& on_order);
+
+  // Books what a book venue did to the orders of `symbol`: each fill for its part (the account
+  // may let less happen, as in settle_pending; no slippage: the levels' prices are the cost),
+  // each expiry. Then, as settle_pending: a fill or an end closes the order's OCO group, an
+  // ended bracket entry gets its children, and the handlers see every order touched, in the
+  // order it was first touched.
+  void settle_venue(std::uint32_t symbol, const VenueEvents& events, const FillHandler& on_fill,
+                    const OrderHandler& on_order);
 
   // Marks `symbol` at a trade price or a quote; a margin call they cause is settled here.
   void mark_trade(std::uint32_t symbol, double price, const FillHandler& on_fill,

@@ -2,6 +2,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <utility>
 #include <vector>
 
 #include "alphaforge/book_queue.hpp"
@@ -23,12 +25,25 @@ struct RestingFill {
 // start behind the displayed size and the same trade may reach both.
 class BookQueueOrders {
  public:
-  explicit BookQueueOrders(QueueModel model) : model_(model) {}
+  // `lot`: maker fills from trades are rounded to whole lots (to the nearest, as hftbacktest's
+  // queue models do); 0 keeps them as they come.
+  explicit BookQueueOrders(QueueModel model, double lot = 0.0) : model_(model), lot_(lot) {}
 
   // The order reaches the market and joins behind the size displayed at `price` on its side.
   void rest(std::uint64_t id, OrderSide side, Ticks price, double qty, const DepthBook& book);
   bool cancel(std::uint64_t id);
+  bool contains(std::uint64_t id) const noexcept;
+  // The quantity left of a resting order becomes `left`, its place kept; false when it is not
+  // resting.
+  bool resize(std::uint64_t id, double left);
   std::size_t size() const noexcept { return orders_.size(); }
+  // Removes the orders `gone(id)` says are no longer open.
+  template <typename Gone>
+  void drop_if(Gone&& gone) {
+    std::erase_if(orders_, [&](const Resting& r) { return gone(r.id); });
+  }
+  // The (side, price) of every resting order, in arrival order.
+  std::vector<std::pair<OrderSide, Ticks>> levels() const;
   // The size displayed ahead of order `id`; std::invalid_argument when it is not resting.
   double ahead(std::uint64_t id) const;
 
@@ -39,9 +54,14 @@ class BookQueueOrders {
   void on_trade(Ticks price, double qty, std::vector<RestingFill>& out);
   // The displayed size at `price` on `side` went from `before` to `after` by a venue update.
   void on_level(OrderSide side, Ticks price, double before, double after);
-  // After a venue message is applied: orders the opposite best reached or crossed (a bid at or
-  // above the best ask, an ask at or below the best bid) fill whole at their price.
-  void on_book(const DepthBook& book, std::vector<RestingFill>& out);
+  // After a venue message moved the opposite best from `before_bid` / `before_ask` (nothing for
+  // a side that was empty): orders it reached or crossed on its way (a bid at or above the new
+  // best ask and below the old one; an ask at or below the new best bid and above the old one)
+  // fill whole at their price. An order already through the old best (the rest of a buy that
+  // took the displayed asks: our orders do not move the book) waits for a trade, or for the
+  // best to come back and cross it anew.
+  void on_book(const DepthBook& book, std::optional<Ticks> before_bid,
+               std::optional<Ticks> before_ask, std::vector<RestingFill>& out);
 
  private:
   struct Resting {
@@ -54,6 +74,7 @@ class BookQueueOrders {
   void drop_filled();
 
   QueueModel model_;
+  double lot_;
   std::vector<Resting> orders_;  // arrival order
 };
 

@@ -25,7 +25,7 @@ struct Sweep {
 
 // Walks the opposite side of `book` from its best level, taking each level's displayed size
 // at its price until `qty` is filled, the book runs out, or (for a limit, `limit` in ticks) the
-// next level is beyond the limit. The book is not changed: our orders never move the recorded
+// next level is beyond the limit, in whole lots of the book's grid. The book is not changed: our orders never move the recorded
 // book, so a second order at the same moment sees the same levels.
 Sweep sweep(const DepthBook& book, OrderSide side, double qty, std::optional<Ticks> limit,
             TimeInForce tif);

@@ -155,6 +155,8 @@ class ExecutionEngine {
   // when not all of the order's rest, the order ends REJECTED (the account could not pay) or
   // EXPIRED (a reduce-only order beyond the position), with the reason.
   Lots apply_simulated_fill(std::uint64_t id, double price, Liquidity liquidity);
+  // A part of the order's rest, `lots` (at most its rest), as an order-book replay fills it.
+  Lots apply_simulated_fill(std::uint64_t id, double price, Liquidity liquidity, Lots lots);
   // False when the order is no longer open; std::invalid_argument for an unknown id.
   bool cancel(std::uint64_t id);
   // New limit price, total quantity (more than what is filled) or stop price of an open order.

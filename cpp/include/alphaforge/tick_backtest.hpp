@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <queue>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12,10 +13,12 @@
 #include "alphaforge/backtest_records.hpp"
 #include "alphaforge/bar.hpp"
 #include "alphaforge/bar_spec.hpp"
+#include "alphaforge/book_venue.hpp"
 #include "alphaforge/data_engine.hpp"
 #include "alphaforge/depth_book.hpp"
 #include "alphaforge/execution_engine.hpp"
 #include "alphaforge/market_data.hpp"
+#include "alphaforge/order_latency.hpp"
 #include "alphaforge/tick_fill_model.hpp"
 #include "alphaforge/trade_tick.hpp"
 
@@ -23,16 +26,38 @@ namespace alphaforge {
 
 struct TickBacktestConfig {
   BacktestConfig backtest;
-  // An order reaches the market this long after it is sent.
+  // An order (and, on a symbol with depth, a cancel) reaches the market this long after it is
+  // sent: `latency_ns`, or when `latency_ts` is set, interpolated in time from the recorded
+  // rows (latency_ts, latency_entry_ns, latency_response_ns) as OrderLatency does.
   std::int64_t latency_ns = 0;
+  std::vector<std::int64_t> latency_ts;
+  std::vector<std::int64_t> latency_entry_ns;
+  std::vector<std::int64_t> latency_response_ns;
+  // Order updates and fills reach the strategy this long after they happen at the venue (the
+  // series' response column when set).
+  std::int64_t response_latency_ns = 0;
+  // The strategy sees market data this long after its timestamp: what it sends from a handler
+  // leaves feed_latency_ns after the event. At most the response latency, so that nothing the
+  // strategy learns arrives before what caused it was replayed.
+  std::int64_t feed_latency_ns = 0;
+  // How resting orders on a symbol with depth move up the queue of their level.
+  QueueModel queue_model{QueueModelKind::kRiskAverse, 3.0};
   // The equity curve gets one point per interval with events, at the interval's end.
   std::int64_t equity_interval_ns = 60'000'000'000;
 };
 
 // Replays trades, quotes and L2 depth messages of several symbols merged in time order (events
 // with equal timestamps in the order their series were added) through a DataEngine, which keeps the last
-// prices and builds the bars strategies subscribed to, and fills orders by tick_fill.
+// prices and builds the bars strategies subscribed to. Orders on a symbol with depth fill on its
+// recorded book (BookVenue: level by level, queue positions, partial fills); orders on other
+// symbols by tick_fill.
 //
+// On a symbol with depth, an order, a cancel and a modify each reach the venue at their own
+// time (sent + feed latency + entry latency) and are handled there before any market event of
+// the same or a later timestamp; what the venue does to an order reaches the strategy after the
+// response latency. Depth messages move the book and the queues; trades move the queues.
+//
+// On other symbols:
 // Each event: bars it completes are handed out first, then orders that may trade on it fill,
 // then it is handed to its subscribers. An order may fill on the first event, after the one
 // being handled when it was sent, whose timestamp is at or past its send time plus the
@@ -48,7 +73,7 @@ class TickBacktest : public BacktestLedger {
   // The symbol's book after one depth message was applied; valid during the call.
   using BookHandler = std::function<void(std::uint32_t symbol, const DepthBook&)>;
 
-  explicit TickBacktest(TickBacktestConfig config);
+  explicit TickBacktest(const TickBacktestConfig& config);
 
   // Before the symbol's market data; std::invalid_argument after it.
   void add_instrument(const Instrument& instrument);
@@ -87,6 +112,9 @@ class TickBacktest : public BacktestLedger {
   std::uint64_t submit(const OrderRequest& request, const Contingency& terms);
   // The children are placed when the entry fills, and may fill from the next event on.
   std::uint64_t submit_bracket(const OrderRequest& entry, double stop_loss, double take_profit);
+  // On a symbol with depth the cancel reaches the venue after the latency (the order may fill
+  // meanwhile): true when the order is open now. Elsewhere BacktestLedger::cancel, at once.
+  bool cancel(std::uint64_t id);
   // BacktestLedger::modify; a new price, stop or larger quantity reaches the market after the
   // latency, as a new order does.
   bool modify(std::uint64_t id, std::optional<double> price, std::optional<double> quantity,
@@ -96,6 +124,9 @@ class TickBacktest : public BacktestLedger {
   void run(const TradeHandler& on_trade, const QuoteHandler& on_quote,
            const FillHandler& on_fill = {}, const OrderHandler& on_order = {},
            const BookHandler& on_book = {});
+
+  // The strategy's clock: the time at the venue plus the feed latency, as it sees events.
+  std::int64_t now_ns() const noexcept { return now_ + feed_latency_ns_; }
 
   std::optional<std::uint32_t> symbol_id(std::string_view symbol) const;
   std::size_t event_count() const noexcept;
@@ -127,24 +158,64 @@ class TickBacktest : public BacktestLedger {
     bool wants_trades = false;
     bool wants_quotes = false;
     bool wants_book = false;
-    std::optional<DepthBook> book;  // with depth data
+    std::optional<BookVenue> venue;  // with depth data
     std::size_t depth = 0;          // its index in depths_
     TickMarket market{false, 0.0, false, 0.0, 0.0};
     bool traded = false;       // a print since the engine's marks were last set
     bool quoted = false;       // a quote since then
   };
 
+  // What happens at its own time, between market events: an order or a cancel reaching a book
+  // venue, or a notice reaching the strategy after the response latency.
+  struct Timed {
+    enum class Kind : std::uint8_t { kArrive, kCancel, kOrderNotice, kFillNotice };
+    std::int64_t at;
+    std::uint64_t seq;  // ties in `at`: first scheduled first
+    Kind kind;
+    std::uint64_t id;  // an order id, or an index into the deferred records
+    bool operator>(const Timed& other) const noexcept {
+      return at != other.at ? at > other.at : seq > other.seq;
+    }
+  };
+
   std::uint32_t symbol_for(const std::string& symbol);
+  bool on_book_venue(std::uint64_t id) const { return states_[orders_[id - 1].symbol].venue.has_value(); }
+  void schedule(std::int64_t at, Timed::Kind kind, std::uint64_t id);
+  // When what the strategy sends now reaches the venue.
+  std::int64_t arrival_ns() const;
+  // Handles what is scheduled at or before `until`.
+  void run_timed(std::int64_t until, const FillHandler& on_fill, const OrderHandler& on_order);
+  void arrive(std::uint64_t id, const FillHandler& on_fill, const OrderHandler& on_order);
+  // Book-venue orders of `symbol` that expired (GTD) by now, or whose stop this market reached.
+  // `trade`: the print of a trade event; none for a depth message.
+  void venue_orders_on_market(std::uint32_t symbol, std::optional<double> trade,
+                              const FillHandler& on_fill, const OrderHandler& on_order);
+  void send_to_venue(BacktestOrder& order, VenueEvents& out);
+  void settle_venue_events(std::uint32_t symbol, const FillHandler& on_fill,
+                           const OrderHandler& on_order);
   void check_prices(const std::string& symbol, const double* prices, std::size_t n) const;
   void apply_depth(std::uint32_t symbol, std::size_t message);
   void fill_pending(std::uint32_t symbol, const FillHandler& on_fill,
                     const OrderHandler& on_order);
   void set_marks(const FillHandler& on_fill, const OrderHandler& on_order);
-  void time_order(BacktestOrder& order) const;
+  // When the order may first fill; on a symbol with depth, its arrival at the venue.
+  void time_order(BacktestOrder& order);
   std::optional<double> trail_reference(std::uint32_t symbol, OrderSide side) const;
 
-  std::int64_t latency_ns_;
+  OrderLatency latency_;
+  std::int64_t feed_latency_ns_;
+  bool defers_notices_;  // a response latency
+  QueueModel queue_model_;
   std::int64_t equity_interval_ns_;
+  std::int64_t last_event_ns_ = 0;
+  bool data_ended_ = false;
+  OrderHandler deliver_order_;  // the strategy's, when notices are deferred
+  FillHandler deliver_fill_;
+  std::priority_queue<Timed, std::vector<Timed>, std::greater<>> timed_;
+  std::uint64_t timed_seq_ = 0;
+  std::vector<OrderRecord> deferred_orders_;
+  std::vector<BacktestFill> deferred_fills_;
+  VenueEvents venue_events_;  // scratch, reused
   DataEngine data_;
   std::vector<SymbolState> states_;  // by DataEngine symbol id, as the ledger's symbols
   std::vector<Stream> streams_;

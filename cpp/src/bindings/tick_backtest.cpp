@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -23,12 +24,33 @@ namespace py = pybind11;
 namespace alphaforge::bindings {
 namespace {
 
+// The latencies and the queue model of an order-book replay; a latency series as three
+// equal-length int64 columns, or none.
+struct BookFillSettings {
+  std::int64_t response_latency_ns = 0;
+  std::int64_t feed_latency_ns = 0;
+  std::string queue_model = "risk_averse";
+  double queue_n = 3.0;
+  std::optional<I64> latency_ts, latency_entry_ns, latency_response_ns;
+};
+
+std::vector<std::int64_t> column(const std::optional<I64>& values) {
+  if (!values) return {};
+  return {values->data(), values->data() + values->size()};
+}
+
 TickBacktestConfig tick_config(const BacktestConfig& settings, std::int64_t latency_ns,
-                               std::int64_t equity_interval_ns) {
+                               std::int64_t equity_interval_ns, const BookFillSettings& book) {
   TickBacktestConfig config;
   config.backtest = settings;
   config.latency_ns = latency_ns;
   config.equity_interval_ns = equity_interval_ns;
+  config.response_latency_ns = book.response_latency_ns;
+  config.feed_latency_ns = book.feed_latency_ns;
+  config.queue_model = QueueModel(parse_queue_model(book.queue_model), book.queue_n);
+  config.latency_ts = column(book.latency_ts);
+  config.latency_entry_ns = column(book.latency_entry_ns);
+  config.latency_response_ns = column(book.latency_response_ns);
   return config;
 }
 
@@ -73,8 +95,8 @@ struct TickSubscribers {
 class PyTickBacktest {
  public:
   PyTickBacktest(const BacktestConfig& settings, std::int64_t latency_ns,
-                 std::int64_t equity_interval_ns)
-      : core_(tick_config(settings, latency_ns, equity_interval_ns)) {}
+                 std::int64_t equity_interval_ns, const BookFillSettings& book)
+      : core_(tick_config(settings, latency_ns, equity_interval_ns, book)) {}
 
   std::uint32_t add_trades(const std::string& symbol, const I64& ts, const F64& price,
                            const F64& size) {
@@ -241,8 +263,23 @@ class PyTickBacktest {
 void register_tick_backtest(py::module_& m) {
   py::class_<PyTickBacktest> cls(m, "TickBacktest",
                                  "The native trade and quote replay behind BacktestEngine.");
-  cls.def(py::init<const BacktestConfig&, std::int64_t, std::int64_t>(), py::arg("settings"),
-          py::arg("latency_ns"), py::arg("equity_interval_ns"))
+  cls.def(py::init([](const BacktestConfig& settings, std::int64_t latency_ns,
+                       std::int64_t equity_interval_ns, std::int64_t response_latency_ns,
+                       std::int64_t feed_latency_ns, const std::string& queue_model,
+                       double queue_n, std::optional<I64> latency_ts,
+                       std::optional<I64> latency_entry_ns,
+                       std::optional<I64> latency_response_ns) {
+            return std::make_unique<PyTickBacktest>(
+                settings, latency_ns, equity_interval_ns,
+                BookFillSettings{response_latency_ns, feed_latency_ns, queue_model, queue_n,
+                                 std::move(latency_ts), std::move(latency_entry_ns),
+                                 std::move(latency_response_ns)});
+          }),
+          py::arg("settings"), py::arg("latency_ns"), py::arg("equity_interval_ns"),
+          py::kw_only(), py::arg("response_latency_ns") = 0, py::arg("feed_latency_ns") = 0,
+          py::arg("queue_model") = "risk_averse", py::arg("queue_n") = 3.0,
+          py::arg("latency_ts") = py::none(), py::arg("latency_entry_ns") = py::none(),
+          py::arg("latency_response_ns") = py::none())
       .def("add_trades", &PyTickBacktest::add_trades, py::arg("symbol"), py::arg("ts"),
            py::arg("price"), py::arg("size"), "Add one symbol's trades as columns.")
       .def("add_quotes", &PyTickBacktest::add_quotes, py::arg("symbol"), py::arg("ts"),

@@ -169,7 +169,18 @@ class BarBacktest(_Replay):
 
 class TickBacktest(_Replay):
     def __init__(
-        self, settings: BacktestSettings, latency_ns: int, equity_interval_ns: int
+        self,
+        settings: BacktestSettings,
+        latency_ns: int,
+        equity_interval_ns: int,
+        *,
+        response_latency_ns: int = 0,
+        feed_latency_ns: int = 0,
+        queue_model: str = "risk_averse",
+        queue_n: float = 3.0,
+        latency_ts: npt.ArrayLike | None = None,
+        latency_entry_ns: npt.ArrayLike | None = None,
+        latency_response_ns: npt.ArrayLike | None = None,
     ) -> None: ...
     def add_trades(
         self, symbol: str, ts: npt.ArrayLike, price: npt.ArrayLike, size: npt.ArrayLike

@@ -15,6 +15,7 @@ import pandas as pd
 from alphaforge._core.backtest import BacktestSettings, BarBacktest, TickBacktest
 from alphaforge._core.data import BarSpec
 from alphaforge._core.execution import Fees, Instrument, RiskLimits, SelfTradePrevention
+from alphaforge.backtest.book_fills import book_fill_settings, duration_ns
 from alphaforge.backtest.depth_data import depth_columns
 from alphaforge.backtest.result import (
     POSITION_COLUMNS,
@@ -47,16 +48,6 @@ def _number(value: object, field: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"{field} must be a number, got {type(value).__name__}")
     return float(value)
-
-
-def _duration_ns(value: object, field: str) -> int:
-    if isinstance(value, dt.timedelta):  # pandas.Timedelta is one
-        ns = int(pd.Timedelta(value).value)
-    else:
-        ns = round(_number(value, field) * 1e9)
-    if ns < 0:
-        raise ValueError(f"{field} must be >= 0, got {value!r}")
-    return ns
 
 
 def _time_step_ns(spec: str, field: str) -> int:
@@ -99,6 +90,11 @@ class BacktestEngine:
         balances: dict[str, float] | None = None,
         risk: RiskLimits | None = None,
         self_trade_prevention: str = "EXPIRE_MAKER",
+        response_latency: float | dt.timedelta = 0.0,
+        feed_latency: float | dt.timedelta = 0.0,
+        latency_series: pd.DataFrame | None = None,
+        queue_model: str = "risk_averse",
+        queue_n: float = 3.0,
     ) -> None:
         """`fees`: one rate on notional, or (maker, taker). Market and stop fills slip against
         the order by `slippage_price` (a price distance, whole ticks of every instrument) plus
@@ -110,6 +106,14 @@ class BacktestEngine:
         (`leverage`, and a margin call below `maintenance_margin`). `risk` takes the
         ExecutionEngine's pre-trade limits. `latency` (seconds or a timedelta) delays orders
         on tick data; `equity_interval` is the spacing of the equity curve on tick data.
+
+        Tick data only: `response_latency` delays what the strategy learns of its orders
+        (updates and fills); `feed_latency` is how late the strategy sees market data, so what
+        it sends reaches the venue feed_latency + latency after the event (at most the
+        response latency); `latency_series` (columns ts, entry_ns, response_ns) replaces the
+        constant entry and response latencies by ones interpolated in time. `queue_model`
+        ("risk_averse", "power", "power2", "power3", "log", "log2", with exponent `queue_n`)
+        moves resting orders up their queue on symbols with depth (see the order-book guide).
         """
         cash = _number(cash, "cash")
         if not math.isfinite(cash) or cash < 0.0 or (cash == 0.0 and account != "spot"):
@@ -145,10 +149,13 @@ class BacktestEngine:
             risk=risk,
             self_trade_prevention=stp,
         )
-        latency_ns = _duration_ns(latency, "latency")
+        latency_ns = duration_ns(latency, "latency")
         interval_ns = _time_step_ns(equity_interval, "equity_interval")
+        book_fills = book_fill_settings(
+            response_latency, feed_latency, queue_model, queue_n, latency_series
+        )
         self._bars = BarBacktest(settings)
-        self._ticks = TickBacktest(settings, latency_ns, interval_ns)
+        self._ticks = TickBacktest(settings, latency_ns, interval_ns, **book_fills)
         self._mode: Mode | None = None
         self._strategies: dict[str, Strategy] = {}
         self._subscriptions: set[tuple[str, str, str, str | None]] = set()
@@ -266,12 +273,16 @@ class BacktestEngine:
         start: TimeLike | None = None,
         end: TimeLike | None = None,
     ) -> None:
-        """Add the trades and quotes a DataCatalog holds for `symbol` in [start, end)."""
+        """Add the trades, quotes and depth a DataCatalog holds for `symbol` in [start, end);
+        the depth starts from the book as it stood at `start`, built from the last snapshot
+        before it."""
         for kind, frame in catalog_frames(catalog, symbol, start, end).items():
             if kind == "trades":
                 self.add_trades(symbol, frame)
-            else:
+            elif kind == "quotes":
                 self.add_quotes(symbol, frame)
+            else:
+                self.add_book(symbol, frame)
 
     def _claim(self, mode: Mode) -> None:
         if self._ran:

@@ -10,10 +10,12 @@ import numpy.typing as npt
 import pandas as pd
 
 from alphaforge.data.catalog import DataCatalog
+from alphaforge.data.depth_frame import fold_before
 from alphaforge.data.loaders import from_dataframe
-from alphaforge.data.timestamps import TimeLike
+from alphaforge.data.timestamps import TimeLike, time_to_ns
 
 TickKind = Literal["trades", "quotes"]
+CatalogKind = Literal["trades", "quotes", "depth"]
 MarketKind = Literal["trades", "quotes", "bars"]
 _COLUMNS: dict[str, tuple[str, ...]] = {
     "trades": ("price", "size"),
@@ -45,16 +47,23 @@ def market_columns(
 
 def catalog_frames(
     catalog: DataCatalog, symbol: str, start: TimeLike | None, end: TimeLike | None
-) -> dict[TickKind, pd.DataFrame]:
-    """The trades and quotes `catalog` holds for `symbol` in [start, end), by kind."""
+) -> dict[CatalogKind, pd.DataFrame]:
+    """The trades, quotes and depth `catalog` holds for `symbol` in [start, end), by kind; the
+    depth opens with the book as it stood at `start` (fold_before)."""
     if not isinstance(catalog, DataCatalog):
         raise TypeError(f"catalog must be a DataCatalog, got {type(catalog).__name__}")
-    frames: dict[TickKind, pd.DataFrame] = {}
+    frames: dict[CatalogKind, pd.DataFrame] = {}
     for kind in ("trades", "quotes"):
         if symbol in catalog.symbols(kind):
             frame = catalog.read(kind, symbol, start, end)
             if len(frame):
                 frames[kind] = frame
+    if symbol in catalog.symbols("depth"):
+        depth = catalog.read_depth(symbol, start, end)
+        if start is not None:
+            depth = fold_before(depth, time_to_ns(start, "start"))
+        if len(depth):
+            frames["depth"] = depth
     if not frames:
-        raise ValueError(f"the catalog has no trades or quotes of {symbol} in that range")
+        raise ValueError(f"the catalog has no trades, quotes or depth of {symbol} in that range")
     return frames

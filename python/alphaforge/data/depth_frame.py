@@ -105,3 +105,25 @@ def _first_bad(field: str, values: Any, bad: Any, rule: str) -> None:
     if rows.size:
         row = int(rows[0])
         raise ValueError(f"{field}[{row}] = {values[row]}: must be a finite number {rule}")
+
+
+def fold_before(frame: pd.DataFrame, start_ns: int) -> pd.DataFrame:
+    """The rows from `start_ns` on, with the rows before it (a snapshot and the diffs after
+    it) folded into one snapshot stamped `start_ns`: the book they build, so a replay starts
+    from the book as it stood at `start_ns` without handing out the messages before it. A
+    frame that does not open with a snapshot, or has no row before `start_ns`, is returned as
+    it is."""
+    ts = frame["ts"].to_numpy()
+    before = int(np.searchsorted(ts, start_ns, side="left"))
+    if before == 0 or not bool(frame["snapshot"].iloc[0]):
+        return frame
+    head = frame.iloc[:before]
+    # Each level's last row before start holds its size then; size 0 means it had left.
+    book = head.drop_duplicates(subset=["side", "price"], keep="last")
+    book = book[book["size"] > 0.0].copy()
+    book["ts"] = start_ns
+    book["update_id"] = int(head["update_id"].iloc[-1])
+    book["prev_update_id"] = -1
+    book["snapshot"] = True
+    folded = pd.concat([book, frame.iloc[before:]], ignore_index=True)
+    return validate_depth(folded)

@@ -127,11 +127,14 @@ def book_market(
 def quotes_as_depth(quotes: pd.DataFrame) -> pd.DataFrame:
     """Best bid and ask quotes (ts_ns, bid, ask, bid_size, ask_size) as a one-level book in
     the canonical depth frame: the first quote a snapshot, then each change of a side one
-    message, which sets the new best and removes the old best price when it moved."""
+    message, which sets the new best and removes the old best price when it moved. Quotes of
+    one timestamp make one message (the last of them stands), as hftbacktest, which has no
+    messages, applies every row of a timestamp before the strategy sees the book."""
+    last_of_each_time = quotes.drop_duplicates("ts_ns", keep="last")
     rows: list[tuple[int, str, float, float, int, int, bool]] = []
     last: dict[str, tuple[float, float]] = {}
     update_id = 0
-    for ts, bid, ask, bid_size, ask_size in quotes[
+    for ts, bid, ask, bid_size, ask_size in last_of_each_time[
         ["ts_ns", "bid", "ask", "bid_size", "ask_size"]
     ].itertuples(index=False):
         now = {"bid": (float(bid), float(bid_size)), "ask": (float(ask), float(ask_size))}
@@ -146,10 +149,8 @@ def quotes_as_depth(quotes: pd.DataFrame) -> pd.DataFrame:
             continue
         first = not last
         update_id += 1
-        for side, price, size in changes:
-            rows.append(
-                (int(ts), side, price, size, update_id, -1 if first else update_id - 1, first)
-            )
+        previous = -1 if first else update_id - 1
+        rows += [(int(ts), side, p, q, update_id, previous, first) for side, p, q in changes]
         last = now
     return pd.DataFrame(
         rows, columns=["ts", "side", "price", "size", "update_id", "prev_update_id", "snapshot"]

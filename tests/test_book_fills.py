@@ -300,3 +300,91 @@ def test_a_recorded_latency_series_is_interpolated() -> None:
     book = SNAPSHOT + diffs((8, "bid", 97.0, 1.0), (19, "ask", 100.5, 1.5), (30, "bid", 96.0, 1.0))
     run(book, s, latency_series=series)
     assert s.fills == [(4, "BUY", 1.0, 101.0, "TAKER"), (20, "BUY", 1.0, 100.5, "TAKER")]
+
+
+# Contingent orders on the book.
+
+
+def test_a_stop_fires_when_the_best_price_it_would_take_reaches_it() -> None:
+    # A sell stop at 98.5: the best bid 99 leaves at T0 + 3, the best is 98 (<= 98.5): the
+    # stop sells 1 at market, into 98 x 2.
+    s = Script({0: lambda s: s.submit_order("X", "SELL", 1.0, stop=98.5)})
+    book = SNAPSHOT + diffs((1, "bid", 99.0, 2.0), (3, "bid", 99.0, 0.0), (5, "ask", 103.0, 1.0))
+    run(book, s)
+    assert s.fills == [(3, "SELL", 1.0, 98.0, "TAKER")]
+
+
+def test_a_bracket_places_its_children_on_the_book_and_one_closes_the_other() -> None:
+    # The entry takes 1 at 101; the take-profit rests at 102 behind the 4 shown there, the
+    # stop-loss waits at 97. Trades at 102 of 4 (the queue ahead) and 1 fill the take-profit;
+    # the stop-loss is canceled with it, and the bid falling to 96 later sells nothing.
+    brackets: list[Any] = []
+
+    def enter(s: Script) -> int:
+        bracket = s.buy_bracket("X", 1.0, stop_loss=97.0, take_profit=102.0)
+        brackets.append(bracket)
+        return bracket.entry_id
+
+    s = Script({0: enter})
+    book = SNAPSHOT + diffs(
+        (1, "bid", 97.5, 1.0), (6, "bid", 99.0, 0.0), (6 + 1, "bid", 98.0, 0.0),
+        (8, "bid", 97.5, 0.0), (9, "bid", 96.0, 3.0),
+    )  # fmt: skip
+    result = run(book, s, trades((4, 102.0, 4.0), (5, 102.0, 1.0)))
+    assert s.fills == [(0, "BUY", 1.0, 101.0, "TAKER"), (5, "SELL", 1.0, 102.0, "MAKER")]
+    stop_loss, take_profit = brackets[0].stop_loss_id, brackets[0].take_profit_id
+    assert order(result, take_profit)["status"] == "FILLED"
+    assert order(result, stop_loss)["status"] == "CANCELED"
+    assert result.positions.set_index("symbol").loc["X", "qty"] == 0.0
+
+
+def test_a_gtd_order_on_the_book_expires_at_its_time() -> None:
+    s = Script({0: lambda s: s.submit_order("X", "SELL", 1.0, limit=101.0, expire_time=T0 + 4)})
+    book = SNAPSHOT + diffs((2, "bid", 97.0, 1.0), (4, "bid", 96.0, 1.0))
+    result = run(book, s, trades((6, 101.0, 10.0)))
+    assert s.fills == []
+    assert order(result, s.ids[0])["status"] == "EXPIRED"
+
+
+def test_a_smaller_quantity_keeps_the_place_a_new_price_joins_anew() -> None:
+    # Two sells of 2 at 101 behind the 3 shown. The first shrinks to 1 (its place kept); the
+    # second moves to 101.5, behind nothing shown there. A trade of 4 at 101 reaches the
+    # first by 1; a trade at 101.5 fills the second.
+    def both(s: Script) -> int:
+        s.ids.append(s.sell("X", 2.0, limit=101.0))
+        return s.sell("X", 2.0, limit=101.0)
+
+    def modify(s: Script) -> int:
+        s.modify(s.ids[0], quantity=1.0)
+        s.modify(s.ids[1], price=101.5)
+        return 0
+
+    s = Script({0: both, 1: modify})
+    prints = trades((3, 101.0, 4.0), (5, 101.5, 2.0))
+    run(SNAPSHOT + diffs((1, "bid", 97.0, 1.0), (7, "bid", 96.0, 1.0)), s, prints)
+    assert s.fills == [(3, "SELL", 1.0, 101.0, "MAKER"), (5, "SELL", 2.0, 101.5, "MAKER")]
+
+
+def test_a_response_latency_delays_notices_on_symbols_without_depth_too() -> None:
+    class Buyer(af.Strategy):
+        def __init__(self) -> None:
+            super().__init__()
+            self.learned: list[tuple[str, int]] = []
+
+        def on_start(self) -> None:
+            self.subscribe_trades("Y")
+
+        def on_trade(self, trade: Any) -> None:
+            if trade.ts_ns == T0:
+                self.buy("Y", 1.0)
+
+        def on_order_update(self, order: OrderRecord) -> None:
+            self.learned.append((order.status, self.clock.timestamp_ns() - T0))
+
+    engine = af.BacktestEngine(response_latency=5e-9)
+    engine.add_trades("Y", trades((0, 10.0, 1.0), (2, 10.5, 1.0), (9, 11.0, 1.0)))
+    buyer = Buyer()
+    engine.add_strategy(buyer)
+    engine.run()
+    # Accepted as sent (T0), filled by the tick model at the next trade (T0 + 2).
+    assert buyer.learned == [("ACCEPTED", 5), ("FILLED", 7)]

@@ -189,6 +189,8 @@ void BacktestLedger::place_children(std::uint64_t entry) {
   const std::uint64_t limit_id = accept(child, symbol, engine_.order(stop_id).is_open());
   // accept() may have grown the tables: look the bracket up again.
   brackets_.at(entry).children = BracketChildren{stop_id, limit_id};
+  child_placed(stop_id);
+  child_placed(limit_id);
   const bool stop_open = engine_.order(stop_id).is_open();
   const bool limit_open = engine_.order(limit_id).is_open();
   if (stop_open && limit_open) {

@@ -284,7 +284,8 @@ std::int64_t TickBacktest::arrival_ns() const {
 }
 
 void TickBacktest::schedule(std::int64_t at, Timed::Kind kind, std::uint64_t id) {
-  timed_.push(Timed{at, timed_seq_++, kind, id});
+  const bool notice = kind == Timed::Kind::kOrderNotice || kind == Timed::Kind::kFillNotice;
+  (notice ? notices_due_ : venue_due_).push(Timed{at, timed_seq_++, kind, id});
 }
 
 void TickBacktest::time_order(BacktestOrder& order) {
@@ -318,6 +319,13 @@ std::uint64_t TickBacktest::submit_bracket(const OrderRequest& entry, double sto
   const std::uint64_t id = accept_bracket(entry, *sym, stop_loss, take_profit);
   time_order(orders_[id - 1]);
   return id;
+}
+
+void TickBacktest::child_placed(std::uint64_t id) {
+  BacktestOrder& o = orders_[id - 1];
+  if (states_[o.symbol].venue && engine_.order(id).is_open()) {
+    schedule(now_, Timed::Kind::kArrive, id);
+  }
 }
 
 bool TickBacktest::cancel(std::uint64_t id) {
@@ -445,14 +453,19 @@ void TickBacktest::settle_venue_events(std::uint32_t symbol, const FillHandler& 
   std::swap(events, venue_events_);  // keep the buffers
 }
 
-void TickBacktest::run_timed(std::int64_t until, const FillHandler& on_fill,
+void TickBacktest::run_timed(std::int64_t until, bool notices_only, const FillHandler& on_fill,
                              const OrderHandler& on_order) {
-  while (!timed_.empty() && timed_.top().at <= until) {
-    const Timed t = timed_.top();
-    timed_.pop();
-    const bool venue_action = t.kind == Timed::Kind::kArrive || t.kind == Timed::Kind::kCancel;
+  for (;;) {
+    // The earliest due; at one time a notice (the strategy's side) before a venue action.
+    const bool notice_next =
+        !notices_due_.empty() &&
+        (notices_only || venue_due_.empty() || notices_due_.top().at <= venue_due_.top().at);
+    auto& due = notice_next ? notices_due_ : venue_due_;
+    if (due.empty() || due.top().at > until || (notices_only && !notice_next)) break;
+    const Timed t = due.top();
+    due.pop();
     // Orders and cancels that would reach the venue after the last event never do.
-    if (venue_action && data_ended_ && t.at > last_event_ns_) continue;
+    if (!notice_next && data_ended_ && t.at > last_event_ns_) continue;
     now_ = t.at;
     engine_.set_time(t.at);
     seen_ = true;
@@ -476,7 +489,7 @@ void TickBacktest::run_timed(std::int64_t until, const FillHandler& on_fill,
     }
     deliver_notices(on_order);
   }
-  if (timed_.empty()) {
+  if (notices_due_.empty()) {
     deferred_orders_.clear();
     deferred_fills_.clear();
   }
@@ -536,13 +549,16 @@ void TickBacktest::run(const TradeHandler& on_trade, const QuoteHandler& on_quot
     const std::size_t i = next[pick]++;
     if (ts >= interval_end) {
       if (seq_ > 0) {
-        run_timed(interval_end - 1, notify_fill, notify_order);
+        run_timed(interval_end - 1, false, notify_fill, notify_order);
         set_marks(notify_fill, notify_order);
         record_equity(interval_end);
       }
       interval_end = floor_to_step(ts, interval) + interval;
     }
-    run_timed(ts, notify_fill, notify_order);
+    // What is due before this event; then what the strategy learns at its time, before it
+    // sees the event. Orders and cancels due at its time reach the venue after it.
+    run_timed(ts - 1, false, notify_fill, notify_order);
+    run_timed(ts, true, notify_fill, notify_order);
     now_ = ts;
     engine_.set_time(ts);
     seen_ = false;
@@ -595,7 +611,7 @@ void TickBacktest::run(const TradeHandler& on_trade, const QuoteHandler& on_quot
   data_.flush();
   deliver_notices(notify_order);
   data_ended_ = true;
-  run_timed(std::numeric_limits<std::int64_t>::max(), notify_fill, notify_order);
+  run_timed(std::numeric_limits<std::int64_t>::max(), false, notify_fill, notify_order);
   now_ = std::max(now_, last_event_ns_);
   set_marks(notify_fill, notify_order);
   record_equity(interval_end);

@@ -112,6 +112,11 @@ class BacktestLedger {
     }
   }
 
+  // A bracket's child, placed by the ledger itself when its entry filled: a replay that routes
+  // orders to a venue of its own sends it there.
+  virtual void child_placed(std::uint64_t id) { static_cast<void>(id); }
+  ~BacktestLedger() = default;
+
   void record_equity(std::int64_t ts);
   // std::invalid_argument when the slippage is not a whole number of ticks of `symbol`'s grid,
   // or would push `lowest_price` (the lowest price of its data, at `row`) to zero or below.

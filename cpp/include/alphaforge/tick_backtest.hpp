@@ -53,9 +53,10 @@ struct TickBacktestConfig {
 // symbols by tick_fill.
 //
 // On a symbol with depth, an order, a cancel and a modify each reach the venue at their own
-// time (sent + feed latency + entry latency) and are handled there before any market event of
-// the same or a later timestamp; what the venue does to an order reaches the strategy after the
-// response latency. Depth messages move the book and the queues; trades move the queues.
+// time (sent + feed latency + entry latency), after the market events of that timestamp and
+// before later ones; what the venue does to an order reaches the strategy after the response
+// latency, before a market event of the same time (as hftbacktest orders them). Depth messages
+// move the book and the queues; trades move the queues.
 //
 // On other symbols:
 // Each event: bars it completes are handed out first, then orders that may trade on it fill,
@@ -178,13 +179,18 @@ class TickBacktest : public BacktestLedger {
     }
   };
 
+  // On a symbol with depth, a bracket's children reach the venue at once (they are the venue's
+  // own orders once the entry fills).
+  void child_placed(std::uint64_t id) override;
+
   std::uint32_t symbol_for(const std::string& symbol);
   bool on_book_venue(std::uint64_t id) const { return states_[orders_[id - 1].symbol].venue.has_value(); }
   void schedule(std::int64_t at, Timed::Kind kind, std::uint64_t id);
   // When what the strategy sends now reaches the venue.
   std::int64_t arrival_ns() const;
-  // Handles what is scheduled at or before `until`.
-  void run_timed(std::int64_t until, const FillHandler& on_fill, const OrderHandler& on_order);
+  // Handles what is due at or before `until` (only the notices when `notices_only`).
+  void run_timed(std::int64_t until, bool notices_only, const FillHandler& on_fill,
+                 const OrderHandler& on_order);
   void arrive(std::uint64_t id, const FillHandler& on_fill, const OrderHandler& on_order);
   // Book-venue orders of `symbol` that expired (GTD) by now, or whose stop this market reached.
   // `trade`: the print of a trade event; none for a depth message.
@@ -211,7 +217,9 @@ class TickBacktest : public BacktestLedger {
   bool data_ended_ = false;
   OrderHandler deliver_order_;  // the strategy's, when notices are deferred
   FillHandler deliver_fill_;
-  std::priority_queue<Timed, std::vector<Timed>, std::greater<>> timed_;
+  using DueQueue = std::priority_queue<Timed, std::vector<Timed>, std::greater<>>;
+  DueQueue venue_due_;    // orders and cancels on their way to a book venue
+  DueQueue notices_due_;  // what the strategy learns after the response latency
   std::uint64_t timed_seq_ = 0;
   std::vector<OrderRecord> deferred_orders_;
   std::vector<BacktestFill> deferred_fills_;

@@ -290,10 +290,52 @@ def test_real_binance_book_alone_fills_match_hftbacktest() -> None:
     assert ours.fills == theirs.fills
 
 
+def taker_side_agrees(trades: pd.DataFrame, quotes: pd.DataFrame) -> pd.DataFrame:
+    """The trades whose taker's side agrees with the last quote before or at them: a buyer's
+    at or above the best ask, a seller's at or below the best bid."""
+    last = np.searchsorted(quotes["ts_ns"].to_numpy(), trades["ts_ns"].to_numpy(), "right") - 1
+    seen = last >= 0
+    bid = quotes["bid"].to_numpy()[np.maximum(last, 0)]
+    ask = quotes["ask"].to_numpy()[np.maximum(last, 0)]
+    price, buyer = trades["price"].to_numpy(), trades["side"].to_numpy() == "BUY"
+    agrees = seen & np.where(buyer, price >= ask, price <= bid)
+    return trades[agrees].reset_index(drop=True)
+
+
 def test_real_binance_quotes_and_trades_match_hftbacktest() -> None:
+    """hftbacktest lets a buyer's trade reach only resting sells (and a seller's only buys);
+    here a trade reaches what rests at or through its price on either side (see the guide's
+    conventions). The two agree on every trade whose side agrees with the book; the bundled
+    quotes are sampled about every 100 ms, and 365 of the 2,001 trades do not."""
     depth, trades = real_btcusdt()
-    theirs, _ = run_hftbacktest(depth, trades, 0.01, 0.000001, "risk_averse")
-    ours, _ = run_alphaforge(depth, trades, 0.01, 0.000001, "risk_averse")
+    agreeing = taker_side_agrees(trades, btcusdt_quotes())
+    assert len(trades) - len(agreeing) == 365
+    theirs, _ = run_hftbacktest(depth, agreeing, 0.01, 0.000001, "risk_averse")
+    ours, _ = run_alphaforge(depth, agreeing, 0.01, 0.000001, "risk_averse")
     assert len(theirs.fills) > 100
     assert ours.placed == theirs.placed
     assert ours.fills == theirs.fills
+
+
+def test_a_trade_reaches_resting_orders_of_either_side_unlike_hftbacktest() -> None:
+    """A buyer's trade of 1 at 98 under our resting bid at 99 (book 99 / 102): it fills
+    the bid here, and not in hftbacktest, where a buyer's trade can fill only sells."""
+    t0 = 1_700_000_000_000_000_000
+    depth = pd.DataFrame(
+        [
+            (t0, "bid", 99.0, 5.0, 1, -1, True),
+            (t0, "ask", 102.0, 5.0, 1, -1, True),
+            (t0 + 5_000_000, "bid", 98.0, 1.0, 2, 1, False),
+        ],
+        columns=["ts", "side", "price", "size", "update_id", "prev_update_id", "snapshot"],
+    )
+    trades = pd.DataFrame({"ts_ns": [t0 + 2_000_000], "price": [98.0], "size": [1.0]})
+    theirs, _ = run_hftbacktest(depth, trades.assign(side="BUY"), 1.0, 1.0, "risk_averse")
+    ours, _ = run_alphaforge(depth, trades, 1.0, 1.0, "risk_averse")
+    # Both quote 99 / 102 -> mid 100.5 -> a bid at 99 and an ask at 102 (k = 1 tick).
+    quotes = [(t0 + FEED_NS, "BUY", 99), (t0 + FEED_NS, "SELL", 102)]
+    assert theirs.placed == quotes
+    assert theirs.fills == []
+    assert ours.fills == [(t0 + 2_000_000, "BUY", 99.0, 1.0, "MAKER")]
+    # Told of the fill a response latency later, it bids again.
+    assert ours.placed == [*quotes, (t0 + 2_000_000 + RESPONSE_NS, "BUY", 99)]

@@ -241,14 +241,20 @@ def test_the_synthetic_market_makes_thousands_of_maker_fills(market: Any) -> Non
 
 
 def test_risk_averse_fills_match_hftbacktest(market: Any) -> None:
-    theirs, _ = run_hftbacktest(market.depth, market.trades, market.tick, 1.0, "risk_averse")
-    ours, _ = run_alphaforge(market.depth, market.trades, market.tick, 1.0, "risk_averse")
+    theirs, hbt_state = run_hftbacktest(
+        market.depth, market.trades, market.tick, 1.0, "risk_averse"
+    )
+    ours, engine_pnl = run_alphaforge(market.depth, market.trades, market.tick, 1.0, "risk_averse")
     assert ours.placed == theirs.placed
     assert ours.fills == theirs.fills
     assert ours.position == theirs.position
     assert ours.fees == pytest.approx(theirs.fees, rel=1e-12)
     mid = last_mid(market.depth)
     assert ours.pnl(mid) == pytest.approx(theirs.pnl(mid), rel=1e-12)
+    # The engine's own account, marked at the last trade, against hftbacktest's state values.
+    position, balance, fee, _ = hbt_state
+    last_trade = float(market.trades["price"].iloc[-1])
+    assert engine_pnl == pytest.approx(balance - fee + position * last_trade, rel=1e-9)
 
 
 @pytest.mark.parametrize("model", ["risk_averse", "power", "power2", "power3", "log", "log2"])

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -34,33 +35,144 @@ TickBacktestConfig tick_config(const BacktestConfig& settings, std::int64_t late
 
 using U8 = py::array_t<std::uint8_t, py::array::c_style | py::array::forcecast>;
 
+// A BookView field, written through its slot's member descriptor as object.__setattr__ does
+// (a frozen dataclass refuses only setattr on its instances), without the attribute lookup.
+class BookField {
+ public:
+  BookField(const py::handle& type, const char* name) {
+    descr_ = py::reinterpret_steal<py::object>(PyObject_GetAttrString(type.ptr(), name));
+    if (!descr_) throw py::error_already_set();
+    if (!Py_IS_TYPE(descr_.ptr(), &PyMemberDescr_Type)) {
+      throw std::runtime_error(std::string("BookView.") + name + " is not a slot");
+    }
+  }
+
+  // Sets the field of `view` to `value`, a new reference it takes over.
+  void set(PyObject* view, PyObject* value) const {
+    if (value == nullptr) throw py::error_already_set();
+    const int failed = Py_TYPE(descr_.ptr())->tp_descr_set(descr_.ptr(), view, value);
+    Py_DECREF(value);
+    if (failed != 0) throw py::error_already_set();
+  }
+
+ private:
+  py::object descr_;
+};
+
+// The BookView class and the fields a replay rewrites.
+struct BookViewType {
+  explicit BookViewType(py::object type)
+      : make(std::move(type)),
+        ts_ns(make, "ts_ns"),
+        update_id(make, "update_id"),
+        bid_prices(make, "bid_prices"),
+        bid_sizes(make, "bid_sizes"),
+        ask_prices(make, "ask_prices"),
+        ask_sizes(make, "ask_sizes"),
+        best_bid(make, "best_bid"),
+        best_ask(make, "best_ask") {}
+
+  py::object make;
+  BookField ts_ns, update_id, bid_prices, bid_sizes, ask_prices, ask_sizes, best_bid, best_ask;
+};
+
+// One of a BookView's arrays: a buffer of `depth` values and, made when first shown, the views
+// on its first n values for each n.
+class LevelBuffer {
+ public:
+  explicit LevelBuffer(std::size_t depth)
+      : buffer_(static_cast<py::ssize_t>(depth)), heads_(depth + 1) {}
+
+  double* data() { return buffer_.mutable_data(); }
+
+  // The view on the first n values, a new reference.
+  PyObject* head(std::size_t n) {
+    py::object& view = heads_[n];
+    if (!view) {
+      view = py::array_t<double>({static_cast<py::ssize_t>(n)}, {sizeof(double)}, buffer_.data(),
+                                 buffer_);
+    }
+    return view.inc_ref().ptr();
+  }
+
+ private:
+  py::array_t<double> buffer_;
+  std::vector<py::object> heads_;
+};
+
 // One subscription to a symbol's book: every `every`-th message, the top `depth` levels are
-// copied into the four arrays and handed to `handler` as a BookView of views on them.
+// copied into the buffers and `handler` is called with one BookView of views on them, its
+// fields rewritten in place. Once the handler keeps a reference to the view, a new view on new
+// buffers takes its place, so a kept BookView never changes.
 struct BookSubscriber {
+  BookSubscriber(std::size_t depth, std::size_t every, py::object handler)
+      : depth(depth), every(every), handler(std::move(handler)) {}
+
   std::size_t depth;
   std::size_t every;
-  std::size_t count;
-  py::array_t<double> bid_prices, bid_sizes, ask_prices, ask_sizes;
+  std::size_t count = 0;
   py::object handler;
+  std::vector<LevelBuffer> levels;  // bid prices, bid sizes, ask prices, ask sizes
+  py::object view;                  // what handler is given; none before the first call
+  std::size_t bids = 0, asks = 0;   // the levels the view shows a side
 };
 
 // Copies the top `depth` levels of one side into `prices` and `sizes`; returns how many.
 std::size_t copy_levels(const DepthBook& book, OrderSide side, std::size_t depth,
-                        py::array_t<double>& prices, py::array_t<double>& sizes) {
+                        double* prices, double* sizes) {
   const std::size_t n = std::min(depth, book.depth(side));
-  double* p = prices.mutable_data();
-  double* q = sizes.mutable_data();
   for (std::size_t rank = 0; rank < n; ++rank) {
     const DepthLevel level = *book.level(side, rank);
-    p[rank] = book.grid().ticks_to_price(level.price);
-    q[rank] = level.size;
+    prices[rank] = book.grid().ticks_to_price(level.price);
+    sizes[rank] = level.size;
   }
   return n;
 }
 
-// The first n values of `full`, a view that shares its buffer.
-py::array_t<double> head(const py::array_t<double>& full, std::size_t n) {
-  return py::array_t<double>({static_cast<py::ssize_t>(n)}, {sizeof(double)}, full.data(), full);
+// A side's best price as BookView.best_bid or best_ask holds it, a new reference.
+PyObject* best_of(const double* prices, std::size_t n) {
+  return n == 0 ? Py_NewRef(Py_None) : PyFloat_FromDouble(prices[0]);
+}
+
+// Refreshes the subscriber's view with `book` and calls its handler with it.
+void hand_book(BookSubscriber& sub, const DepthBook& book, const py::str& symbol,
+               const BookViewType& type) {
+  if (sub.view && Py_REFCNT(sub.view.ptr()) > 1) sub.view = py::object();  // kept: leave it be
+  auto& levels = sub.levels;
+  if (!sub.view) {
+    levels.clear();
+    for (int i = 0; i < 4; ++i) levels.emplace_back(sub.depth);
+  }
+  const std::size_t bids =
+      copy_levels(book, OrderSide::kBuy, sub.depth, levels[0].data(), levels[1].data());
+  const std::size_t asks =
+      copy_levels(book, OrderSide::kSell, sub.depth, levels[2].data(), levels[3].data());
+  PyObject* view = sub.view.ptr();
+  if (view == nullptr) {
+    auto own = [](PyObject* ref) { return py::reinterpret_steal<py::object>(ref); };
+    sub.view = type.make(symbol, book.ts_ns, book.update_id, own(levels[0].head(bids)),
+                         own(levels[1].head(bids)), own(levels[2].head(asks)),
+                         own(levels[3].head(asks)));
+    view = sub.view.ptr();
+  } else {
+    type.ts_ns.set(view, PyLong_FromLongLong(book.ts_ns));
+    type.update_id.set(view, PyLong_FromUnsignedLongLong(book.update_id));
+    if (bids != sub.bids) {
+      type.bid_prices.set(view, levels[0].head(bids));
+      type.bid_sizes.set(view, levels[1].head(bids));
+    }
+    if (asks != sub.asks) {
+      type.ask_prices.set(view, levels[2].head(asks));
+      type.ask_sizes.set(view, levels[3].head(asks));
+    }
+    type.best_bid.set(view, best_of(levels[0].data(), bids));
+    type.best_ask.set(view, best_of(levels[2].data(), asks));
+  }
+  sub.bids = bids;
+  sub.asks = asks;
+  PyObject* result = PyObject_CallOneArg(sub.handler.ptr(), view);
+  if (result == nullptr) throw py::error_already_set();
+  Py_DECREF(result);
 }
 
 // Handlers of one symbol's trades or quotes, and the record object they are all handed.
@@ -123,10 +235,7 @@ class PyTickBacktest {
     if (depth == 0) throw py::value_error("depth must be >= 1, got 0");
     if (every == 0) throw py::value_error("every must be >= 1, got 0");
     core_.subscribe_book(symbol);
-    const auto d = static_cast<py::ssize_t>(depth);
-    books_[*core_.symbol_id(symbol)].push_back(BookSubscriber{
-        depth, every, 0, py::array_t<double>(d), py::array_t<double>(d), py::array_t<double>(d),
-        py::array_t<double>(d), std::move(handler)});
+    books_[*core_.symbol_id(symbol)].emplace_back(depth, every, std::move(handler));
   }
 
   void subscribe_bars(const std::string& symbol, const BarSpec& spec, py::object handler) {
@@ -154,7 +263,7 @@ class PyTickBacktest {
 
   void run(py::object on_fill, py::object on_order) {
     const auto& symbols = core_.symbols();
-    const py::object book_view = py::module_::import("alphaforge.records").attr("BookView");
+    const BookViewType book_view(py::module_::import("alphaforge.records").attr("BookView"));
     core_.run(
         [&](const TradeTick& trade) {
           TickSubscribers& subs = trades_[trade.symbol_id];
@@ -176,13 +285,7 @@ class PyTickBacktest {
           for (BookSubscriber& sub : books_[symbol]) {
             if (++sub.count < sub.every) continue;
             sub.count = 0;
-            const std::size_t bids =
-                copy_levels(book, OrderSide::kBuy, sub.depth, sub.bid_prices, sub.bid_sizes);
-            const std::size_t asks =
-                copy_levels(book, OrderSide::kSell, sub.depth, sub.ask_prices, sub.ask_sizes);
-            sub.handler(book_view(trades_[symbol].symbol, book.ts_ns, book.update_id,
-                                  head(sub.bid_prices, bids), head(sub.bid_sizes, bids),
-                                  head(sub.ask_prices, asks), head(sub.ask_sizes, asks)));
+            hand_book(sub, book, trades_[symbol].symbol, book_view);
           }
         });
   }

@@ -2,6 +2,7 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
+#include <structmember.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -35,28 +36,32 @@ TickBacktestConfig tick_config(const BacktestConfig& settings, std::int64_t late
 
 using U8 = py::array_t<std::uint8_t, py::array::c_style | py::array::forcecast>;
 
-// A BookView field, written through its slot's member descriptor as object.__setattr__ does
-// (a frozen dataclass refuses only setattr on its instances), without the attribute lookup.
+// A field of BookView, a slot of the frozen dataclass. The replay writes it in the instance
+// in place, as object.__setattr__ would through the slot's member descriptor, without looking
+// the attribute up or checking the value's type.
 class BookField {
  public:
   BookField(const py::handle& type, const char* name) {
-    descr_ = py::reinterpret_steal<py::object>(PyObject_GetAttrString(type.ptr(), name));
-    if (!descr_) throw py::error_already_set();
-    if (!Py_IS_TYPE(descr_.ptr(), &PyMemberDescr_Type)) {
-      throw std::runtime_error(std::string("BookView.") + name + " is not a slot");
+    const auto descr = py::reinterpret_steal<py::object>(PyObject_GetAttrString(type.ptr(), name));
+    if (!descr) throw py::error_already_set();
+    const PyMemberDef* member =
+        Py_IS_TYPE(descr.ptr(), &PyMemberDescr_Type)
+            ? reinterpret_cast<const PyMemberDescrObject*>(descr.ptr())->d_member
+            : nullptr;
+    if (member == nullptr || member->type != T_OBJECT_EX || (member->flags & READONLY) != 0) {
+      throw std::runtime_error(std::string("BookView.") + name + " is not a writable slot");
     }
+    offset_ = member->offset;
   }
 
-  // Sets the field of `view` to `value`, a new reference it takes over.
+  // Sets the field of `view`, a BookView, to `value`: a new reference it takes over.
   void set(PyObject* view, PyObject* value) const {
     if (value == nullptr) throw py::error_already_set();
-    const int failed = Py_TYPE(descr_.ptr())->tp_descr_set(descr_.ptr(), view, value);
-    Py_DECREF(value);
-    if (failed != 0) throw py::error_already_set();
+    Py_XSETREF(*reinterpret_cast<PyObject**>(reinterpret_cast<char*>(view) + offset_), value);
   }
 
  private:
-  py::object descr_;
+  Py_ssize_t offset_ = 0;
 };
 
 // The BookView class and the fields a replay rewrites.
@@ -76,8 +81,8 @@ struct BookViewType {
   BookField ts_ns, update_id, bid_prices, bid_sizes, ask_prices, ask_sizes, best_bid, best_ask;
 };
 
-// One of a BookView's arrays: a buffer of `depth` values and, made when first shown, the views
-// on its first n values for each n.
+// One of a BookView's arrays: a buffer of `depth` values and, each made when first shown, the
+// views on its first n values.
 class LevelBuffer {
  public:
   explicit LevelBuffer(std::size_t depth)
@@ -100,77 +105,100 @@ class LevelBuffer {
   std::vector<py::object> heads_;
 };
 
+// One side of the book as a subscriber's view shows it.
+struct BookSide {
+  explicit BookSide(std::size_t depth)
+      : prices(depth), sizes(depth), ticks(depth, 0), converted(depth, 0.0) {}
+
+  // Copies the top levels of `side` of `book` (as many as fit) into the buffers; returns how
+  // many. A price whose tick the same rank held last time is not converted again.
+  std::size_t copy(const DepthBook& book, OrderSide side) {
+    const std::size_t n = std::min(ticks.size(), book.depth(side));
+    double* p = prices.data();
+    double* q = sizes.data();
+    for (std::size_t rank = 0; rank < n; ++rank) {
+      const DepthLevel level = *book.level(side, rank);
+      if (level.price != ticks[rank]) {
+        ticks[rank] = level.price;
+        converted[rank] = book.grid().ticks_to_price(level.price);
+      }
+      p[rank] = converted[rank];
+      q[rank] = level.size;
+    }
+    return n;
+  }
+
+  LevelBuffer prices, sizes;
+  std::vector<Ticks> ticks;       // the tick of each rank's price last copied; 0 for none yet
+  std::vector<double> converted;  // and that price
+  std::size_t shown = 0;          // the levels the view shows
+  double best = 0.0;              // the best price the view shows, when it shows any
+};
+
 // One subscription to a symbol's book: every `every`-th message, the top `depth` levels are
 // copied into the buffers and `handler` is called with one BookView of views on them, its
 // fields rewritten in place. Once the handler keeps a reference to the view, a new view on new
 // buffers takes its place, so a kept BookView never changes.
 struct BookSubscriber {
-  BookSubscriber(std::size_t depth, std::size_t every, py::object handler)
-      : depth(depth), every(every), handler(std::move(handler)) {}
+  BookSubscriber(std::size_t levels, std::size_t period, py::object call)
+      : depth(levels), every(period), handler(std::move(call)) {}
 
   std::size_t depth;
   std::size_t every;
   std::size_t count = 0;
   py::object handler;
-  std::vector<LevelBuffer> levels;  // bid prices, bid sizes, ask prices, ask sizes
-  py::object view;                  // what handler is given; none before the first call
-  std::size_t bids = 0, asks = 0;   // the levels the view shows a side
+  std::vector<BookSide> sides;  // bids, asks: made with the view
+  py::object view;              // what handler is given; none before the first call
 };
 
-// Copies the top `depth` levels of one side into `prices` and `sizes`; returns how many.
-std::size_t copy_levels(const DepthBook& book, OrderSide side, std::size_t depth,
-                        double* prices, double* sizes) {
-  const std::size_t n = std::min(depth, book.depth(side));
-  for (std::size_t rank = 0; rank < n; ++rank) {
-    const DepthLevel level = *book.level(side, rank);
-    prices[rank] = book.grid().ticks_to_price(level.price);
-    sizes[rank] = level.size;
+// Points `field` (bid_prices or ask_prices) and `sizes` of `view` at the first n values of the
+// side's buffers and `best` at its best price, where they show something else.
+void show_side(PyObject* view, BookSide& side, std::size_t n, const BookField& prices,
+               const BookField& sizes, const BookField& best) {
+  if (n != side.shown) {
+    prices.set(view, side.prices.head(n));
+    sizes.set(view, side.sizes.head(n));
   }
-  return n;
-}
-
-// A side's best price as BookView.best_bid or best_ask holds it, a new reference.
-PyObject* best_of(const double* prices, std::size_t n) {
-  return n == 0 ? Py_NewRef(Py_None) : PyFloat_FromDouble(prices[0]);
+  if (n == 0) {
+    if (side.shown != 0) best.set(view, Py_NewRef(Py_None));
+  } else if (side.shown == 0 || side.prices.data()[0] != side.best) {
+    side.best = side.prices.data()[0];
+    best.set(view, PyFloat_FromDouble(side.best));
+  }
+  side.shown = n;
 }
 
 // Refreshes the subscriber's view with `book` and calls its handler with it.
 void hand_book(BookSubscriber& sub, const DepthBook& book, const py::str& symbol,
                const BookViewType& type) {
   if (sub.view && Py_REFCNT(sub.view.ptr()) > 1) sub.view = py::object();  // kept: leave it be
-  auto& levels = sub.levels;
+  auto& sides = sub.sides;
   if (!sub.view) {
-    levels.clear();
-    for (int i = 0; i < 4; ++i) levels.emplace_back(sub.depth);
+    sides.clear();
+    sides.emplace_back(sub.depth);
+    sides.emplace_back(sub.depth);
   }
-  const std::size_t bids =
-      copy_levels(book, OrderSide::kBuy, sub.depth, levels[0].data(), levels[1].data());
-  const std::size_t asks =
-      copy_levels(book, OrderSide::kSell, sub.depth, levels[2].data(), levels[3].data());
-  PyObject* view = sub.view.ptr();
-  if (view == nullptr) {
+  BookSide& bid = sides[0];
+  BookSide& ask = sides[1];
+  const std::size_t bids = bid.copy(book, OrderSide::kBuy);
+  const std::size_t asks = ask.copy(book, OrderSide::kSell);
+  if (!sub.view) {
     auto own = [](PyObject* ref) { return py::reinterpret_steal<py::object>(ref); };
-    sub.view = type.make(symbol, book.ts_ns, book.update_id, own(levels[0].head(bids)),
-                         own(levels[1].head(bids)), own(levels[2].head(asks)),
-                         own(levels[3].head(asks)));
-    view = sub.view.ptr();
+    sub.view = type.make(symbol, book.ts_ns, book.update_id, own(bid.prices.head(bids)),
+                         own(bid.sizes.head(bids)), own(ask.prices.head(asks)),
+                         own(ask.sizes.head(asks)));
+    bid.shown = bids;
+    ask.shown = asks;
+    if (bids != 0) bid.best = bid.prices.data()[0];
+    if (asks != 0) ask.best = ask.prices.data()[0];
   } else {
+    PyObject* view = sub.view.ptr();
     type.ts_ns.set(view, PyLong_FromLongLong(book.ts_ns));
     type.update_id.set(view, PyLong_FromUnsignedLongLong(book.update_id));
-    if (bids != sub.bids) {
-      type.bid_prices.set(view, levels[0].head(bids));
-      type.bid_sizes.set(view, levels[1].head(bids));
-    }
-    if (asks != sub.asks) {
-      type.ask_prices.set(view, levels[2].head(asks));
-      type.ask_sizes.set(view, levels[3].head(asks));
-    }
-    type.best_bid.set(view, best_of(levels[0].data(), bids));
-    type.best_ask.set(view, best_of(levels[2].data(), asks));
+    show_side(view, bid, bids, type.bid_prices, type.bid_sizes, type.best_bid);
+    show_side(view, ask, asks, type.ask_prices, type.ask_sizes, type.best_ask);
   }
-  sub.bids = bids;
-  sub.asks = asks;
-  PyObject* result = PyObject_CallOneArg(sub.handler.ptr(), view);
+  PyObject* result = PyObject_CallOneArg(sub.handler.ptr(), sub.view.ptr());
   if (result == nullptr) throw py::error_already_set();
   Py_DECREF(result);
 }

@@ -36,9 +36,9 @@ TickBacktestConfig tick_config(const BacktestConfig& settings, std::int64_t late
 
 using U8 = py::array_t<std::uint8_t, py::array::c_style | py::array::forcecast>;
 
-// A field of BookView, a slot of the frozen dataclass. The replay writes it in the instance
-// in place, as object.__setattr__ would through the slot's member descriptor, without looking
-// the attribute up or checking the value's type.
+// A field of BookView, a slot of the frozen dataclass. The replay writes it in the instance's
+// slot, as object.__setattr__ does through the slot's member descriptor, with the slot's
+// offset found once instead of an attribute lookup a write.
 class BookField {
  public:
   BookField(const py::handle& type, const char* name) {
@@ -151,8 +151,9 @@ struct BookSubscriber {
   py::object view;              // what handler is given; none before the first call
 };
 
-// Points `field` (bid_prices or ask_prices) and `sizes` of `view` at the first n values of the
-// side's buffers and `best` at its best price, where they show something else.
+// Points the `prices` and `sizes` fields of `view` (one side's) at the first n values of the
+// side's buffers, and its `best` field at the best price (None for no level), where they show
+// something else.
 void show_side(PyObject* view, BookSide& side, std::size_t n, const BookField& prices,
                const BookField& sizes, const BookField& best) {
   if (n != side.shown) {

@@ -232,6 +232,8 @@ def test_modify_keeps_the_id_and_fills_the_new_terms() -> None:
     result, strategy = run_bars(rows, script)
     assert fills_of(result) == [("BUY", 4, 98.5)]
     assert {u.order_id for u in strategy.updates} == {1}
+    # Every record carries the time the order was sent (bar 0), re-priced or not.
+    assert {u.ts for u in strategy.updates} == {strategy.updates[0].ts}
     assert [(u.qty, u.price, u.status) for u in strategy.updates] == [
         (10, 95.0, "ACCEPTED"),
         (4, 95.0, "ACCEPTED"),

@@ -122,6 +122,84 @@ def test_a_snapshot_replaces_the_book() -> None:
     assert seen[-1] == ("book", "X", T0 + 20, 3, [], [], [103.0], [7.0], None, 103.0)
 
 
+class KeepArrays(BookRecorder):
+    """Keeps the bid prices array it is handed, and a copy of it, on each call."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.arrays: list[np.ndarray] = []
+        self.copies: list[list[float]] = []
+        self.same_array: list[bool] = []
+
+    def on_book(self, book: BookView) -> None:
+        previous = self.arrays[-1] if self.arrays else None
+        self.same_array.append(book.bid_prices is previous)
+        self.arrays.append(book.bid_prices)
+        self.copies.append(book.bid_prices.copy().tolist())
+
+
+def test_the_arrays_are_views_refreshed_in_place_and_a_copy_keeps_its_values() -> None:
+    strategy = replay(BOOK, KeepArrays())
+    assert strategy.copies == [[99.0, 98.0], [98.0], [98.0], [99.5, 98.0, 97.0]]
+    # The 2nd and 3rd messages show one bid level each: the same view, refreshed.
+    assert strategy.same_array == [False, False, True, False]
+    # Every kept array reads the buffer as the last message left it.
+    kept = [a.tolist() for a in strategy.arrays]
+    assert kept == [[99.5, 98.0], [99.5], [99.5], [99.5, 98.0, 97.0]]
+
+
+class KeepBooks(BookRecorder):
+    def __init__(self) -> None:
+        super().__init__()
+        self.books: list[BookView] = []
+
+    def on_book(self, book: BookView) -> None:
+        self.books.append(book)
+
+
+def test_a_kept_book_keeps_its_values() -> None:
+    books = replay(BOOK, KeepBooks()).books
+    assert len({id(b) for b in books}) == len(books) == 4
+    assert [("book", *snapshot_of(b)) for b in books] == replay(BOOK, BookRecorder()).seen
+
+
+def test_a_side_emptied_and_refilled_shows_its_new_best() -> None:
+    frame = depth(
+        (T0, "bid", 99.0, 1.0, 1, -1, True),
+        (T0, "ask", 101.0, 1.0, 1, -1, True),
+        (T0 + 1, "bid", 99.0, 0.0, 2, 1, False),
+        (T0 + 2, "bid", 98.0, 2.0, 3, 2, False),
+        (T0 + 3, "ask", 101.0, 0.0, 4, 3, False),
+        (T0 + 3, "ask", 100.0, 3.0, 4, 3, False),
+    )
+    seen = replay(frame, BookRecorder()).seen
+    assert [s[-2:] for s in seen] == [(99.0, 101.0), (None, 101.0), (98.0, 101.0), (98.0, 100.0)]
+    assert seen[-1][4:8] == ([98.0], [2.0], [100.0], [3.0])
+
+
+def test_a_book_view_made_by_hand_has_the_best_of_its_arrays() -> None:
+    prices, sizes = np.array([99.0, 98.0]), np.array([1.0, 2.0])
+    view = BookView("X", T0, 7, prices, sizes, np.array([]), np.array([]))
+    assert (view.best_bid, view.best_ask) == (99.0, None)
+    with pytest.raises(AttributeError):
+        view.best_bid = 1.0  # type: ignore[misc]
+
+
+class RaiseOnSecondBook(BookRecorder):
+    def on_book(self, book: BookView) -> None:
+        super().on_book(book)
+        if len(self.seen) == 2:
+            raise RuntimeError(f"refused update {book.update_id}")
+
+
+def test_an_exception_in_on_book_stops_the_run_with_its_traceback() -> None:
+    strategy = RaiseOnSecondBook()
+    with pytest.raises(RuntimeError, match="refused update 11") as raised:
+        replay(BOOK, strategy)
+    assert raised.traceback[-1].name == "on_book"
+    assert len(strategy.seen) == 2
+
+
 def test_books_merge_in_time_with_trades_equal_times_in_the_order_added() -> None:
     trades = pd.DataFrame({"ts_ns": [T0, T0 + 7, T0 + 12], "price": [100.0, 100.2, 100.4],
                            "size": 1.0})  # fmt: skip

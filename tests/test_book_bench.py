@@ -58,3 +58,20 @@ def test_same_book_tells_a_tick_apart() -> None:
     assert book.same_book(final, (100.01 + 1e-9, 100.03, 0.25))
     assert not book.same_book(final, (100.02, 100.03, 0.25))
     assert not book.same_book(final, (100.01, 100.03, 0.2500001))
+
+
+def test_a_call_from_c_runs_the_strategy_on_one_view() -> None:
+    strategy = book.Imbalance(1)
+    assert book.call_s(strategy.on_book, 1_000) > 0
+    assert strategy.calls == 1_000
+    assert strategy.final == (100.0, 100.01, pytest.approx(1 / 3))
+    costs = book.call_costs(calls=10, rounds=2)
+    assert len(costs.empty) == len(costs.imbalance) == 2
+
+
+def test_the_breakdown_names_each_part(capsys: pytest.CaptureFixture[str]) -> None:
+    book.run(argparse.Namespace(rows=ROWS, levels=LEVELS, rounds=1))
+    out = capsys.readouterr().out
+    assert "Where a message's time goes" in out
+    for part in ("the replay alone", "a bare call of the empty method", "refreshing the BookView"):
+        assert part in out

@@ -48,7 +48,7 @@ std::uint64_t BacktestLedger::accept(const OrderRequest& request, std::uint32_t 
   pending.tif = o.tif;
   if (o.price != 0) pending.price = inst.ticks_to_price(o.price);
   if (o.stop_price != 0) pending.stop_price = inst.ticks_to_price(o.stop_price);
-  pending.ts_ns = now_;
+  pending.ts_ns = pending.created_ns = now_;
   orders_.push_back(pending);
   if (o.is_open()) pending_[symbol].push_back(id);
   // Accepted, or refused by a risk limit or the account: told after the handler that sent it,
@@ -81,7 +81,7 @@ OrderRecord BacktestLedger::order_record(std::uint64_t id) const {
   const Instrument& inst = engine_.instrument_of(o.symbol);
   const BacktestOrder& b = orders_[id - 1];
   return OrderRecord{id,
-                     b.ts_ns,
+                     b.created_ns,
                      b.symbol,
                      o.side,
                      o.type,
@@ -172,7 +172,7 @@ void BacktestLedger::adopt_engine_orders(const FillHandler& on_fill,
     adopted.symbol = replay_symbol(o.symbol);
     adopted.side = o.side;
     adopted.type = o.type;
-    adopted.ts_ns = now_;
+    adopted.ts_ns = adopted.created_ns = now_;
     orders_.push_back(adopted);
     ids.push_back(id);
   }

@@ -422,9 +422,8 @@ void TickBacktest::venue_orders_on_market(std::uint32_t symbol, std::optional<do
                                           const FillHandler& on_fill,
                                           const OrderHandler& on_order) {
   const BookVenue& venue = *states_[symbol].venue;
-  // Copied: settling may submit (a bracket's children) and so grow the pending list.
-  const std::vector<std::uint64_t> pending = pending_[symbol];
-  for (const std::uint64_t id : pending) {
+  // Nothing here changes the pending list: settling, after the loop, does.
+  for (const std::uint64_t id : pending_[symbol]) {
     BacktestOrder& o = orders_[id - 1];
     if (!o.at_venue || !engine_.order(id).is_open()) continue;
     if (o.expire_ns != 0 && now_ >= o.expire_ns) {

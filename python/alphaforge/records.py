@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -93,8 +93,12 @@ class Balance:
 class BookView:
     """The top levels of an order book, best first, valid during the handler call only.
 
-    The arrays may be views on buffers that the next update overwrites (a backtest refreshes
-    them in place): copy them (``book.bid_prices.copy()``) to keep them past the call.
+    ``best_bid`` and ``best_ask`` are the first bid and ask prices, None for an empty side.
+    A backtest hands each subscription one BookView whose fields and arrays it refreshes in
+    place for each update, while the strategy keeps no reference to it (one that does keeps
+    its values: the next update comes in a new BookView). The arrays are views on buffers
+    that the next update overwrites: copy them (``book.bid_prices.copy()``) to keep them past
+    the call without the BookView.
     """
 
     symbol: str
@@ -104,16 +108,14 @@ class BookView:
     bid_sizes: np.ndarray
     ask_prices: np.ndarray
     ask_sizes: np.ndarray
+    best_bid: float | None = field(init=False, compare=False)
+    best_ask: float | None = field(init=False, compare=False)
 
-    @property
-    def best_bid(self) -> float | None:
-        """The highest bid price; None when the bid side is empty."""
-        return float(self.bid_prices[0]) if len(self.bid_prices) else None
-
-    @property
-    def best_ask(self) -> float | None:
-        """The lowest ask price; None when the ask side is empty."""
-        return float(self.ask_prices[0]) if len(self.ask_prices) else None
+    def __post_init__(self) -> None:
+        bid = float(self.bid_prices[0]) if len(self.bid_prices) else None
+        ask = float(self.ask_prices[0]) if len(self.ask_prices) else None
+        object.__setattr__(self, "best_bid", bid)
+        object.__setattr__(self, "best_ask", ask)
 
 
 OPEN_STATUSES = frozenset({"NEW", "SUBMITTED", "ACCEPTED", "PARTIALLY_FILLED"})

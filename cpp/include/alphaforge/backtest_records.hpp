@@ -20,7 +20,8 @@ struct BacktestOrder {
   TimeInForce tif = TimeInForce::kGtc;
   std::optional<double> price;
   std::optional<double> stop_price;
-  std::int64_t ts_ns;
+  std::int64_t ts_ns;       // when it last arrived: sent, or re-priced by a modify
+  std::int64_t created_ns;  // when it was sent: the time its records carry
   bool triggered = false;  // a stop whose trigger has fired
   bool resting = false;    // a limit that reached the market and did not take: a maker now
   // Tick replays: the first event the order may fill on (by sequence number, and by time once

@@ -2,12 +2,14 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
+#include <structmember.h>
 
 #include <algorithm>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -56,33 +58,172 @@ TickBacktestConfig tick_config(const BacktestConfig& settings, std::int64_t late
 
 using U8 = py::array_t<std::uint8_t, py::array::c_style | py::array::forcecast>;
 
-// One subscription to a symbol's book: every `every`-th message, the top `depth` levels are
-// copied into the four arrays and handed to `handler` as a BookView of views on them.
-struct BookSubscriber {
-  std::size_t depth;
-  std::size_t every;
-  std::size_t count;
-  py::array_t<double> bid_prices, bid_sizes, ask_prices, ask_sizes;
-  py::object handler;
+// A field of BookView, a slot of the frozen dataclass. The replay writes it in the instance's
+// slot, as object.__setattr__ does through the slot's member descriptor, with the slot's
+// offset found once instead of an attribute lookup a write.
+class BookField {
+ public:
+  BookField(const py::handle& type, const char* name) {
+    const auto descr = py::reinterpret_steal<py::object>(PyObject_GetAttrString(type.ptr(), name));
+    if (!descr) throw py::error_already_set();
+    const PyMemberDef* member =
+        Py_IS_TYPE(descr.ptr(), &PyMemberDescr_Type)
+            ? reinterpret_cast<const PyMemberDescrObject*>(descr.ptr())->d_member
+            : nullptr;
+    if (member == nullptr || member->type != T_OBJECT_EX || (member->flags & READONLY) != 0) {
+      throw std::runtime_error(std::string("BookView.") + name + " is not a writable slot");
+    }
+    offset_ = member->offset;
+  }
+
+  // Sets the field of `view`, a BookView, to `value`: a new reference it takes over.
+  void set(PyObject* view, PyObject* value) const {
+    if (value == nullptr) throw py::error_already_set();
+    Py_XSETREF(*reinterpret_cast<PyObject**>(reinterpret_cast<char*>(view) + offset_), value);
+  }
+
+ private:
+  Py_ssize_t offset_ = 0;
 };
 
-// Copies the top `depth` levels of one side into `prices` and `sizes`; returns how many.
-std::size_t copy_levels(const DepthBook& book, OrderSide side, std::size_t depth,
-                        py::array_t<double>& prices, py::array_t<double>& sizes) {
-  const std::size_t n = std::min(depth, book.depth(side));
-  double* p = prices.mutable_data();
-  double* q = sizes.mutable_data();
-  for (std::size_t rank = 0; rank < n; ++rank) {
-    const DepthLevel level = *book.level(side, rank);
-    p[rank] = book.grid().ticks_to_price(level.price);
-    q[rank] = level.size;
+// The BookView class and the fields a replay rewrites.
+struct BookViewType {
+  explicit BookViewType(py::object type)
+      : make(std::move(type)),
+        ts_ns(make, "ts_ns"),
+        update_id(make, "update_id"),
+        bid_prices(make, "bid_prices"),
+        bid_sizes(make, "bid_sizes"),
+        ask_prices(make, "ask_prices"),
+        ask_sizes(make, "ask_sizes"),
+        best_bid(make, "best_bid"),
+        best_ask(make, "best_ask") {}
+
+  py::object make;
+  BookField ts_ns, update_id, bid_prices, bid_sizes, ask_prices, ask_sizes, best_bid, best_ask;
+};
+
+// One of a BookView's arrays: a buffer of `depth` values and, each made when first shown, the
+// views on its first n values.
+class LevelBuffer {
+ public:
+  explicit LevelBuffer(std::size_t depth)
+      : buffer_(static_cast<py::ssize_t>(depth)), heads_(depth + 1) {}
+
+  double* data() { return buffer_.mutable_data(); }
+
+  // The view on the first n values, a new reference.
+  PyObject* head(std::size_t n) {
+    py::object& view = heads_[n];
+    if (!view) {
+      view = py::array_t<double>({static_cast<py::ssize_t>(n)}, {sizeof(double)}, buffer_.data(),
+                                 buffer_);
+    }
+    return view.inc_ref().ptr();
   }
-  return n;
+
+ private:
+  py::array_t<double> buffer_;
+  std::vector<py::object> heads_;
+};
+
+// One side of the book as a subscriber's view shows it.
+struct BookSide {
+  explicit BookSide(std::size_t depth)
+      : prices(depth), sizes(depth), ticks(depth, 0), converted(depth, 0.0) {}
+
+  // Copies the top levels of `side` of `book` (as many as fit) into the buffers; returns how
+  // many. A price whose tick the same rank held last time is not converted again.
+  std::size_t copy(const DepthBook& book, OrderSide side) {
+    const std::size_t n = std::min(ticks.size(), book.depth(side));
+    double* p = prices.data();
+    double* q = sizes.data();
+    for (std::size_t rank = 0; rank < n; ++rank) {
+      const DepthLevel level = *book.level(side, rank);
+      if (level.price != ticks[rank]) {
+        ticks[rank] = level.price;
+        converted[rank] = book.grid().ticks_to_price(level.price);
+      }
+      p[rank] = converted[rank];
+      q[rank] = level.size;
+    }
+    return n;
+  }
+
+  LevelBuffer prices, sizes;
+  std::vector<Ticks> ticks;       // the tick of each rank's price last copied; 0 for none yet
+  std::vector<double> converted;  // and that price
+  std::size_t shown = 0;          // the levels the view shows
+  double best = 0.0;              // the best price the view shows, when it shows any
+};
+
+// One subscription to a symbol's book: every `every`-th message, the top `depth` levels are
+// copied into the buffers and `handler` is called with one BookView of views on them, its
+// fields rewritten in place. Once the handler keeps a reference to the view, a new view on new
+// buffers takes its place, so a kept BookView never changes.
+struct BookSubscriber {
+  BookSubscriber(std::size_t levels, std::size_t period, py::object call)
+      : depth(levels), every(period), handler(std::move(call)) {}
+
+  std::size_t depth;
+  std::size_t every;
+  std::size_t count = 0;
+  py::object handler;
+  std::vector<BookSide> sides;  // bids, asks: made with the view
+  py::object view;              // what handler is given; none before the first call
+};
+
+// Points the `prices` and `sizes` fields of `view` (one side's) at the first n values of the
+// side's buffers, and its `best` field at the best price (None for no level), where they show
+// something else.
+void show_side(PyObject* view, BookSide& side, std::size_t n, const BookField& prices,
+               const BookField& sizes, const BookField& best) {
+  if (n != side.shown) {
+    prices.set(view, side.prices.head(n));
+    sizes.set(view, side.sizes.head(n));
+  }
+  if (n == 0) {
+    if (side.shown != 0) best.set(view, Py_NewRef(Py_None));
+  } else if (side.shown == 0 || side.prices.data()[0] != side.best) {
+    side.best = side.prices.data()[0];
+    best.set(view, PyFloat_FromDouble(side.best));
+  }
+  side.shown = n;
 }
 
-// The first n values of `full`, a view that shares its buffer.
-py::array_t<double> head(const py::array_t<double>& full, std::size_t n) {
-  return py::array_t<double>({static_cast<py::ssize_t>(n)}, {sizeof(double)}, full.data(), full);
+// Refreshes the subscriber's view with `book` and calls its handler with it.
+void hand_book(BookSubscriber& sub, const DepthBook& book, const py::str& symbol,
+               const BookViewType& type) {
+  if (sub.view && Py_REFCNT(sub.view.ptr()) > 1) sub.view = py::object();  // kept: leave it be
+  auto& sides = sub.sides;
+  if (!sub.view) {
+    sides.clear();
+    sides.emplace_back(sub.depth);
+    sides.emplace_back(sub.depth);
+  }
+  BookSide& bid = sides[0];
+  BookSide& ask = sides[1];
+  const std::size_t bids = bid.copy(book, OrderSide::kBuy);
+  const std::size_t asks = ask.copy(book, OrderSide::kSell);
+  if (!sub.view) {
+    auto own = [](PyObject* ref) { return py::reinterpret_steal<py::object>(ref); };
+    sub.view = type.make(symbol, book.ts_ns, book.update_id, own(bid.prices.head(bids)),
+                         own(bid.sizes.head(bids)), own(ask.prices.head(asks)),
+                         own(ask.sizes.head(asks)));
+    bid.shown = bids;
+    ask.shown = asks;
+    if (bids != 0) bid.best = bid.prices.data()[0];
+    if (asks != 0) ask.best = ask.prices.data()[0];
+  } else {
+    PyObject* view = sub.view.ptr();
+    type.ts_ns.set(view, PyLong_FromLongLong(book.ts_ns));
+    type.update_id.set(view, PyLong_FromUnsignedLongLong(book.update_id));
+    show_side(view, bid, bids, type.bid_prices, type.bid_sizes, type.best_bid);
+    show_side(view, ask, asks, type.ask_prices, type.ask_sizes, type.best_ask);
+  }
+  PyObject* result = PyObject_CallOneArg(sub.handler.ptr(), sub.view.ptr());
+  if (result == nullptr) throw py::error_already_set();
+  Py_DECREF(result);
 }
 
 // Handlers of one symbol's trades or quotes, and the record object they are all handed.
@@ -145,10 +286,7 @@ class PyTickBacktest {
     if (depth == 0) throw py::value_error("depth must be >= 1, got 0");
     if (every == 0) throw py::value_error("every must be >= 1, got 0");
     core_.subscribe_book(symbol);
-    const auto d = static_cast<py::ssize_t>(depth);
-    books_[*core_.symbol_id(symbol)].push_back(BookSubscriber{
-        depth, every, 0, py::array_t<double>(d), py::array_t<double>(d), py::array_t<double>(d),
-        py::array_t<double>(d), std::move(handler)});
+    books_[*core_.symbol_id(symbol)].emplace_back(depth, every, std::move(handler));
   }
 
   void subscribe_bars(const std::string& symbol, const BarSpec& spec, py::object handler) {
@@ -176,7 +314,7 @@ class PyTickBacktest {
 
   void run(py::object on_fill, py::object on_order) {
     const auto& symbols = core_.symbols();
-    const py::object book_view = py::module_::import("alphaforge.records").attr("BookView");
+    const BookViewType book_view(py::module_::import("alphaforge.records").attr("BookView"));
     core_.run(
         [&](const TradeTick& trade) {
           TickSubscribers& subs = trades_[trade.symbol_id];
@@ -198,13 +336,7 @@ class PyTickBacktest {
           for (BookSubscriber& sub : books_[symbol]) {
             if (++sub.count < sub.every) continue;
             sub.count = 0;
-            const std::size_t bids =
-                copy_levels(book, OrderSide::kBuy, sub.depth, sub.bid_prices, sub.bid_sizes);
-            const std::size_t asks =
-                copy_levels(book, OrderSide::kSell, sub.depth, sub.ask_prices, sub.ask_sizes);
-            sub.handler(book_view(trades_[symbol].symbol, book.ts_ns, book.update_id,
-                                  head(sub.bid_prices, bids), head(sub.bid_sizes, bids),
-                                  head(sub.ask_prices, asks), head(sub.ask_sizes, asks)));
+            hand_book(sub, book, trades_[symbol].symbol, book_view);
           }
         });
   }

@@ -7,7 +7,10 @@ import argparse
 import math
 import statistics
 import time
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import repeat
 
 import numpy as np
 import pandas as pd
@@ -15,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from alphaforge.backtest.engine import BacktestEngine
-from alphaforge.benchmarks.book_stream import TICK, BookStream, book_stream
+from alphaforge.benchmarks.book_stream import T0, TICK, BookStream, book_stream
 from alphaforge.benchmarks.report import make_console
 from alphaforge.records import BookView
 from alphaforge.strategy import Strategy
@@ -123,6 +126,33 @@ def floor(stream: BookStream) -> tuple[Round, float]:
     return Round(0.0, elapsed), notional + messages + in_order + bids + chained + snapshot_rows
 
 
+def call_s(on_book: Callable[[BookView], None], calls: int) -> float:
+    """Seconds a call of `on_book` takes when C calls it (map over a repeat) `calls` times
+    with one BookView of one level a side: the Python call and body alone, no replay."""
+    one = np.ones(1)
+    view = BookView(SYMBOL, T0, 1, one * 100.0, one * 2.0, one * 100.01, one)
+    start = time.perf_counter()
+    deque(map(on_book, repeat(view, calls)), maxlen=0)
+    return (time.perf_counter() - start) / calls
+
+
+@dataclass
+class CallCosts:
+    """Seconds a call from C, with no replay, of an empty on_book and of Imbalance's, a round."""
+
+    empty: list[float]
+    imbalance: list[float]
+
+
+def call_costs(calls: int, rounds: int) -> CallCosts:
+    """The median of `rounds` rounds of `calls` calls, each of both on_books."""
+    costs = CallCosts([], [])
+    for _ in range(rounds):
+        costs.empty.append(call_s(EmptyOnBook().on_book, calls))
+        costs.imbalance.append(call_s(Imbalance(1).on_book, calls))
+    return costs
+
+
 def measure(rows: int, levels: int, rounds: int) -> tuple[BookStream, list[Result], int]:
     """Every implementation on the same stream, interleaved round after round.
 
@@ -173,6 +203,7 @@ def run(args: argparse.Namespace) -> None:
         "of the rates, numba's compile is done before the first round"
     )
     print_book_table(stream, results, console)
+    print_breakdown(stream, results, call_costs(stream.messages, args.rounds), console)
     for result in results:
         if result.final is not None:
             bid, ask, imbalance = result.final
@@ -212,6 +243,35 @@ def print_book_table(stream: BookStream, results: list[Result], console: Console
             _ratio(rate, by_name.get(PEER), stream.rows),
             _ratio(rate, by_name.get(FLOOR), stream.rows),
         )
+    console.print(table)
+
+
+def print_breakdown(
+    stream: BookStream, results: list[Result], costs: CallCosts, console: Console
+) -> None:
+    """Where a message's time goes: differences of the replays' medians, and the on_books
+    called from C with no replay."""
+    every, _, empty, unread = results[:4]
+    ns = {r.name: 1e9 / r.rate(stream.messages) for r in results}
+    bare = 1e9 * statistics.median(costs.empty)
+    hand_off = ns[empty.name] - ns[unread.name]
+    rows = [
+        ("the replay alone (no book subscriber)", ns[unread.name]),
+        ("handing the book to an empty on_book (empty minus replay alone)", hand_off),
+        ("  of it, a bare call of the empty method from C, no replay", bare),
+        ("  of it, refreshing the BookView (the rest)", hand_off - bare),
+        ("the strategy's reads and arithmetic (every message minus empty)",
+         ns[every.name] - ns[empty.name]),
+        ("  its on_book called from C on one BookView, less the bare call",
+         1e9 * statistics.median(costs.imbalance) - bare),
+    ]  # fmt: skip
+    if PEER in ns:
+        rows.append((f"{PEER}: the whole message", ns[PEER]))
+    table = Table(title="Where a message's time goes (ns, from the medians)")
+    table.add_column("part")
+    table.add_column("ns", justify="right")
+    for part, value in rows:
+        table.add_row(part, f"{value:.0f}")
     console.print(table)
 
 

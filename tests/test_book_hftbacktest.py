@@ -22,7 +22,11 @@ hftbacktest = pytest.importorskip("hftbacktest")
 numba = pytest.importorskip("numba")
 
 SYMBOL = "X"
-FEED_NS, ENTRY_NS, RESPONSE_NS = 30_000, 800_000, 150_001
+# (feed, entry, response) latencies in ns. Every event of the data is on a whole microsecond
+# and only the response latency has a nanosecond part, so a fill notice never reaches the
+# strategy at the instant of a book message.
+LATENCY = (30_000, 800_000, 150_001)
+FEED_NS, ENTRY_NS, RESPONSE_NS = LATENCY
 MAKER_FEE, TAKER_FEE = 0.0002, 0.0005
 K_TICKS, MAX_POSITION = 1, 5
 FILLED = 3  # hftbacktest's order status
@@ -142,25 +146,31 @@ class Run:
 
 
 def run_hftbacktest(
-    depth: pd.DataFrame, trades: pd.DataFrame | None, tick: float, lot: float, model: str
+    depth: pd.DataFrame,
+    trades: pd.DataFrame | None,
+    tick: float,
+    lot: float,
+    model: str,
+    latency: tuple[int, int, int] = LATENCY,
 ) -> tuple[Run, Any]:
-    events = hbt_events(depth, trades, tick, FEED_NS)
+    feed_ns, entry_ns, response_ns = latency
+    events = hbt_events(depth, trades, tick, feed_ns)
     asset = (
         hftbacktest.BacktestAsset()
         .data(events)
         .linear_asset(1.0)
-        .constant_order_latency(ENTRY_NS, RESPONSE_NS)
+        .constant_order_latency(entry_ns, response_ns)
         .partial_fill_exchange()
         .trading_value_fee_model(MAKER_FEE, TAKER_FEE)
         .tick_size(tick)
         .lot_size(lot)
     )
     hbt = hftbacktest.HashMapMarketDepthBacktest([HBT_MODELS[model](asset)])
-    book_ts = np.unique(depth["ts"].to_numpy(np.int64)) + FEED_NS
+    book_ts = np.unique(depth["ts"].to_numpy(np.int64)) + feed_ns
     fills = np.zeros((len(events) + 1, 7), np.int64)
     placed = np.zeros((2 * len(book_ts) + 2 * len(events) + 2, 3), np.int64)
     n, n_placed = _quote_maker(
-        hbt, book_ts, K_TICKS, 1, MAX_POSITION, ENTRY_NS + RESPONSE_NS, fills, placed
+        hbt, book_ts, K_TICKS, 1, MAX_POSITION, entry_ns + response_ns, fills, placed
     )
     state = hbt.state_values(0)
     values = (state.position, state.balance, state.fee, state.num_trades)
@@ -182,14 +192,20 @@ def run_hftbacktest(
 
 
 def run_alphaforge(
-    depth: pd.DataFrame, trades: pd.DataFrame | None, tick: float, lot: float, model: str
+    depth: pd.DataFrame,
+    trades: pd.DataFrame | None,
+    tick: float,
+    lot: float,
+    model: str,
+    latency: tuple[int, int, int] = LATENCY,
 ) -> tuple[Run, float]:
+    feed_ns, entry_ns, response_ns = latency
     engine = af.BacktestEngine(
         cash=1_000_000.0,
         fees=(MAKER_FEE, TAKER_FEE),
-        latency=ENTRY_NS / 1e9,
-        response_latency=RESPONSE_NS / 1e9,
-        feed_latency=FEED_NS / 1e9,
+        latency=entry_ns / 1e9,
+        response_latency=response_ns / 1e9,
+        feed_latency=feed_ns / 1e9,
         queue_model=model,
         account="unlimited",
     )
@@ -197,7 +213,7 @@ def run_alphaforge(
     engine.add_book(SYMBOL, depth)
     if trades is not None:
         engine.add_trades(SYMBOL, trades[["ts_ns", "price", "size"]])
-    maker = QuoteMaker(SYMBOL, tick, K_TICKS, lot, MAX_POSITION * lot, ENTRY_NS + RESPONSE_NS)
+    maker = QuoteMaker(SYMBOL, tick, K_TICKS, lot, MAX_POSITION * lot, entry_ns + response_ns)
     engine.add_strategy(maker)
     result = engine.run()
     fees = float(result.fills["fee"].sum()) if len(result.fills) else 0.0
@@ -255,6 +271,25 @@ def test_risk_averse_fills_match_hftbacktest(market: Any) -> None:
     position, balance, fee, _ = hbt_state
     last_trade = float(market.trades["price"].iloc[-1])
     assert engine_pnl == pytest.approx(balance - fee + position * last_trade, rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    "latency",
+    [(500_000, 300_000, 1_000_001), (0, 2_000_000, 1), (250_000, 5_000_000, 2_000_003)],
+    ids=["slow-feed-and-response", "no-feed-latency", "slow-entry"],
+)
+def test_risk_averse_fills_match_hftbacktest_at_other_latencies(
+    market: Any, latency: tuple[int, int, int]
+) -> None:
+    """Longer entry latencies make more quotes cross the book on arrival: taker fills."""
+    theirs, _ = run_hftbacktest(
+        market.depth, market.trades, market.tick, 1.0, "risk_averse", latency
+    )
+    ours, _ = run_alphaforge(market.depth, market.trades, market.tick, 1.0, "risk_averse", latency)
+    assert any(liquidity == "TAKER" for *_, liquidity in theirs.fills)
+    assert ours.placed == theirs.placed
+    assert ours.fills == theirs.fills
+    assert ours.fees == pytest.approx(theirs.fees, rel=1e-12)
 
 
 @pytest.mark.parametrize("model", ["risk_averse", "power", "power2", "power3", "log", "log2"])

@@ -215,22 +215,22 @@ class Quoting:
 class MakerState:
     fills: list[Fill] = field(default_factory=list)
     placed: list[tuple[int, str, int]] = field(default_factory=list)  # (ns, side, price tick)
-    position: float = 0.0
+    lots: int = 0  # the position
 
 
 class QuoteMaker(af.Strategy):
-    """Quotes `qty` at floor(mid) - k ticks and ceil(mid) + k ticks; when the mid moves it
-    cancels a quote whose price is stale (once the order's acknowledgement is back, `ack_ns`
-    after it was sent) and quotes the new price at once. A side is not quoted while the
-    position would pass `max_position` were it filled. It decides on every book message and
-    on every fill notice, and counts its position from its fills."""
+    """Quotes one lot at floor(mid) - k ticks and one at ceil(mid) + k ticks; when the mid
+    moves it cancels a quote whose price is stale (once the order's acknowledgement is back,
+    `ack_ns` after it was sent) and quotes the new price at once. A side is not quoted while
+    the position would pass `max_lots` were it filled. It decides on every book message and on
+    every fill notice, and counts its position in lots from its fills."""
 
     def __init__(
-        self, symbol: str, tick: float, k: int, qty: float, max_position: float, ack_ns: int
+        self, symbol: str, tick: float, lot: float, k: int, max_lots: int, ack_ns: int
     ) -> None:
         super().__init__()
-        self.symbol, self.tick, self.k, self.qty = symbol, tick, k, qty
-        self.max_position, self.ack_ns = max_position, ack_ns
+        self.symbol, self.tick, self.lot, self.k = symbol, tick, lot, k
+        self.max_lots, self.ack_ns = max_lots, ack_ns
         self.quotes: dict[str, Quoting | None] = {"BUY": None, "SELL": None}
         self.best: tuple[int, int] | None = None
         self.state = MakerState()
@@ -247,10 +247,11 @@ class QuoteMaker(af.Strategy):
         self.state.fills.append(
             (fill.ts.value, fill.side, fill.price, fill.qty, fill.liquidity.upper())
         )
-        self.state.position += fill.qty if fill.side == "BUY" else -fill.qty
+        lots = round(fill.qty / self.lot)
+        self.state.lots += lots if fill.side == "BUY" else -lots
         quote = self.quotes[fill.side]
         if quote is not None and quote.order_id == fill.order_id:
-            self.quotes[fill.side] = None
+            self.quotes[fill.side] = None  # a one-lot order fills whole
         self.decide()
 
     def decide(self) -> None:
@@ -267,10 +268,9 @@ class QuoteMaker(af.Strategy):
                 self.cancel(quote.order_id)
                 self.quotes[side] = None
             if self.quotes[side] is None:
-                after = self.state.position + (self.qty if side == "BUY" else -self.qty)
-                if abs(after) > self.max_position:
+                if abs(self.state.lots + (1 if side == "BUY" else -1)) > self.max_lots:
                     continue
                 price = target * self.tick
-                order_id = self.submit_order(self.symbol, side, self.qty, limit=price)
+                order_id = self.submit_order(self.symbol, side, self.lot, limit=price)
                 self.quotes[side] = Quoting(order_id, target, now)
                 self.state.placed.append((now, side, target))

@@ -28,7 +28,7 @@ SYMBOL = "X"
 LATENCY = (30_000, 800_000, 150_001)
 FEED_NS, ENTRY_NS, RESPONSE_NS = LATENCY
 MAKER_FEE, TAKER_FEE = 0.0002, 0.0005
-K_TICKS, MAX_POSITION = 1, 5
+K_TICKS, MAX_LOTS = 1, 5
 FILLED = 3  # hftbacktest's order status
 GTC, LIMIT = hftbacktest.GTC, hftbacktest.LIMIT
 FAR = 1 << 62  # a wait_next_feed timeout no stream reaches
@@ -53,12 +53,10 @@ def _collect(hbt: Any, fills: Any, n: int, live: Any, lot: float) -> tuple[int, 
         order = values.get()
         if order.status == FILLED:
             fills[n, 0] = order.exch_timestamp
-            fills[n, 1] = hbt.current_timestamp
-            fills[n, 2] = order.side
-            fills[n, 3] = order.exec_price_tick
-            fills[n, 4] = round(order.exec_qty / lot)
-            fills[n, 5] = 1 if order.arr[0].maker else 0
-            fills[n, 6] = order.order_id
+            fills[n, 1] = order.side
+            fills[n, 2] = order.exec_price_tick
+            fills[n, 3] = round(order.exec_qty / lot)
+            fills[n, 4] = 1 if order.arr[0].maker else 0
             n += 1
             found = True
             s = 0 if order.side == 1 else 1
@@ -73,7 +71,6 @@ def _quote_maker(
     hbt: Any,
     book_ts: Any,
     k: int,
-    lots: int,
     max_lots: int,
     ack_ns: int,
     fills: Any,
@@ -92,7 +89,7 @@ def _quote_maker(
         first = n
         n, found = _collect(hbt, fills, n, live, lot)
         for i in range(first, n):
-            position += fills[i, 4] * fills[i, 2]
+            position += fills[i, 3] * fills[i, 1]
         if status != 2 and status != 3:  # the end: the last rows came with it
             return n, n_placed
         now = hbt.current_timestamp
@@ -114,13 +111,14 @@ def _quote_maker(
                 hbt.cancel(0, live[s, 0], False)
                 live[s, 0] = 0
             if live[s, 0] == 0:
-                after = position + (lots if s == 0 else -lots)
-                if abs(after) > max_lots:
+                if abs(position + (1 if s == 0 else -1)) > max_lots:
                     continue
+                if n_placed == len(placed):
+                    return n, -1
                 if s == 0:
-                    hbt.submit_buy_order(0, next_id, target * tick, lots * lot, GTC, LIMIT, False)
+                    hbt.submit_buy_order(0, next_id, target * tick, lot, GTC, LIMIT, False)
                 else:
-                    hbt.submit_sell_order(0, next_id, target * tick, lots * lot, GTC, LIMIT, False)
+                    hbt.submit_sell_order(0, next_id, target * tick, lot, GTC, LIMIT, False)
                 live[s, 0], live[s, 1], live[s, 2] = next_id, target, now
                 placed[n_placed, 0] = now
                 placed[n_placed, 1] = 1 - 2 * s
@@ -167,11 +165,14 @@ def run_hftbacktest(
     )
     hbt = hftbacktest.HashMapMarketDepthBacktest([HBT_MODELS[model](asset)])
     book_ts = np.unique(depth["ts"].to_numpy(np.int64)) + feed_ns
-    fills = np.zeros((len(events) + 1, 7), np.int64)
-    placed = np.zeros((2 * len(book_ts) + 2 * len(events) + 2, 3), np.int64)
+    # Each order fills once (one lot), so there are never more fills than quotes.
+    placed = np.zeros((2 * (len(book_ts) + len(events)), 3), np.int64)
+    fills = np.zeros((len(placed), 5), np.int64)
     n, n_placed = _quote_maker(
-        hbt, book_ts, K_TICKS, 1, MAX_POSITION, entry_ns + response_ns, fills, placed
+        hbt, book_ts, K_TICKS, MAX_LOTS, entry_ns + response_ns, fills, placed
     )
+    if n_placed < 0:
+        raise RuntimeError(f"more than {len(placed)} quotes: size the buffers up")
     state = hbt.state_values(0)
     values = (state.position, state.balance, state.fee, state.num_trades)
     hbt.close()
@@ -179,10 +180,10 @@ def run_hftbacktest(
     out = [
         (
             int(f[0]),
-            side[int(f[2])],
-            round(float(f[3]) * tick, 10),
-            float(f[4]) * lot,
-            "MAKER" if f[5] else "TAKER",
+            side[int(f[1])],
+            round(float(f[2]) * tick, 10),
+            float(f[3]) * lot,
+            "MAKER" if f[4] else "TAKER",
         )
         for f in fills[:n]
     ]
@@ -213,7 +214,7 @@ def run_alphaforge(
     engine.add_book(SYMBOL, depth)
     if trades is not None:
         engine.add_trades(SYMBOL, trades[["ts_ns", "price", "size"]])
-    maker = QuoteMaker(SYMBOL, tick, K_TICKS, lot, MAX_POSITION * lot, entry_ns + response_ns)
+    maker = QuoteMaker(SYMBOL, tick, lot, K_TICKS, MAX_LOTS, entry_ns + response_ns)
     engine.add_strategy(maker)
     result = engine.run()
     fees = float(result.fills["fee"].sum()) if len(result.fills) else 0.0

@@ -388,3 +388,28 @@ def test_a_response_latency_delays_notices_on_symbols_without_depth_too() -> Non
     engine.run()
     # Accepted as sent (T0), filled by the tick model at the next trade (T0 + 2).
     assert buyer.learned == [("ACCEPTED", 5), ("FILLED", 7)]
+
+
+def test_a_recorded_taker_side_decides_which_resting_orders_a_trade_reaches() -> None:
+    # A bid at 100.5 rests with nothing ahead. A print at 100 below it went through it, unless
+    # its taker bought: a buyer traded with someone's ask, not with our bid.
+    def bid(s: Script) -> int:
+        return s.buy("X", 1.0, limit=100.5)
+
+    for aggressor, filled in ((1, []), (2, [(2, "BUY", 1.0, 100.5, "MAKER")])):
+        s = Script({0: bid})
+        prints = trades((2, 100.0, 1.0)).assign(aggressor=aggressor)
+        run(SNAPSHOT + diffs((5, "bid", 99.0, 0.5)), s, prints)
+        assert s.fills == filled
+    s = Script({0: bid})
+    run(SNAPSHOT + diffs((5, "bid", 99.0, 0.5)), s, trades((2, 100.0, 1.0)))
+    assert s.fills == [(2, "BUY", 1.0, 100.5, "MAKER")]  # no side recorded: it reaches
+
+
+def test_what_reaches_an_order_under_half_a_lot_carries_to_the_next_trade() -> None:
+    # Lot 1: a sell of 1 at 101 behind 3; trades at 101 of 3.3 (0.3 beyond the queue: no
+    # fill) and 0.4 (0.7 reached in all: one lot fills).
+    s = Script({0: lambda s: s.sell("X", 1.0, limit=101.0)})
+    prints = trades((1, 101.0, 3.3), (2, 101.0, 0.4))
+    run(SNAPSHOT + diffs((5, "bid", 99.0, 0.5)), s, prints, lot=1.0)
+    assert s.fills == [(2, "SELL", 1.0, 101.0, "MAKER")]

@@ -52,11 +52,10 @@ double QueueModel::behind_share(double front, double back) const noexcept {
 }
 
 double QueuePosition::on_trade(double qty) noexcept {
-  const double before = ahead;
   ahead -= qty;
   traded += qty;
-  // What the trade took beyond the queue ahead reaches the order.
-  return std::max(0.0, qty - std::max(before, 0.0));
+  // What trades took beyond the queue ahead reaches the order, until part of it fills.
+  return std::max(0.0, -ahead);
 }
 
 void QueuePosition::on_level(const QueueModel& model, double before, double after) noexcept {

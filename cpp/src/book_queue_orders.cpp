@@ -49,8 +49,13 @@ double BookQueueOrders::ahead(std::uint64_t id) const {
   throw std::invalid_argument("order " + std::to_string(id) + " is not resting");
 }
 
-void BookQueueOrders::on_trade(Ticks price, double qty, std::vector<RestingFill>& out) {
+void BookQueueOrders::on_trade(Ticks price, double qty, AggressorSide taker,
+                               std::vector<RestingFill>& out) {
   for (Resting& r : orders_) {
+    const bool buy = r.side == OrderSide::kBuy;
+    if ((buy && taker == AggressorSide::kBuyer) || (!buy && taker == AggressorSide::kSeller)) {
+      continue;  // the taker was on our side: it traded with the other
+    }
     const bool through = r.side == OrderSide::kBuy ? price < r.price : price > r.price;
     double fill = 0.0;
     if (through) {
@@ -59,6 +64,7 @@ void BookQueueOrders::on_trade(Ticks price, double qty, std::vector<RestingFill>
       double reach = r.queue.on_trade(qty);
       if (lot_ > 0.0) reach = std::round(reach / lot_) * lot_;
       fill = std::min(r.left, reach);
+      if (fill > 0.0) r.queue.filled();
     }
     if (fill > 0.0) {
       out.push_back(RestingFill{r.id, r.price, fill});

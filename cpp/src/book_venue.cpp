@@ -43,10 +43,10 @@ void BookVenue::arrive(std::uint64_t id, OrderSide side, std::optional<Ticks> li
   }
 }
 
-void BookVenue::on_trade(double price, double qty, VenueEvents& out) {
+void BookVenue::on_trade(double price, double qty, AggressorSide taker, VenueEvents& out) {
   if (resting_.size() == 0) return;
   maker_fills_.clear();
-  resting_.on_trade(book_.grid().nearest_ticks(price, "trade price"), qty, maker_fills_);
+  resting_.on_trade(book_.grid().nearest_ticks(price, "trade price"), qty, taker, maker_fills_);
   for (const RestingFill& f : maker_fills_) {
     out.fills.push_back(VenueFill{f.order_id, f.price, f.qty, Liquidity::kMaker});
   }

@@ -115,17 +115,28 @@ std::uint32_t TickBacktest::symbol_for(const std::string& symbol) {
 }
 
 std::uint32_t TickBacktest::add_trades(const std::string& symbol, const std::int64_t* ts,
-                                       const double* price, const double* size, std::size_t n) {
+                                       const double* price, const double* size, std::size_t n,
+                                       const std::int8_t* aggressor) {
   if (n == 0) throw std::invalid_argument("trades of " + symbol + " are empty");
   if (const auto id = symbol_id(symbol); id && states_[*id].has_trades) {
     throw std::invalid_argument("trades of " + symbol + " were already added");
   }
   throw_if(check_trades(ts, price, size, n), symbol);
+  if (aggressor != nullptr) {
+    for (std::size_t i = 0; i < n; ++i) {
+      if (aggressor[i] < 0 || aggressor[i] > 2) {
+        throw std::invalid_argument("aggressor[" + std::to_string(i) + "] = " +
+                                    std::to_string(aggressor[i]) +
+                                    ": must be 0 (none), 1 (buyer) or 2 (seller) (" + symbol + ")");
+      }
+    }
+  }
   check_prices(symbol, price, n);
   const std::uint32_t id = symbol_for(symbol);
   states_[id].has_trades = true;
   streams_.push_back(Stream{StreamKind::kTrades, id, {ts, ts + n}, {price, price + n},
-                            {size, size + n}, {}, {}});
+                            {size, size + n}, {}, {}, {}});
+  if (aggressor != nullptr) streams_.back().aggressor.assign(aggressor, aggressor + n);
   return id;
 }
 
@@ -142,7 +153,8 @@ std::uint32_t TickBacktest::add_quotes(const std::string& symbol, const std::int
   const std::uint32_t id = symbol_for(symbol);
   states_[id].has_quotes = true;
   streams_.push_back(Stream{StreamKind::kQuotes, id, {ts, ts + n}, {bid, bid + n},
-                            {ask, ask + n}, {bid_size, bid_size + n}, {ask_size, ask_size + n}});
+                            {ask, ask + n}, {bid_size, bid_size + n}, {ask_size, ask_size + n},
+                            {}});
   return id;
 }
 
@@ -198,7 +210,7 @@ std::uint32_t TickBacktest::add_depth(const std::string& symbol, const std::int6
   state.venue.emplace(grid, queue_model_);
   state.depth = depths_.size();
   depths_.push_back(std::move(rows));
-  streams_.push_back(Stream{StreamKind::kDepth, id, std::move(message_ts), {}, {}, {}, {}});
+  streams_.push_back(Stream{StreamKind::kDepth, id, std::move(message_ts), {}, {}, {}, {}, {}});
   return id;
 }
 
@@ -564,7 +576,8 @@ void TickBacktest::run(const TradeHandler& on_trade, const QuoteHandler& on_quot
     SymbolState& state = states_[stream.symbol];
     TickMarket& market = state.market;
     if (stream.kind == StreamKind::kTrades) {
-      const TradeTick trade{ts, stream.a[i], stream.b[i], 0, stream.symbol, 0};
+      const std::int8_t taker = stream.aggressor.empty() ? 0 : stream.aggressor[i];
+      const TradeTick trade{ts, stream.a[i], stream.b[i], 0, stream.symbol, taker};
       market.is_trade = true;
       market.trade_price = trade.price;
       state.traded = true;
@@ -574,7 +587,8 @@ void TickBacktest::run(const TradeHandler& on_trade, const QuoteHandler& on_quot
       if (state.venue) {
         state.venue->drop_if(
             [this](std::uint64_t order) { return !engine_.order(order).is_open(); });
-        state.venue->on_trade(trade.price, trade.size, venue_events_);
+        state.venue->on_trade(trade.price, trade.size, static_cast<AggressorSide>(taker),
+                              venue_events_);
         settle_venue_events(stream.symbol, notify_fill, notify_order);
         venue_orders_on_market(stream.symbol, trade.price, notify_fill, notify_order);
       } else if (!pending_[stream.symbol].empty()) {

@@ -79,7 +79,9 @@ TEST(QueueModel, ATradeThenItsLevelUpdateCountOnce) {
 TEST(QueueModel, TheTradeBeyondTheQueueAheadReachesTheOrder) {
   QueuePosition q = QueuePosition::join(2.0);
   EXPECT_DOUBLE_EQ(q.on_trade(5.0), 3.0);
-  EXPECT_DOUBLE_EQ(q.on_trade(1.0), 1.0);  // nothing is ahead any more
+  EXPECT_DOUBLE_EQ(q.on_trade(1.0), 4.0);  // nothing filled: what reached it adds up
+  q.filled();
+  EXPECT_DOUBLE_EQ(q.on_trade(1.0), 1.0);  // at the front: the whole trade reaches it
 }
 
 TEST(QueueModel, RefusesUnknownNamesAndBadExponents) {

@@ -22,13 +22,13 @@ TEST(BookQueueOrders, JoinsBehindTheDisplayedSizeAndFillsWithWhatATradeLeaves) {
   orders.rest(1, OrderSide::kBuy, 999, 2.0, book);
   EXPECT_DOUBLE_EQ(orders.ahead(1), 5.0);
   std::vector<RestingFill> fills;
-  orders.on_trade(999, 4.0, fills);  // 4 of the 5 ahead
+  orders.on_trade(999, 4.0, AggressorSide::kNone, fills);  // 4 of the 5 ahead
   EXPECT_TRUE(fills.empty());
-  orders.on_trade(999, 2.5, fills);  // 1 ahead, then 1.5 for us
+  orders.on_trade(999, 2.5, AggressorSide::kNone, fills);  // 1 ahead, then 1.5 for us
   ASSERT_EQ(fills.size(), 1u);
   EXPECT_DOUBLE_EQ(fills[0].qty, 1.5);
   EXPECT_EQ(fills[0].price, 999);
-  orders.on_trade(999, 3.0, fills);  // the last 0.5
+  orders.on_trade(999, 3.0, AggressorSide::kNone, fills);  // the last 0.5
   ASSERT_EQ(fills.size(), 2u);
   EXPECT_DOUBLE_EQ(fills[1].qty, 0.5);
   EXPECT_EQ(orders.size(), 0u);
@@ -40,7 +40,8 @@ TEST(BookQueueOrders, ATradeThroughThePriceFillsWhole) {
   orders.rest(1, OrderSide::kBuy, 999, 2.0, book);
   orders.rest(2, OrderSide::kSell, 1000, 1.0, book);
   std::vector<RestingFill> fills;
-  orders.on_trade(998, 0.1, fills);  // below our bid: the queue at 99.9 was taken
+  // Below our bid: the queue at 99.9 was taken.
+  orders.on_trade(998, 0.1, AggressorSide::kNone, fills);
   ASSERT_EQ(fills.size(), 1u);
   EXPECT_EQ(fills[0].order_id, 1u);
   EXPECT_DOUBLE_EQ(fills[0].qty, 2.0);
@@ -102,7 +103,7 @@ TEST(BookQueueOrders, OurOrdersDoNotQueueBehindEachOther) {
   orders.rest(2, OrderSide::kBuy, 999, 1.0, book);
   EXPECT_DOUBLE_EQ(orders.ahead(2), 5.0);
   std::vector<RestingFill> fills;
-  orders.on_trade(999, 6.0, fills);
+  orders.on_trade(999, 6.0, AggressorSide::kNone, fills);
   EXPECT_EQ(fills.size(), 2u);
   EXPECT_FALSE(orders.cancel(3));
 }
@@ -113,7 +114,7 @@ TEST(BookQueueOrders, ACancelledOrderNoLongerFills) {
   orders.rest(1, OrderSide::kSell, 1000, 1.0, book);
   EXPECT_TRUE(orders.cancel(1));
   std::vector<RestingFill> fills;
-  orders.on_trade(1001, 10.0, fills);
+  orders.on_trade(1001, 10.0, AggressorSide::kNone, fills);
   EXPECT_TRUE(fills.empty());
   EXPECT_THROW(orders.ahead(1), std::invalid_argument);
 }

@@ -7,6 +7,7 @@
 
 namespace {
 
+using alphaforge::AggressorSide;
 using alphaforge::BookVenue;
 using alphaforge::Instrument;
 using alphaforge::Liquidity;
@@ -82,15 +83,15 @@ TEST(BookVenue, ARestingOrderFillsWhenTheQueueAheadIsGone) {
   VenueEvents out;
   v.arrive(1, OrderSide::kSell, ticks(101.0), TimeInForce::kGtc, 2.0, out);
   EXPECT_DOUBLE_EQ(v.ahead(1), 3.0);
-  v.on_trade(101.0, 2.0, out);
+  v.on_trade(101.0, 2.0, AggressorSide::kNone, out);
   EXPECT_TRUE(out.fills.empty());
-  v.on_trade(101.0, 2.0, out);  // 1 ahead, 1 reaches the order
+  v.on_trade(101.0, 2.0, AggressorSide::kNone, out);  // 1 ahead, 1 reaches the order
   ASSERT_EQ(out.fills.size(), 1u);
   EXPECT_DOUBLE_EQ(out.fills[0].qty, 1.0);
   EXPECT_EQ(out.fills[0].liquidity, Liquidity::kMaker);
   // The level shrinks by the 4 traded: no further move in the queue for it.
   diff(v, false, 101.0, 0.0, out);
-  v.on_trade(101.5, 0.1, out);  // through the order's price: the rest fills whole
+  v.on_trade(101.5, 0.1, AggressorSide::kNone, out);  // through the order's price: the rest fills whole
   ASSERT_EQ(out.fills.size(), 2u);
   EXPECT_DOUBLE_EQ(out.fills[1].qty, 1.0);
   EXPECT_EQ(v.resting_count(), 0u);
@@ -118,6 +119,32 @@ TEST(BookVenue, ASnapshotMovesTheQueueByTheLevelItReplaces) {
   v.on_depth(is_bid.data(), price.data(), size.data(), 2, true, out);
   EXPECT_DOUBLE_EQ(v.ahead(1), 1.5);
   EXPECT_TRUE(out.fills.empty());
+}
+
+TEST(BookVenue, ATradeReachesOnlyTheOrdersOnTheOtherSideOfItsTaker) {
+  BookVenue v = venue();
+  VenueEvents out;
+  v.arrive(1, OrderSide::kBuy, ticks(100.0), TimeInForce::kGtc, 1.0, out);  // nothing ahead
+  v.on_trade(99.0, 1.0, AggressorSide::kBuyer, out);  // a buyer's print: not our bid's taker
+  EXPECT_TRUE(out.fills.empty());
+  v.on_trade(99.5, 1.0, AggressorSide::kSeller, out);  // a seller went through our bid
+  ASSERT_EQ(out.fills.size(), 1u);
+  EXPECT_EQ(out.fills[0].price, ticks(100.0));
+}
+
+TEST(BookVenue, AReachUnderHalfALotCarriesToTheNextTrade) {
+  BookVenue v(Instrument("X", 0.5, 1.0), QueueModel(QueueModelKind::kRiskAverse));
+  const std::uint8_t ask = 0;
+  const double price = 101.0;
+  const double size = 5.0;
+  VenueEvents out;
+  v.on_depth(&ask, &price, &size, 1, true, out);
+  v.arrive(1, OrderSide::kSell, ticks(101.0), TimeInForce::kGtc, 1.0, out);
+  v.on_trade(101.0, 5.3, AggressorSide::kBuyer, out);  // 0.3 lot beyond the queue: nothing
+  EXPECT_TRUE(out.fills.empty());
+  v.on_trade(101.0, 0.4, AggressorSide::kBuyer, out);  // 0.7 lot reached: one lot fills
+  ASSERT_EQ(out.fills.size(), 1u);
+  EXPECT_DOUBLE_EQ(out.fills[0].qty, 1.0);
 }
 
 TEST(BookVenue, CanceledAndClosedOrdersLeaveTheQueue) {

@@ -47,9 +47,12 @@ struct QueuePosition {
   // The order joins behind everything displayed at its price.
   static QueuePosition join(double level_size) noexcept { return {level_size, 0.0}; }
 
-  // A trade of `qty` at the order's price. Returns the part of it that reaches the order
-  // (what is left once the queue ahead is used up), 0 while the queue ahead absorbs it.
+  // A trade of `qty` at the order's price. Returns what the trades at its price have taken
+  // beyond the queue ahead since the order last filled: 0 while the queue ahead absorbs them.
+  // A reach too small to fill (under half a lot) carries over to the next trade.
   double on_trade(double qty) noexcept;
+  // Part of the order filled: it is at the front now, and what reached it is used.
+  void filled() noexcept { ahead = 0.0; }
 
   // The level's displayed size changed from `before` to `after` by a venue update.
   void on_level(const QueueModel& model, double before, double after) noexcept;

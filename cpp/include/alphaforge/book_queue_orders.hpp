@@ -9,6 +9,7 @@
 #include "alphaforge/book_queue.hpp"
 #include "alphaforge/depth_book.hpp"
 #include "alphaforge/order_types.hpp"
+#include "alphaforge/trade_tick.hpp"
 
 namespace alphaforge {
 
@@ -47,11 +48,12 @@ class BookQueueOrders {
   // The size displayed ahead of order `id`; std::invalid_argument when it is not resting.
   double ahead(std::uint64_t id) const;
 
-  // A trade of `qty` at `price` (the print does not say which side took). Orders at `price`
-  // move up their queue and get what reaches them, partially; orders the trade went through
-  // (a buy above it, a sell below it) fill whole at their price. Appends fills, in arrival
-  // order; filled orders leave.
-  void on_trade(Ticks price, double qty, std::vector<RestingFill>& out);
+  // A trade of `qty` at `price` whose taker was `taker` (a buyer's trade reaches only our
+  // sells, a seller's only our buys; kNone, when the print does not say, both). Orders at
+  // `price` move up their queue and get what reaches them, partially; orders the trade went
+  // through (a buy above it, a sell below it) fill whole at their price. Appends fills, in
+  // arrival order; filled orders leave.
+  void on_trade(Ticks price, double qty, AggressorSide taker, std::vector<RestingFill>& out);
   // The displayed size at `price` on `side` went from `before` to `after` by a venue update.
   void on_level(OrderSide side, Ticks price, double before, double after);
   // After a venue message moved the opposite best from `before_bid` / `before_ask` (nothing for

@@ -74,9 +74,9 @@ class BookVenue {
   std::size_t resting_count() const noexcept { return resting_.size(); }
   double ahead(std::uint64_t id) const { return resting_.ahead(id); }
 
-  // A trade print: resting orders at its price move up their queue and fill with what reaches
-  // them; orders it went through fill whole.
-  void on_trade(double price, double qty, VenueEvents& out);
+  // A trade print (by a `taker` buyer or seller, or kNone): resting orders at its price move
+  // up their queue and fill with what reaches them; orders it went through fill whole.
+  void on_trade(double price, double qty, AggressorSide taker, VenueEvents& out);
   // One depth message of `n` rows (side: 1 bid; size absolute, 0 removes the level); a
   // snapshot replaces the book. Queues follow each level's change; orders the new best bid or
   // ask reached fill whole at their price.

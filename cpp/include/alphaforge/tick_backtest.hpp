@@ -82,8 +82,11 @@ class TickBacktest : public BacktestLedger {
   // std::invalid_argument naming the field and row for empty, unsorted or invalid data, a
   // symbol without an instrument when others have one, a slippage_price that is not whole
   // ticks of it or would push its lowest price to zero, or a second series of one kind.
+  // `aggressor` (optional): each trade's taker, an AggressorSide value; on a symbol with depth
+  // a buyer's trade reaches only our resting sells, a seller's only our buys.
   std::uint32_t add_trades(const std::string& symbol, const std::int64_t* ts, const double* price,
-                           const double* size, std::size_t n);
+                           const double* size, std::size_t n,
+                           const std::int8_t* aggressor = nullptr);
   std::uint32_t add_quotes(const std::string& symbol, const std::int64_t* ts, const double* bid,
                            const double* ask, const double* bid_size, const double* ask_size,
                            std::size_t n);
@@ -144,6 +147,7 @@ class TickBacktest : public BacktestLedger {
     std::uint32_t symbol;
     std::vector<std::int64_t> ts;
     std::vector<double> a, b, c, d;
+    std::vector<std::int8_t> aggressor;  // trades: the taker's side, when recorded
   };
   // A symbol's depth messages: message m is rows [end[m - 1], end[m]).
   struct DepthRows {

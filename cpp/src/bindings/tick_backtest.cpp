@@ -57,6 +57,7 @@ TickBacktestConfig tick_config(const BacktestConfig& settings, std::int64_t late
 }
 
 using U8 = py::array_t<std::uint8_t, py::array::c_style | py::array::forcecast>;
+using I8 = py::array_t<std::int8_t, py::array::c_style | py::array::forcecast>;
 
 // A field of BookView, a slot of the frozen dataclass. The replay writes it in the instance's
 // slot, as object.__setattr__ does through the slot's member descriptor, with the slot's
@@ -240,11 +241,16 @@ class PyTickBacktest {
       : core_(tick_config(settings, latency_ns, equity_interval_ns, book)) {}
 
   std::uint32_t add_trades(const std::string& symbol, const I64& ts, const F64& price,
-                           const F64& size) {
+                           const F64& size, const std::optional<I8>& aggressor) {
     const auto n = static_cast<std::size_t>(ts.size());
     require_length("price", price, n);
     require_length("size", size, n);
-    const std::uint32_t id = core_.add_trades(symbol, ts.data(), price.data(), size.data(), n);
+    if (aggressor && (aggressor->ndim() != 1 || static_cast<std::size_t>(aggressor->size()) != n)) {
+      throw py::value_error("aggressor must be one-dimensional with " + std::to_string(n) +
+                            " values like ts");
+    }
+    const std::uint32_t id = core_.add_trades(symbol, ts.data(), price.data(), size.data(), n,
+                                              aggressor ? aggressor->data() : nullptr);
     grow(id);
     return id;
   }
@@ -413,7 +419,9 @@ void register_tick_backtest(py::module_& m) {
           py::arg("latency_ts") = py::none(), py::arg("latency_entry_ns") = py::none(),
           py::arg("latency_response_ns") = py::none())
       .def("add_trades", &PyTickBacktest::add_trades, py::arg("symbol"), py::arg("ts"),
-           py::arg("price"), py::arg("size"), "Add one symbol's trades as columns.")
+           py::arg("price"), py::arg("size"), py::arg("aggressor") = py::none(),
+           "Add one symbol's trades as columns; aggressor: each taker's side (0, 1 buyer, "
+           "2 seller).")
       .def("add_quotes", &PyTickBacktest::add_quotes, py::arg("symbol"), py::arg("ts"),
            py::arg("bid"), py::arg("ask"), py::arg("bid_size"), py::arg("ask_size"),
            "Add one symbol's best bid and ask as columns.")

@@ -183,7 +183,12 @@ class TickBacktest(_Replay):
         latency_response_ns: npt.ArrayLike | None = None,
     ) -> None: ...
     def add_trades(
-        self, symbol: str, ts: npt.ArrayLike, price: npt.ArrayLike, size: npt.ArrayLike
+        self,
+        symbol: str,
+        ts: npt.ArrayLike,
+        price: npt.ArrayLike,
+        size: npt.ArrayLike,
+        aggressor: npt.ArrayLike | None = None,
     ) -> int: ...
     def add_quotes(
         self,

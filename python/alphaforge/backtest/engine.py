@@ -23,7 +23,7 @@ from alphaforge.backtest.result import (
     RunSettings,
     StrategySettings,
 )
-from alphaforge.backtest.tick_data import catalog_frames, market_columns
+from alphaforge.backtest.tick_data import catalog_frames, market_columns, trade_columns
 from alphaforge.bar_indicators import Indicator, IndicatorT
 from alphaforge.contingent import OrderTerms
 from alphaforge.data.catalog import DataCatalog
@@ -223,10 +223,12 @@ class BacktestEngine:
         self._mode = "bars"
 
     def add_trades(self, symbol: str, trades: pd.DataFrame) -> None:
-        """Add a symbol's trades: ts_ns (or a datetime index), price, size; as loaders give."""
-        ts, price, size = market_columns(symbol, trades, "trades")
+        """Add a symbol's trades: ts_ns (or a datetime index), price, size; as loaders give.
+        An ``aggressor`` column (1 buyer, 2 seller, 0 unknown; or Binance's ``buyer_maker``)
+        tells the book fill model which of our resting orders a trade can reach."""
+        (ts, price, size), aggressor = trade_columns(symbol, trades)
         self._claim("ticks")
-        self._ticks.add_trades(symbol, ts, price, size)
+        self._ticks.add_trades(symbol, ts, price, size, aggressor)
         self._prices[symbol] = (ts, price)
         self._mode = "ticks"
 

@@ -33,14 +33,33 @@ def market_columns(
     column, a DatetimeIndex or an integer index with a time name, epoch numbers in the unit of
     their magnitude); other columns the replay does not use are ignored.
     """
+    return _columns(_normal(symbol, frame, kind), kind)
+
+
+def trade_columns(
+    symbol: str, frame: pd.DataFrame
+) -> tuple[tuple[npt.NDArray[Any], ...], npt.NDArray[Any] | None]:
+    """market_columns of trades, and their takers' sides (0 none, 1 buyer, 2 seller) when
+    the frame records them (an ``aggressor`` or ``buyer_maker`` column), else None."""
+    normal = _normal(symbol, frame, "trades")
+    sides = None
+    if "aggressor" in normal.columns:
+        sides = np.ascontiguousarray(normal["aggressor"].to_numpy(np.int8))
+    return _columns(normal, "trades"), sides
+
+
+def _normal(symbol: str, frame: pd.DataFrame, kind: MarketKind) -> pd.DataFrame:
     if not isinstance(symbol, str):
         raise TypeError(f"symbol must be a str, got {type(symbol).__name__}")
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(f"{kind} must be a pandas DataFrame, got {type(frame).__name__}")
     try:
-        normal = from_dataframe(frame, kind, unknown="drop")
+        return from_dataframe(frame, kind, unknown="drop")
     except ValueError as error:
         raise ValueError(f"{kind} of {symbol}: {error}") from None
+
+
+def _columns(normal: pd.DataFrame, kind: MarketKind) -> tuple[npt.NDArray[Any], ...]:
     ts = np.ascontiguousarray(normal["ts_ns"].to_numpy(dtype=np.int64))
     return (ts, *(np.ascontiguousarray(normal[c].to_numpy(np.float64)) for c in _COLUMNS[kind]))
 

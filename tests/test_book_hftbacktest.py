@@ -90,13 +90,19 @@ def _quote_maker(
         n, found = _collect(hbt, fills, n, live, lot)
         for i in range(first, n):
             position += fills[i, 3] * fills[i, 1]
-        if status != 2 and status != 3:  # the end: the last rows came with it
-            return n, n_placed
-        now = hbt.current_timestamp
-        book = False
-        while seen < len(book_ts) and book_ts[seen] <= now:
-            seen += 1
-            book = True
+        end = status != 2 and status != 3
+        if end:
+            # The call that reports the end has applied the last rows too, and leaves the
+            # clock where it was: the last book message, if it came with them, is seen then.
+            if seen == len(book_ts):
+                return n, n_placed
+            now, seen, book = book_ts[-1], len(book_ts), True
+        else:
+            now = hbt.current_timestamp
+            book = False
+            while seen < len(book_ts) and book_ts[seen] <= now:
+                seen += 1
+                book = True
         if not (book or found):
             continue
         depth = hbt.depth(0)
@@ -125,6 +131,8 @@ def _quote_maker(
                 placed[n_placed, 2] = target
                 n_placed += 1
                 next_id += 1
+        if end:
+            return n, n_placed
 
 
 class Run:
@@ -299,6 +307,21 @@ def test_risk_averse_fills_match_hftbacktest_at_other_latencies(
     assert ours.placed == theirs.placed
     assert ours.fills == theirs.fills
     assert ours.fees == pytest.approx(theirs.fees, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("seed", "levels", "tick"), [(1, 5, 0.5), (2, 3, 0.01), (3, 8, 0.1), (4, 5, 0.25)]
+)
+def test_risk_averse_fills_match_hftbacktest_on_other_markets(
+    seed: int, levels: int, tick: float
+) -> None:
+    """Other seeds, depths and grids (a 0.01 tick is not exact in binary)."""
+    other = book_market(20_000, levels, seed, tick)
+    theirs, _ = run_hftbacktest(other.depth, other.trades, tick, 1.0, "risk_averse")
+    ours, _ = run_alphaforge(other.depth, other.trades, tick, 1.0, "risk_averse")
+    assert len(theirs.fills) > 1_000
+    assert ours.placed == theirs.placed
+    assert ours.fills == theirs.fills
 
 
 @pytest.mark.parametrize("model", ["risk_averse", "power", "power2", "power3", "log", "log2"])

@@ -400,3 +400,9 @@ def test_a_catalog_replay_from_a_start_opens_with_the_book_as_it_stood(tmp_path:
     assert len(strategy.seen) == 1 + frame[frame["ts"] >= start]["update_id"].nunique()
     last = strategy.seen[-1]
     assert (np.round(last[4], 4).tolist(), last[5]) == reference_book(frame)[:2]
+
+
+def test_datetimes_as_ts_replay_as_their_nanoseconds() -> None:
+    expected = replay(BOOK, BookRecorder()).seen
+    for stamps in (pd.to_datetime(BOOK["ts"], utc=True), pd.to_datetime(BOOK["ts"])):
+        assert replay(BOOK.assign(ts=stamps), BookRecorder()).seen == expected

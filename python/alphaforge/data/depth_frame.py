@@ -39,8 +39,9 @@ def validate_depth(frame: pd.DataFrame) -> pd.DataFrame:
     """`frame` as a canonical depth frame (its columns in order and dtype), or ValueError.
 
     Refused: a missing or extra column, a value of the wrong type, a side other than bid/ask,
-    a price that is not finite and > 0, a size that is not finite and >= 0, and timestamps that
-    go back. The update-id chain is check_depth_chain's work.
+    a price that is not finite and > 0, a size that is not finite and >= 0, timestamps that
+    go back, and the rows of one message (one update id) at different times. The update-id
+    chain is check_depth_chain's work.
     """
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(f"depth must be a pandas DataFrame, got {type(frame).__name__}")
@@ -69,6 +70,15 @@ def validate_depth(frame: pd.DataFrame) -> pd.DataFrame:
         raise ValueError(
             f"ts[{row}] = {ts[row]}: earlier than row {row - 1} ({ts[row - 1]}); "
             "timestamps must not decrease"
+        )
+    uid, snapshot = out["update_id"], out["snapshot"]
+    same_message = (uid[1:] == uid[:-1]) & (snapshot[1:] == snapshot[:-1])
+    split = np.flatnonzero(same_message & (ts[1:] != ts[:-1]))
+    if split.size:
+        row = int(split[0]) + 1
+        raise ValueError(
+            f"ts[{row}] = {ts[row]}: differs from the row above ({ts[row - 1]}) in the same "
+            f"message (update_id {uid[row]}); the rows of a message share its time"
         )
     return pd.DataFrame(out)
 

@@ -25,6 +25,7 @@ from alphaforge._core.data import BarSpec
 from alphaforge._core.execution import ExecutionEngine, Instrument, RiskLimits
 from alphaforge._core.live import LiveFeed
 from alphaforge.bar_indicators import BarIndicators, Indicator, IndicatorT
+from alphaforge.live.book_subscribers import BookSubscribers
 from alphaforge.live.journal import Journal
 from alphaforge.live.orders import LiveOrders
 from alphaforge.live.paper import PaperExecution
@@ -125,8 +126,7 @@ class TradingNode:
         self.feed = LiveFeed(paper_latency_ns=latency_ns)
         self._strategies = {s.name: s for s in self.strategies}
         self._wanted: dict[str, set[Channel]] = {}
-        self._book_depth: dict[str, int] = {}
-        self._book_handlers: dict[str, list[Callable[[BookView], None]]] = {}
+        self._books = BookSubscribers()
         self._subscriptions: set[tuple[str, str, str, str | None]] = set()
         self._bar_routes: dict[tuple[str, str, str], BarIndicators] = {}
         self._indicators: dict[int, Indicator] = {}  # registered, by id: each fed once
@@ -253,7 +253,7 @@ class TradingNode:
             if self.mode == "paper":
                 # The fill model works on both, as the tick backtest's does.
                 channels |= {"trades", "quotes"}
-            await data.subscribe(symbol, frozenset(channels), self._book_depth.get(symbol, 10))
+            await data.subscribe(symbol, frozenset(channels), self._books.depth(symbol, 10))
 
     def _symbols(self) -> list[str]:
         symbols = getattr(self.venue, "symbols", None)
@@ -384,17 +384,15 @@ class TradingNode:
             self.feed.subscribe_quotes(symbol, strategy.on_quote)
 
     def subscribe_book(self, strategy: Strategy, symbol: str, depth: int, every: int = 1) -> None:
-        """The top `depth` levels of the venue's order book of `symbol`, on each update."""
+        """The top `depth` levels of the venue's order book of `symbol`, after every `every`-th
+        update of the local book."""
         if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:
             raise ValueError(f"depth must be an int >= 1, got {depth!r}")
-        if every != 1:
-            raise ValueError(
-                f"a live book is handed out on each update: every must be 1, got {every}"
-            )
+        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+            raise ValueError(f"every must be an int >= 1, got {every!r}")
         if self._first(strategy, "book", symbol, str(depth)):
             self._want(symbol, "book")
-            self._book_depth[symbol] = max(depth, self._book_depth.get(symbol, 0))
-            self._book_handlers.setdefault(symbol, []).append(strategy.on_book)
+            self._books.add(symbol, strategy.on_book, depth, every)
 
     def _want(self, symbol: str, channel: Channel) -> None:
         if self.instruments and symbol not in self.instruments:
@@ -506,11 +504,7 @@ class TradingNode:
         if self._halted:
             return
         self._counts["books"] += 1
-        for handler in self._book_handlers.get(book.symbol, ()):
-            try:
-                handler(book)
-            except Exception:
-                self._handler_failed()
+        self._books.deliver(book, self._handler_failed)
 
     def on_order_report(self, report: OrderReport) -> None:
         """An order's status from the venue."""

@@ -2,7 +2,8 @@
 conversion of both streams into hftbacktest's event rows.
 
 The market: a book of `levels` price levels a side on a tick grid, sizes in whole lots, the
-spread between one and four ticks. Each message is one of: a trade at the best bid (a seller
+spread mostly one to four ticks (trades that empty the best level widen it; new levels inside
+it narrow it). Each message is one of: a trade at the best bid (a seller
 took) or the best ask (a buyer took) followed by the book's update for it (the level shrinks,
 or leaves and the side's next level becomes the best), a new level inside the spread, the best
 level of one side cancelled, or a few size changes near the top. The best prices wander as a

@@ -3,14 +3,14 @@ conversion of both streams into hftbacktest's event rows.
 
 The market: a book of `levels` price levels a side on a tick grid, sizes in whole lots, the
 spread mostly one to four ticks (trades that empty the best level widen it; new levels inside
-it narrow it). Each message is one of: a trade at the best bid (a seller
-took) or the best ask (a buyer took) followed by the book's update for it (the level shrinks,
-or leaves and the side's next level becomes the best), a new level inside the spread, the best
-level of one side cancelled, or a few size changes near the top. The best prices wander as a
-random walk from these. Every timestamp is a whole microsecond and no two events share one;
-with latencies that are whole microseconds except the response latency (which has a
-nanosecond part), a notice of a fill can never reach the strategy at the same instant as a
-book message, so no engine has to choose which of the two it hands out first.
+it narrow it). Each message is one of: a trade at the best bid (a seller took) or the best ask
+(a buyer took) followed by the book's update for it (the level shrinks, or leaves and the
+side's next level becomes the best), a new level inside the spread, the best level of one side
+cancelled, or a few size changes near the top. The best prices wander as a random walk from
+these. Every timestamp is a whole microsecond and no two events share one; with latencies that
+are whole microseconds except the response latency (which has a nanosecond part), a notice of
+a fill can never reach the strategy at the same instant as a book message, so no engine has to
+choose which of the two it hands out first.
 """
 
 from __future__ import annotations

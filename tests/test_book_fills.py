@@ -427,3 +427,15 @@ def test_a_modify_sent_before_the_order_arrived_reaches_the_venue_in_its_turn() 
     prints = trades((1, 100.0, 0.1), (5, 103.0, 1.0), (8, 101.0, 4.0))
     run(SNAPSHOT + diffs((9, "bid", 99.0, 0.5)), s, prints, latency=5e-9)
     assert s.fills == [(8, "SELL", 1.0, 101.0, "MAKER")]
+
+
+def test_the_run_settings_record_the_latencies_and_the_queue_model() -> None:
+    s = Script()
+    result = run(SNAPSHOT + diffs((5, "bid", 99.0, 0.5)), s, latency=0.001,
+                 response_latency=0.002, feed_latency=0.0005, queue_model="power3")  # fmt: skip
+    settings = result.settings
+    assert settings is not None
+    assert (settings.latency, settings.response_latency, settings.feed_latency) == (
+        0.001, 0.002, 0.0005,
+    )  # fmt: skip
+    assert (settings.queue_model, settings.latency_series) == ("power3", False)

@@ -9,6 +9,7 @@ in advance, whatever the moment an order arrives.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -87,10 +88,11 @@ async def run_on(
     journal: Path | None = None,
     cancel_on_stop: bool = True,
     until_trades: int | None = None,
+    until: Callable[[], bool] | None = None,
     settle_s: float = 0.3,
 ) -> PathSession:
     """Run a node on `exchange` until it has seen `until_trades` trades (default: the whole
-    path) and the reports have settled."""
+    path), or until `until()` holds, and the reports have settled."""
     node = TradingNode(
         [strategy],
         venue=BinanceConfig.local(exchange, symbols=[SYMBOL], query_retry_s=0.05),
@@ -101,7 +103,9 @@ async def run_on(
     )
     run = asyncio.ensure_future(node.run_async())
     wanted = len(path.trades) if until_trades is None else until_trades
-    while node.statistics().trades < wanted and not run.done():
+    while not run.done() and not (
+        until() if until is not None else node.statistics().trades >= wanted
+    ):
         await asyncio.sleep(0.01)
     await asyncio.sleep(settle_s)
     node.stop()

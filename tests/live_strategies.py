@@ -106,10 +106,12 @@ class Plan(Strategy):
         self.updates: list[tuple[int, OrderRecord]] = []
         self.fills: list[FillRecord] = []
         self.open_at_start: list[OrderRecord] = []
+        self.position_at_start: float | None = None
         self.errors: list[Exception] = []
 
     def on_start(self) -> None:
         self.open_at_start = self.open_orders(self.symbol)
+        self.position_at_start = self.position(self.symbol)
         self.subscribe_trades(self.symbol)
 
     def on_trade(self, trade: Any) -> None:

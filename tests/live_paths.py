@@ -21,6 +21,7 @@ from alphaforge.adapters.binance import BinanceConfig
 from alphaforge.live import TradingNode
 from alphaforge.live.node import NodeStatistics
 from alphaforge.replay import ReplayConfig, ReplayExchange
+from alphaforge.replay.config import FaultConfig
 from alphaforge.strategy import Strategy
 from live_session import _read
 from replay_helpers import Rest
@@ -118,10 +119,17 @@ async def run_on(
 
 
 async def session(
-    strategy: Strategy, path: PricePath, *, mode: str, speed: float, **options: Any
+    strategy: Strategy,
+    path: PricePath,
+    *,
+    mode: str,
+    speed: float,
+    faults: FaultConfig | None = None,
+    **options: Any,
 ) -> PathSession:
     """One node session over the whole path on a fresh replay exchange."""
-    config = ReplayConfig(port=0, speed=speed, loops=1, start_on_subscribe=True, data=path.file)
+    config = ReplayConfig(port=0, speed=speed, loops=1, start_on_subscribe=True, data=path.file,
+                          faults=faults or FaultConfig())  # fmt: skip
     async with ReplayExchange(config) as exchange:
         return await run_on(exchange, strategy, path, mode=mode, **options)
 

@@ -147,6 +147,23 @@ def test_an_oco_pair_of_venue_orders_keeps_the_first_to_fill(path: PricePath) ->
     assert plan.position(SYMBOL) == 0.5
 
 
+def test_on_paper_one_trade_reaching_both_members_fills_the_first_only(tmp_path: Path) -> None:
+    # The paper venue is in the process: the cancel lands before the other member is
+    # matched, as the backtest's rule has it (the first placed fills, the others are canceled).
+    path = write_path(tmp_path, [(100.0, 4), (99.0, 3)])
+
+    def send(s: Plan) -> None:
+        s.ids["a"] = s.buy(SYMBOL, 0.5, limit=99.5)
+        s.ids["b"] = s.submit_order(SYMBOL, "BUY", 0.5, limit=99.2, oco=s.ids["a"])
+
+    plan = Plan(SYMBOL, {2: send})
+    run_session(plan, path, "paper")
+
+    assert fills_of(plan) == [(plan.ids["a"], "BUY", 0.5, 99.5)]
+    assert plan.last(plan.ids["b"]).status == "CANCELED"
+    assert plan.position(SYMBOL) == 0.5
+
+
 def test_an_oco_of_a_venue_limit_and_a_held_trailing_stop(path: PricePath) -> None:
     def enter(s: Plan) -> None:
         s.buy(SYMBOL, 0.5)

@@ -21,6 +21,7 @@ import pytest
 import alphaforge as af
 from alphaforge.live import Journal
 from alphaforge.replay import ReplayConfig, ReplayExchange
+from alphaforge.replay.config import FaultConfig
 from live_paths import SYMBOL, PathSession, PricePath, run_on, run_session, write_path
 from live_session import exchange_fills, journal_fills
 from live_strategies import Plan
@@ -58,9 +59,12 @@ def cid(order_id: int) -> str:
     return f"af-{order_id}"
 
 
+@pytest.mark.parametrize("unknown_every", [0, 2])
 def test_brackets_live_take_profit_at_the_venue_and_stop_out_by_the_node(
-    path: PricePath, tmp_path: Path
+    path: PricePath, tmp_path: Path, unknown_every: int
 ) -> None:
+    # With `unknown_every`, every second new order is placed but answered 503: its outcome is
+    # unknown to the node, which learns it from the user stream or a query, never a resend.
     def first(s: Plan) -> None:
         s.brackets = [s.buy_bracket(SYMBOL, 0.5, stop_loss=99.5, take_profit=102.5)]  # type: ignore[attr-defined]
 
@@ -69,7 +73,9 @@ def test_brackets_live_take_profit_at_the_venue_and_stop_out_by_the_node(
 
     plan = Plan(SYMBOL, {2: first, 19: second})
     journal = tmp_path / "j.db"
-    session = run_session(plan, path, "live", journal=journal)
+    faults = FaultConfig(http5xx_order_every=unknown_every)
+    session = run_session(plan, path, "live", journal=journal, faults=faults)
+    assert session.stats.unknown_outcomes == (2 if unknown_every else 0)  # of 5 orders
 
     assert plan.errors == []
     one, two = plan.brackets  # type: ignore[attr-defined]
@@ -154,6 +160,32 @@ def test_oco_and_gtd_live(path: PricePath) -> None:
         (cid(breakout), "STOP_LOSS", "CANCELED", 0.0),
         (cid(gtd), "LIMIT", "CANCELED", 0.0),  # GTC at the venue, canceled by the node
     ]
+
+
+def test_the_oco_race_two_venue_members_filled_by_one_trade(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # One trade at 99.0 sweeps both buy limits at the exchange in one event, before the
+    # node hears of either fill: both stand, and the node sends nothing to undo them.
+    path = write_path(tmp_path, [(100.0, 4), (99.0, 3)])
+
+    def send(s: Plan) -> None:
+        s.ids["a"] = s.buy(SYMBOL, 0.5, limit=99.5)
+        s.ids["b"] = s.submit_order(SYMBOL, "BUY", 0.5, limit=99.2, oco=s.ids["a"])
+
+    plan = Plan(SYMBOL, {2: send})
+    with caplog.at_level("WARNING", logger="alphaforge.live.emulated_orders"):
+        session = run_session(plan, path, "live")
+
+    a, b = plan.ids["a"], plan.ids["b"]
+    assert sorted(fills_of(plan)) == [(a, "BUY", 0.5, 99.5), (b, "BUY", 0.5, 99.2)]
+    assert (plan.last(a).status, plan.last(b).status) == ("FILLED", "FILLED")
+    assert at_exchange(session) == [
+        (cid(a), "LIMIT", "FILLED", 0.5),
+        (cid(b), "LIMIT", "FILLED", 0.5),
+    ]
+    assert plan.position(SYMBOL) == pytest.approx(1.0, abs=1e-12)
+    assert "filled after order" in caplog.text
 
 
 def test_modify_live_cancels_then_replaces_under_one_id(path: PricePath) -> None:

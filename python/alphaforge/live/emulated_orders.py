@@ -874,7 +874,16 @@ class ContingentOrders:
             target.pending = {**(target.pending or {}), "qty": filled}
             self._save(target)
         elif target.is_open and target.qty < filled:
-            self.modify(target.strategy, target.order_id, None, filled, None)
+            try:
+                self.modify(target.strategy, target.order_id, None, filled, None)
+            except ValueError as error:  # being canceled, or refused by the risk limits
+                _log.warning(
+                    "take-profit %d of bracket %d not grown to %s: %s",
+                    target.order_id,
+                    bracket.entry_id,
+                    filled,
+                    error,
+                )
 
     def _place_exits(self, bracket: Bracket, filled: float) -> None:
         stop_id = self._orders.reserve_id()

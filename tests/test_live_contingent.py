@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
+from alphaforge import BacktestEngine
 from alphaforge.live import Journal
-from live_paths import SYMBOL, PricePath, run_session, write_path
+from live_paths import SYMBOL, TRADE_SIZE, PricePath, run_session, write_path
 from live_strategies import Plan
 
 TICK = 0.01
@@ -108,11 +110,36 @@ def test_gtd_orders_expire_at_the_first_event_at_or_after_their_time(path: Price
         "EXPIRED", "expire_time reached (GTD)", 0.0,
     )  # fmt: skip
     assert plan.statuses(plan.ids["gtd"]) == ["ACCEPTED", "EXPIRED"]
+    assert gtd.time_in_force == "GTD"  # sent GTC, the node keeps the expiry
+    assert plan.last(plan.ids["filled"]).time_in_force == "GTC"
     seen = [n for n, o in plan.updates if o.order_id == plan.ids["gtd"] and o.status == "EXPIRED"]
     assert seen == [26]  # after trade 26, before the strategy saw trade 27
     # The other limit fills on trade 23 (100.0 prints below 100.5), at its price.
     assert fills_of(plan) == [(plan.ids["filled"], "BUY", 0.2, 100.5)]
     assert plan.last(plan.ids["filled"]).status == "FILLED"
+
+
+def test_the_tick_backtest_expires_the_same_gtd_order_at_the_same_trade(path: PricePath) -> None:
+    trades = pd.DataFrame(
+        {"ts_ns": [ts for ts, _ in path.trades], "price": [p for _, p in path.trades],
+         "size": TRADE_SIZE}
+    )  # fmt: skip
+
+    def send(s: Plan) -> None:
+        s.ids["gtd"] = s.submit_order(
+            SYMBOL, "BUY", 0.5, limit=99.5, time_in_force="GTD", expire_time=path.ts(27)
+        )
+
+    plan = Plan(SYMBOL, {20: send})
+    engine = BacktestEngine(cash=100_000.0)
+    engine.add_instrument(SYMBOL, TICK, 0.000001)
+    engine.add_trades(SYMBOL, trades)
+    engine.add_strategy(plan)
+    result = engine.run()
+
+    assert result.fills.empty
+    expired = [(n, o) for n, o in plan.updates if o.status == "EXPIRED"]
+    assert [(n, o.order_id, o.time_in_force) for n, o in expired] == [(26, plan.ids["gtd"], "GTD")]
 
 
 def test_a_gtd_order_expires_by_the_clock_when_no_event_comes(path: PricePath) -> None:

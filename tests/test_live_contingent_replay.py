@@ -152,6 +152,7 @@ def test_oco_and_gtd_live(path: PricePath) -> None:
     assert plan.last(breakout).reject_reason == f"OCO: order {dip} filled or ended"
     expired = plan.last(gtd)
     assert (expired.status, expired.reject_reason) == ("EXPIRED", "expire_time reached (GTD)")
+    assert expired.time_in_force == "GTD"
     seen = [n for n, o in plan.updates if o.order_id == gtd and o.status == "EXPIRED"]
     assert seen[0] >= 11  # canceled from trade 12 on, once the exchange confirmed it
     placed_once(session)

@@ -606,7 +606,7 @@ class Strategy:
             quantity,
             price,
             stop_price,
-            "GTC" if tif == "GTD" else tif,
+            tif,
             reduce_only,
             terms,
         )

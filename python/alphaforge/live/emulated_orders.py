@@ -93,6 +93,11 @@ def trailed_stop(
     return stop if stop is not None and stop >= moved else moved
 
 
+def _venue_tif(time_in_force: str) -> str:
+    """What a leg is sent as: a GTD order rests GTC at the venue, the node keeps its expiry."""
+    return "GTC" if time_in_force == "GTD" else time_in_force
+
+
 def _on_grid(value: float, step: float, field_name: str, unit: str) -> None:
     """ValueError naming the field when `value` is not a whole number of `step`s (the
     engine's rule and message)."""
@@ -165,19 +170,22 @@ class ContingentOrders:
             raise ValueError(
                 f"expire_time {terms.expire_ns} ns must be after the current time {now} ns"
             )
-        if terms.expire_ns and time_in_force not in ("GTC", "POST_ONLY"):
+        if terms.expire_ns and time_in_force not in ("GTC", "GTD", "POST_ONLY"):
             raise ValueError(f"expire_time is for orders that rest, not {time_in_force} ones")
+        if time_in_force == "GTD" and not terms.expire_ns:
+            raise ValueError("time_in_force GTD needs an expire_time")
+        venue_tif = _venue_tif(time_in_force)
         if terms.trail_amount and terms.trail_percent:
             raise ValueError("give trail_amount or trail_percent, not both")
         trails = bool(terms.trail_amount or terms.trail_percent)
         # A trailing stop's stop comes later: its fields are checked as the market order it
         # becomes.
         self._orders.validate(strategy, symbol, side, "MARKET" if trails else type, qty, price,
-                              stop_price, time_in_force, reduce_only)  # fmt: skip
+                              stop_price, venue_tif, reduce_only)  # fmt: skip
         partner = self._partner(strategy, symbol, terms.oco) if terms.oco else None
         if trails:
-            return self._trailing(strategy, symbol, side, type, qty, stop_price, reduce_only,
-                                  terms, partner)  # fmt: skip
+            return self._trailing(strategy, symbol, side, type, qty, stop_price, time_in_force,
+                                  reduce_only, terms, partner)  # fmt: skip
         order_id = self._orders.reserve_id()
         m = ManagedOrder(order_id, strategy, symbol, side, type, qty, price, stop_price,
                          time_in_force, reduce_only, emulated=False, state="WORKING",
@@ -186,7 +194,7 @@ class ContingentOrders:
         self._register(m)
         try:
             self._orders.submit(
-                strategy, symbol, side, type, qty, price, stop_price, time_in_force, reduce_only,
+                strategy, symbol, side, type, qty, price, stop_price, venue_tif, reduce_only,
                 order_id=order_id, before_send=lambda: self._joined(m, partner),
             )  # fmt: skip
         except Exception:
@@ -203,6 +211,7 @@ class ContingentOrders:
         type: str,
         qty: float,
         stop_price: float | None,
+        time_in_force: str,
         reduce_only: bool,
         terms: OrderTerms,
         partner: ManagedOrder | int | None,
@@ -224,7 +233,7 @@ class ContingentOrders:
                 f"{reference!r}: the trail is too wide"
             )
         m = ManagedOrder(self._orders.reserve_id(), strategy, symbol, side, "STOP", qty, None,
-                         stop, "GTC", reduce_only, emulated=True, state="HELD",
+                         stop, time_in_force, reduce_only, emulated=True, state="HELD",
                          created_ns=self._clock(), expire_ns=terms.expire_ns,
                          trail_amount=terms.trail_amount,
                          trail_percent=terms.trail_percent)  # fmt: skip
@@ -827,8 +836,9 @@ class ContingentOrders:
         stop = m.stop_price if kind in ("STOP", "STOP_LIMIT") else None
         try:
             self._orders.submit(
-                m.strategy, m.symbol, m.side, kind, leaves, price, stop, m.time_in_force,
-                m.reduce_only, order_id=leg, before_send=lambda: self._save(m),
+                m.strategy, m.symbol, m.side, kind, leaves, price, stop,
+                _venue_tif(m.time_in_force), m.reduce_only, order_id=leg,
+                before_send=lambda: self._save(m),
             )  # fmt: skip
         except ValueError as error:
             self._finish(m, "REJECTED", f"its order to the venue was refused: {error}")

@@ -12,6 +12,11 @@ computed fills and with what the strategy saw.
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -271,3 +276,79 @@ def test_a_restart_in_the_middle_of_a_bracket_goes_on_from_the_journal(tmp_path:
         states = {body["order_id"]: body["state"] for body in j.contingent()}
     assert states == {stop_id: "CANCELED", target_id: "FILLED"}
     assert first.fills[0].price == market_buy_price(path, 2)
+
+
+KILLED_NODE = """
+import sys
+sys.path.insert(0, {tests!r})
+from live_strategies import Plan
+from alphaforge.adapters.binance import BinanceConfig
+from alphaforge.live import TradingNode
+
+
+def enter(s):
+    s.buy_bracket({symbol!r}, 0.5, stop_loss=99.0, take_profit=102.5)
+
+
+venue = BinanceConfig({key!r}, {secret!r}, symbols=[{symbol!r}], rest_url={rest!r},
+                      stream_url={stream!r}, ws_api_url={ws_api!r})
+TradingNode([Plan({symbol!r}, {{2: enter}})], venue=venue, mode="live", journal={journal!r}).run()
+"""
+
+
+def exits_working(journal: Path) -> bool:
+    """Whether the journal holds a bracket's held stop-loss and its acknowledged take-profit."""
+    if not journal.exists():
+        return False
+    with Journal(journal) as j:
+        states = sorted(body["state"] for body in j.contingent())
+        acknowledged = [o for o in j.orders() if o.type == "LIMIT" and o.status == "ACCEPTED"]
+    return states == ["HELD", "WORKING"] and len(acknowledged) == 1
+
+
+def test_a_node_killed_with_its_bracket_open_restarts_without_sending_twice(
+    tmp_path: Path,
+) -> None:
+    path = write_path(tmp_path, [(100.0, 50), (103.0, 6)])
+    journal = tmp_path / "j.db"
+    config = ReplayConfig(port=0, speed=1.0, loops=1, start_on_subscribe=True, data=path.file)
+    with ReplayExchange(config) as exchange:
+        script = KILLED_NODE.format(
+            tests=str(Path(__file__).parent), key=exchange.api_key, secret=exchange.api_secret,
+            symbol=SYMBOL, rest=exchange.rest_url, stream=exchange.stream_url,
+            ws_api=exchange.ws_api_url, journal=str(journal),
+        )  # fmt: skip
+        node = subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 30
+            while not exits_working(journal):
+                assert node.poll() is None, "the node died before it was killed"
+                assert time.monotonic() < deadline, "no open bracket in the journal after 30 s"
+                time.sleep(0.05)
+        finally:
+            os.kill(node.pid, signal.SIGKILL)
+            node.wait(10)
+        second = Plan(SYMBOL, {})
+        after = asyncio.run(
+            asyncio.wait_for(
+                run_on(exchange, second, path, mode="live", journal=journal,
+                       until=lambda: bool(second.fills)),
+                30,
+            )
+        )  # fmt: skip
+
+    stop, target = sorted(second.open_at_start, key=lambda o: o.order_id)
+    assert (stop.type, stop.stop_price, stop.status) == ("STOP", 99.0, "ACCEPTED")
+    assert (target.type, target.price, target.status) == ("LIMIT", 102.5, "ACCEPTED")
+    assert af.Bracket(second, stop.order_id - 1).stop_loss_id == stop.order_id
+    assert second.position_at_start == pytest.approx(0.5, abs=1e-12)
+    placed_once(after)
+    assert at_exchange(after) == [
+        (cid(stop.order_id - 1), "MARKET", "FILLED", 0.5),
+        (cid(target.order_id), "LIMIT", "FILLED", 0.5),
+    ]
+    assert [(f.order_id, f.qty, f.price) for f in second.fills] == [(target.order_id, 0.5, 102.5)]
+    assert second.last(stop.order_id).reject_reason == (
+        f"OCO: order {target.order_id} filled or ended"
+    )
+    assert journal_fills(journal) == exchange_fills(after.trades)

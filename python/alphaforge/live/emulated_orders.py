@@ -318,8 +318,10 @@ class ContingentOrders:
         if m is not None and m.emulated and m.state == "HELD":
             self._modify_held(m, price, qty, stop_price)
             return
-        if m is not None and m.state == "TRIGGERED":
-            raise ValueError(f"stop_price: the stop of order {order_id} has already fired")
+        if m is not None and m.emulated:
+            if stop_price is not None:
+                raise ValueError(f"stop_price: the stop of order {order_id} has already fired")
+            raise ValueError(f"order {order_id} has triggered: its market order is under way")
         leg = order_id if m is None else m.legs[-1]
         if self._orders.cancel_in_flight(leg) and (m is None or m.state != "REPLACING"):
             raise ValueError(f"order {order_id} is being canceled and cannot be modified")

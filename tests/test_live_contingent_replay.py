@@ -352,3 +352,54 @@ def test_a_node_killed_with_its_bracket_open_restarts_without_sending_twice(
         f"OCO: order {target.order_id} filled or ended"
     )
     assert journal_fills(journal) == exchange_fills(after.trades)
+
+
+async def triggered_when_killed(tmp_path: Path) -> tuple[Any, ...]:
+    # The first node holds a trailing stop and stops; its journal is then set as a node that
+    # died between journaling the trigger and sending the market order would leave it.
+    path = write_path(tmp_path, [(100.0, 60)])
+    journal = tmp_path / "j.db"
+    config = ReplayConfig(port=0, speed=1.0, loops=1, start_on_subscribe=True, data=path.file)
+    async with ReplayExchange(config) as exchange:
+
+        def enter(s: Plan) -> None:
+            s.ids["entry"] = s.buy(SYMBOL, 0.5)
+
+        def trail(s: Plan) -> None:
+            s.ids["trail"] = s.submit_order(SYMBOL, "SELL", 0.5, trail_amount=1.0)
+
+        first = Plan(SYMBOL, {2: enter, 3: trail})
+        await run_on(exchange, first, path, mode="live", journal=journal,
+                     cancel_on_stop=False, until_trades=6)  # fmt: skip
+        with Journal(journal) as j:
+            (body,) = j.contingent()
+            assert body["state"] == "HELD"
+            j.record_contingent(body["order_id"], body["strategy"], "TRIGGERED",
+                                {**body, "state": "TRIGGERED"}, time.time_ns())  # fmt: skip
+        second = Plan(SYMBOL, {})
+        resumed = await run_on(exchange, second, path, mode="live", journal=journal,
+                               until=lambda: bool(second.fills))  # fmt: skip
+        third = Plan(SYMBOL, {})
+        again = await run_on(exchange, third, path, mode="live", journal=journal,
+                             until=lambda: third.trades >= 3)  # fmt: skip
+    return first, second, resumed, third, again
+
+
+def test_a_trigger_journaled_but_not_sent_is_sent_once_on_restart(tmp_path: Path) -> None:
+    first, second, resumed, third, again = asyncio.run(
+        asyncio.wait_for(triggered_when_killed(tmp_path), 60)
+    )
+    entry, trail = first.ids["entry"], first.ids["trail"]
+    # No market order of it was journaled: the restart sends it (its first send), once.
+    assert [(f.order_id, f.side, f.qty, f.price) for f in second.fills] == [
+        (trail, "SELL", 0.5, 100.0)
+    ]
+    final = second.last(trail)
+    assert (final.type, final.status, final.stop_price) == ("STOP", "FILLED", 99.0)
+    expected = [(cid(entry), "MARKET", "FILLED", 0.5), (cid(trail), "MARKET", "FILLED", 0.5)]
+    assert at_exchange(resumed) == expected
+    # A third life finds it settled and sends nothing.
+    assert third.fills == []
+    assert third.open_at_start == []
+    placed_once(again)
+    assert at_exchange(again) == expected

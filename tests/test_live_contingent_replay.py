@@ -403,3 +403,37 @@ def test_a_trigger_journaled_but_not_sent_is_sent_once_on_restart(tmp_path: Path
     assert third.open_at_start == []
     placed_once(again)
     assert at_exchange(again) == expected
+
+
+def test_modify_live_after_a_partial_fill_sends_what_is_left_of_the_new_total(
+    tmp_path: Path,
+) -> None:
+    # The buy limit of 8 at 99.0 fills 5 on trade 5 (a trade of 5 there); raised to 10 on
+    # trade 7, its new order is for the 5 left, which trade 10 fills.
+    path = write_path(tmp_path, [(100.0, 4), (99.0, 1), (100.0, 4), (99.0, 2), (100.0, 4)])
+
+    def send(s: Plan) -> None:
+        s.ids["limit"] = s.buy(SYMBOL, 8.0, limit=99.0)
+
+    def raise_it(s: Plan) -> None:
+        s.modify(s.ids["limit"], quantity=10.0)
+
+    plan = Plan(SYMBOL, {2: send, 7: raise_it})
+    session = run_session(plan, path, "live")
+
+    assert plan.errors == []
+    limit = plan.ids["limit"]
+    assert [(f.order_id, f.qty, f.price) for f in plan.fills] == [
+        (limit, 5.0, 99.0),
+        (limit, 5.0, 99.0),
+    ]
+    final = plan.last(limit)
+    assert (final.qty, final.filled_qty, final.status) == (10.0, 10.0, "FILLED")
+    assert plan.statuses(limit) == ["ACCEPTED", "PARTIALLY_FILLED", "FILLED"]
+    placed_once(session)
+    legs = sorted(
+        (int(o["clientOrderId"].split("-")[1]), float(o["origQty"]), float(o["executedQty"]),
+         o["status"])
+        for o in session.orders
+    )  # fmt: skip
+    assert [leg[1:] for leg in legs] == [(8.0, 5.0, "CANCELED"), (5.0, 5.0, "FILLED")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from alphaforge import Strategy
@@ -89,3 +90,53 @@ class Churn(Strategy):
 
     def on_fill(self, fill: FillRecord) -> None:
         self.fills.append(fill)
+
+
+class Plan(Strategy):
+    """Runs `actions[n](self)` on its n-th trade of `symbol` (counted from 1) and keeps what it
+    sees: trades, order updates and fills, with the number of trades seen before each."""
+
+    def __init__(
+        self, symbol: str, actions: dict[int, Callable[[Plan], None]], name: str = "plan"
+    ) -> None:
+        super().__init__(name)
+        self.symbol, self.actions = symbol, actions
+        self.trades = 0
+        self.ids: dict[str, int] = {}
+        self.updates: list[tuple[int, OrderRecord]] = []
+        self.fills: list[FillRecord] = []
+        self.open_at_start: list[OrderRecord] = []
+        self.position_at_start: float | None = None
+        self.errors: list[Exception] = []
+
+    def on_start(self) -> None:
+        self.open_at_start = self.open_orders(self.symbol)
+        self.position_at_start = self.position(self.symbol)
+        self.subscribe_trades(self.symbol)
+
+    def on_trade(self, trade: Any) -> None:
+        self.trades += 1
+        action = self.actions.get(self.trades)
+        if action is not None:
+            try:
+                action(self)
+            except Exception as error:  # kept for the test to read
+                self.errors.append(error)
+
+    def on_order_update(self, order: OrderRecord) -> None:
+        self.updates.append((self.trades, order))
+
+    def on_fill(self, fill: FillRecord) -> None:
+        self.fills.append(fill)
+
+    def statuses(self, order_id: int) -> list[str]:
+        """The statuses order `order_id` went through, repeats dropped."""
+        seen: list[str] = []
+        for _, order in self.updates:
+            if order.order_id == order_id and (not seen or seen[-1] != order.status):
+                seen.append(order.status)
+        return seen
+
+    def last(self, order_id: int) -> OrderRecord:
+        """The last update of order `order_id`."""
+        return [o for _, o in self.updates if o.order_id == order_id][-1]

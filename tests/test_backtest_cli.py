@@ -24,6 +24,7 @@ from alphaforge.backtest.commands import (
 from alphaforge.backtest.commands import run_demo as backtest_demo
 from alphaforge.backtest.engine import BacktestEngine
 from alphaforge.cli import build_parser, main
+from alphaforge.data import DepthGapWarning, load_bybit_depth
 from alphaforge.data.notices import MissingVolumeWarning
 from alphaforge.samples import (
     BTCUSDT_QUOTES,
@@ -350,7 +351,7 @@ def test_bad_data_and_options_stop_with_one_line(tmp_path: Path) -> None:
         (f"--data={no_close}",): r"no_close\.csv: missing column 'close'",
         (f"--data={ORCL_CSV}", "--time-column", "when"): r"column 'when' named in columns=",
         (f"--data={tmp_path / 'none.csv'}",): r"none\.csv",
-        (): r"give the data: --data \(bars\), or --trades and/or --quotes",
+        (): r"give the data: --data \(bars\), or --trades, --quotes and/or --book",
         (f"--data={ORCL_CSV}", f"--quotes={BTCUSDT_QUOTES}"): r"--quotes goes with --trades",
         (f"--data={ORCL_CSV}", "--equity-interval", "1h"): r"--equity-interval is for tick",
         (f"--data={ORCL_CSV}", "--slippage-bps", "20000"): r"slippage_bps",
@@ -466,3 +467,68 @@ def test_bar_files_of_every_shape_run_end_to_end(
     without.add_bars("X", pd.DataFrame({**ohlc, "volume": 0.0}, index=times))
     without.add_strategy(load_strategy_class(source)("X"))
     assert final_equity(capsys.readouterr().out) == round(without.run().final_equity, 2)
+
+
+BOOK_STRATEGY = (
+    "import alphaforge as af\n"
+    "class Taker(af.Strategy):\n"
+    "    def __init__(self, symbol):\n"
+    "        super().__init__()\n"
+    "        self.symbol, self.books = symbol, 0\n"
+    "    def on_start(self):\n"
+    "        self.subscribe_book(self.symbol, depth=3)\n"
+    "    def on_book(self, book):\n"
+    "        self.books += 1\n"
+    "        if self.books == 5:\n"
+    "            self.buy(self.symbol, 100.0)\n"
+)
+BYBIT_BOOK = Path(__file__).parent / "data" / "bybit-xrpusdt-ob500.data.zip"
+BINANCE_BOOK = [
+    Path(__file__).parent / "data" / f"btcusdt-depth-{p}.csv" for p in ("snap", "update")
+]
+
+
+def book_cli(tmp_path: Path, *extra: str) -> list[str]:
+    source = tmp_path / "taker.py"
+    source.write_text(BOOK_STRATEGY)
+    return ["backtest", str(source), "--symbol", "XRPUSDT", "--tick-size", "0.0001",
+            "--lot-size", "1", "--fees", "0.0002,0.0005", *extra]  # fmt: skip
+
+
+def test_a_book_run_from_each_depth_file_form(tmp_path: Path) -> None:
+    # The Bybit capture, then the same rows as the canonical frame in Parquet and in CSV:
+    # one market buy of 100 walks the book at the fifth message, the same way each time.
+    frame = load_bybit_depth(BYBIT_BOOK)
+    frame.to_parquet(tmp_path / "book.parquet")
+    frame.to_csv(tmp_path / "book.csv", index=False)
+    runs = []
+    for path in (BYBIT_BOOK, tmp_path / "book.parquet", tmp_path / "book.csv"):
+        args = book_cli(tmp_path, "--book", str(path), "--queue-model", "log", "--latency", "0.001")
+        engine, _ = prepare_backtest(build_parser().parse_args(args))
+        result = engine.run()
+        runs.append(result.fills[["qty", "price", "liquidity"]].values.tolist())
+        assert result.settings is not None
+        assert result.settings.queue_model == "log"
+    assert runs[0] == runs[1] == runs[2]
+    assert sum(qty for qty, _, _ in runs[0]) == 100.0
+    assert {liquidity for _, _, liquidity in runs[0]} == {"TAKER"}
+
+
+def prepared(tmp_path: Path, *extra: str) -> None:
+    prepare_backtest(build_parser().parse_args(book_cli(tmp_path, *extra)))
+
+
+def test_book_options_are_checked_in_one_line(tmp_path: Path) -> None:
+    binance = ["--book", *map(str, BINANCE_BOOK)]
+    with pytest.raises(SystemExit, match=r"prev_update_id\[100\] = 2098041693400: a gap"):
+        prepared(tmp_path, *binance)
+    with pytest.warns(DepthGapWarning):
+        prepared(tmp_path, *binance, "--bridge-gaps")
+    bybit = ["--book", str(BYBIT_BOOK)]
+    with pytest.raises(SystemExit, match=r"feed_latency .* must not exceed the response latency"):
+        prepared(tmp_path, *bybit, "--feed-latency", "0.01")
+    with pytest.raises(SystemExit, match="not with bars"):
+        prepared(tmp_path, *bybit, "--data", str(tmp_path / "x.csv"))
+    (tmp_path / "other.csv").write_text("a,b\n1,2\n")
+    with pytest.raises(SystemExit, match=r"other\.csv: a CSV neither of Binance depth"):
+        prepared(tmp_path, "--book", str(tmp_path / "other.csv"))

@@ -256,6 +256,11 @@ def test_prices_settings_and_nan_metrics_round_trip(tmp_path: Path) -> None:
         data="bars",
         fees=(0.0, 0.001),
         slippage_bps=1.5,
+        latency=0.001,
+        response_latency=0.002,
+        feed_latency=0.0005,
+        latency_series=True,
+        queue_model="log",
         account="cash",
         currency="USD",
     )
@@ -272,6 +277,7 @@ def test_prices_settings_and_nan_metrics_round_trip(tmp_path: Path) -> None:
     assert math.isnan(result.metrics.sharpe)
     loaded = BacktestResult.load(result.save(tmp_path / "one"))
     assert_same_result(loaded, result)
+    assert loaded.settings == settings
     assert math.isnan(loaded.metrics.sharpe)
 
 

@@ -185,8 +185,20 @@ def test_recorded_settings_make_the_title() -> None:
     assert "<th>Strategy</th><td>fast one (SmaCross): fast=3, slow=8</td>" in page
     assert "<th>Fees</th><td>maker 0.02 %, taker 0.07 % of notional</td>" in page
     assert "<th>Slippage</th><td>0.01 in price + 2 bps</td>" in page
-    assert "<th>Latency</th><td>0.25 s</td>" in page
+    assert "<th>Latency</th><td>0.25 s to the venue</td>" in page
     assert "<th>Account</th><td>margin, EUR</td>" in page
+    assert "Queue model" not in page
+    book_run = dataclasses.replace(
+        settings, latency=0.001, response_latency=0.002, feed_latency=0.0005,
+        queue_model="power2",
+    )  # fmt: skip
+    page = render_html(dataclasses.replace(sma_run(), settings=book_run))
+    latencies = "0.001 s to the venue, 0.002 s back, market data 0.0005 s late"
+    assert f"<th>Latency</th><td>{latencies}</td>" in page
+    assert "<th>Queue model</th><td>power2</td>" in page
+    series = dataclasses.replace(settings, latency_series=True, response_latency=0.0)
+    page = render_html(dataclasses.replace(sma_run(), settings=series))
+    assert "<th>Latency</th><td>a recorded series to the venue, the series back</td>" in page
 
 
 def test_monthly_and_yearly_returns_against_empyrical() -> None:

@@ -413,3 +413,29 @@ def test_what_reaches_an_order_under_half_a_lot_carries_to_the_next_trade() -> N
     prints = trades((1, 101.0, 3.3), (2, 101.0, 0.4))
     run(SNAPSHOT + diffs((5, "bid", 99.0, 0.5)), s, prints, lot=1.0)
     assert s.fills == [(2, "SELL", 1.0, 101.0, "MAKER")]
+
+
+def test_a_modify_sent_before_the_order_arrived_reaches_the_venue_in_its_turn() -> None:
+    # A sell at 103 sent at T0 is on its way until T0 + 5; re-priced to 101 at T0 + 1, the
+    # change reaches the venue at T0 + 6. The order is not there before: the buyer's trade
+    # at 103 at T0 + 5 fills nothing. From T0 + 6 it rests at 101 behind 3; a trade of 4
+    # there at T0 + 8 reaches it.
+    def reprice(s: Script) -> None:
+        s.modify(s.ids[0], price=101.0)
+
+    s = Script({0: lambda s: s.sell("X", 1.0, limit=103.0)}, {0: reprice})
+    prints = trades((1, 100.0, 0.1), (5, 103.0, 1.0), (8, 101.0, 4.0))
+    run(SNAPSHOT + diffs((9, "bid", 99.0, 0.5)), s, prints, latency=5e-9)
+    assert s.fills == [(8, "SELL", 1.0, 101.0, "MAKER")]
+
+
+def test_the_run_settings_record_the_latencies_and_the_queue_model() -> None:
+    s = Script()
+    result = run(SNAPSHOT + diffs((5, "bid", 99.0, 0.5)), s, latency=0.001,
+                 response_latency=0.002, feed_latency=0.0005, queue_model="power3")  # fmt: skip
+    settings = result.settings
+    assert settings is not None
+    assert (settings.latency, settings.response_latency, settings.feed_latency) == (
+        0.001, 0.002, 0.0005,
+    )  # fmt: skip
+    assert (settings.queue_model, settings.latency_series) == ("power3", False)

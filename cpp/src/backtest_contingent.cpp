@@ -46,6 +46,9 @@ double trailed_stop(const BacktestOrder& o, double reference) noexcept {
 std::uint64_t BacktestLedger::accept_contingent(OrderRequest request, std::uint32_t symbol,
                                                 const Contingency& terms,
                                                 std::optional<double> reference) {
+  if (request.tif == TimeInForce::kGtd && terms.expire_ns == 0) {
+    throw std::invalid_argument("time_in_force GTD needs an expire_time");
+  }
   if (!terms.any()) return accept(request, symbol);
   if (terms.expire_ns != 0 && terms.expire_ns <= now_) {
     throw std::invalid_argument("expire_time " + std::to_string(terms.expire_ns) +
@@ -53,7 +56,7 @@ std::uint64_t BacktestLedger::accept_contingent(OrderRequest request, std::uint3
                                 " ns");
   }
   if (terms.expire_ns != 0 && request.tif != TimeInForce::kGtc &&
-      request.tif != TimeInForce::kPostOnly) {
+      request.tif != TimeInForce::kGtd && request.tif != TimeInForce::kPostOnly) {
     throw std::invalid_argument("expire_time is for orders that rest, not " +
                                 std::string(to_string(request.tif)) + " ones");
   }

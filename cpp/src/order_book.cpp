@@ -104,7 +104,8 @@ AddOutcome OrderBook::place(std::uint64_t id, OrderSide side, Ticks limit, Lots 
   if (stopped) {
     outcome.result = BookResult::kSelfTrade;
   } else if (filled < qty) {
-    if (may_rest && (tif == TimeInForce::kGtc || tif == TimeInForce::kPostOnly)) {
+    if (may_rest && (tif == TimeInForce::kGtc || tif == TimeInForce::kGtd ||
+                     tif == TimeInForce::kPostOnly)) {
       rest(id, side, limit, qty - filled, tif == TimeInForce::kPostOnly, self);
       outcome = {BookResult::kRested, filled, qty - filled};
     } else {

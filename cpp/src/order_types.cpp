@@ -33,6 +33,8 @@ std::string_view to_string(TimeInForce tif) noexcept {
       return "FOK";
     case TimeInForce::kPostOnly:
       return "POST_ONLY";
+    case TimeInForce::kGtd:
+      return "GTD";
   }
   return "?";
 }

@@ -295,17 +295,36 @@ std::int64_t TickBacktest::arrival_ns() const {
   return sent + latency_.entry(sent);
 }
 
-void TickBacktest::schedule(std::int64_t at, Timed::Kind kind, std::uint64_t id) {
+void TickBacktest::schedule(std::int64_t at, Timed::Kind kind, std::uint64_t id,
+                            std::uint32_t send) {
   const bool notice = kind == Timed::Kind::kOrderNotice || kind == Timed::Kind::kFillNotice;
-  (notice ? notices_due_ : venue_due_).push(Timed{at, timed_seq_++, kind, id});
+  (notice ? notices_due_ : venue_due_).push(Timed{at, timed_seq_++, kind, id, send});
+}
+
+void TickBacktest::drop_closed(BookVenue& venue) {
+  venue.drop_if([this](std::uint64_t order) { return !engine_.order(order).is_open(); });
+}
+
+template <typename Record>
+std::size_t TickBacktest::defer(std::vector<Record>& slots, std::vector<std::size_t>& free,
+                                const Record& record) {
+  if (free.empty()) {
+    slots.push_back(record);
+    return slots.size() - 1;
+  }
+  const std::size_t slot = free.back();
+  free.pop_back();
+  slots[slot] = record;
+  return slot;
 }
 
 void TickBacktest::time_order(BacktestOrder& order) {
   order.first_seq = seen_ ? seq_ + 1 : seq_;
   order.active_ns = arrival_ns();
   if (states_[order.symbol].venue && engine_.order(order.id).is_open()) {
+    // A modify sends it again: an arrival of an earlier sending still on its way is void.
     order.at_venue = false;
-    schedule(order.active_ns, Timed::Kind::kArrive, order.id);
+    schedule(order.active_ns, Timed::Kind::kArrive, order.id, ++order.sends);
   }
 }
 
@@ -336,7 +355,7 @@ std::uint64_t TickBacktest::submit_bracket(const OrderRequest& entry, double sto
 void TickBacktest::child_placed(std::uint64_t id) {
   BacktestOrder& o = orders_[id - 1];
   if (states_[o.symbol].venue && engine_.order(id).is_open()) {
-    schedule(now_, Timed::Kind::kArrive, id);
+    schedule(now_, Timed::Kind::kArrive, id, ++o.sends);
   }
 }
 
@@ -412,13 +431,14 @@ bool is_stop(const BacktestOrder& o) {
 
 }  // namespace
 
-void TickBacktest::arrive(std::uint64_t id, const FillHandler& on_fill,
+void TickBacktest::arrive(std::uint64_t id, std::uint32_t send, const FillHandler& on_fill,
                           const OrderHandler& on_order) {
   BacktestOrder& o = orders_[id - 1];
-  if (!engine_.order(id).is_open() || o.at_venue) return;  // canceled on the way, or re-sent
+  // Canceled on the way, or sent again since (a modify): this arrival is void.
+  if (!engine_.order(id).is_open() || send != o.sends) return;
   o.at_venue = true;
   SymbolState& state = states_[o.symbol];
-  state.venue->drop_if([this](std::uint64_t order) { return !engine_.order(order).is_open(); });
+  drop_closed(*state.venue);
   if (o.expire_ns != 0 && now_ >= o.expire_ns) {
     venue_events_.expiries.push_back(VenueExpiry{id, "expire_time reached (GTD)"});
   } else if (!is_stop(o) || o.triggered) {
@@ -458,8 +478,7 @@ void TickBacktest::settle_venue_events(std::uint32_t symbol, const FillHandler& 
   VenueEvents events;
   std::swap(events, venue_events_);
   settle_venue(symbol, events, on_fill, on_order);
-  states_[symbol].venue->drop_if(
-      [this](std::uint64_t order) { return !engine_.order(order).is_open(); });
+  drop_closed(*states_[symbol].venue);
   events.clear();
   std::swap(events, venue_events_);  // keep the buffers
 }
@@ -482,27 +501,29 @@ void TickBacktest::run_timed(std::int64_t until, bool notices_only, const FillHa
     seen_ = true;
     switch (t.kind) {
       case Timed::Kind::kArrive:
-        arrive(t.id, on_fill, on_order);
+        arrive(t.id, t.send, on_fill, on_order);
         break;
       case Timed::Kind::kCancel:
         if (engine_.order(t.id).is_open()) {
           BacktestLedger::cancel(t.id);
-          states_[orders_[t.id - 1].symbol].venue->drop_if(
-              [this](std::uint64_t order) { return !engine_.order(order).is_open(); });
+          drop_closed(*states_[orders_[t.id - 1].symbol].venue);
         }
         break;
-      case Timed::Kind::kOrderNotice:
-        if (deliver_order_) deliver_order_(deferred_orders_[t.id]);
+      case Timed::Kind::kOrderNotice: {
+        // Copied out: the handler may defer more notices, which can reuse or grow the slots.
+        const OrderRecord record = deferred_orders_[t.id];
+        free_orders_.push_back(t.id);
+        if (deliver_order_) deliver_order_(record);
         break;
-      case Timed::Kind::kFillNotice:
-        if (deliver_fill_) deliver_fill_(deferred_fills_[t.id]);
+      }
+      case Timed::Kind::kFillNotice: {
+        const BacktestFill fill = deferred_fills_[t.id];
+        free_fills_.push_back(t.id);
+        if (deliver_fill_) deliver_fill_(fill);
         break;
+      }
     }
     deliver_notices(on_order);
-  }
-  if (notices_due_.empty()) {
-    deferred_orders_.clear();
-    deferred_fills_.clear();
   }
 }
 
@@ -530,14 +551,12 @@ void TickBacktest::run(const TradeHandler& on_trade, const QuoteHandler& on_quot
     const auto due = [this] { return now_ + latency_.response(now_) - feed_latency_ns_; };
     if (on_order) {
       notify_order = [this, due](const OrderRecord& record) {
-        deferred_orders_.push_back(record);
-        schedule(due(), Timed::Kind::kOrderNotice, deferred_orders_.size() - 1);
+        schedule(due(), Timed::Kind::kOrderNotice, defer(deferred_orders_, free_orders_, record));
       };
     }
     if (on_fill) {
       notify_fill = [this, due](const BacktestFill& fill) {
-        deferred_fills_.push_back(fill);
-        schedule(due(), Timed::Kind::kFillNotice, deferred_fills_.size() - 1);
+        schedule(due(), Timed::Kind::kFillNotice, defer(deferred_fills_, free_fills_, fill));
       };
     }
   }
@@ -585,8 +604,7 @@ void TickBacktest::run(const TradeHandler& on_trade, const QuoteHandler& on_quot
       seen_ = true;
       deliver_notices(notify_order);  // what the bar handlers sent, before it can fill
       if (state.venue) {
-        state.venue->drop_if(
-            [this](std::uint64_t order) { return !engine_.order(order).is_open(); });
+        drop_closed(*state.venue);
         state.venue->on_trade(trade.price, trade.size, static_cast<AggressorSide>(taker),
                               venue_events_);
         settle_venue_events(stream.symbol, notify_fill, notify_order);
@@ -597,8 +615,7 @@ void TickBacktest::run(const TradeHandler& on_trade, const QuoteHandler& on_quot
       if (state.wants_trades) on_trade(trade);
       deliver_notices(notify_order);
     } else if (stream.kind == StreamKind::kDepth) {
-      state.venue->drop_if(
-          [this](std::uint64_t order) { return !engine_.order(order).is_open(); });
+      drop_closed(*state.venue);
       apply_depth(stream.symbol, i);
       seen_ = true;
       settle_venue_events(stream.symbol, notify_fill, notify_order);

@@ -132,7 +132,8 @@ class TradingContext(Protocol):
 @runtime_checkable
 class ContingentContext(TradingContext, Protocol):
     """A context that also takes contingent orders (brackets, OCO, trailing stops, GTD) and
-    modifies orders: the backtest engine. The live node does not take them yet."""
+    modifies orders: the backtest engine, and the live TradingNode (which emulates what its
+    venue cannot hold; see docs/orders.md, Live)."""
 
     def submit_contingent(
         self,
@@ -605,7 +606,7 @@ class Strategy:
             quantity,
             price,
             stop_price,
-            "GTC" if tif == "GTD" else tif,
+            tif,
             reduce_only,
             terms,
         )
@@ -693,7 +694,8 @@ class Strategy:
         if not isinstance(context, ContingentContext):
             raise ValueError(
                 f"{type(context).__name__} does not take contingent orders or modify: "
-                "brackets, OCO, trailing stops, GTD and modify run in backtests"
+                "brackets, OCO, trailing stops, GTD and modify run in BacktestEngine and "
+                "TradingNode"
             )
         return context
 

@@ -29,6 +29,7 @@ struct BacktestOrder {
   std::uint64_t first_seq = 0;
   std::int64_t active_ns = 0;
   bool at_venue = false;  // on a symbol with depth: it has reached the book venue
+  std::uint32_t sends = 0;  // on a symbol with depth: times it was sent (once, plus modifies)
   // Contingent terms (see Contingency): 0 when the order has none.
   std::int64_t expire_ns = 0;
   double trail_amount = 0.0;

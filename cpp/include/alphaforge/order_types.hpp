@@ -14,7 +14,9 @@ __extension__ typedef __int128 WideTicks;  // products of ticks and lots
 
 enum class OrderSide : std::uint8_t { kBuy = 0, kSell = 1 };
 enum class OrderType : std::uint8_t { kMarket = 0, kLimit = 1, kStop = 2, kStopLimit = 3 };
-enum class TimeInForce : std::uint8_t { kGtc = 0, kIoc = 1, kFok = 2, kPostOnly = 3 };
+// GTD rests as GTC does; its expiry time is kept and enforced by whatever runs it (the bar
+// and tick replays, the live node).
+enum class TimeInForce : std::uint8_t { kGtc = 0, kIoc = 1, kFok = 2, kPostOnly = 3, kGtd = 4 };
 enum class OrderStatus : std::uint8_t {
   kNew = 0,
   kAccepted = 1,

@@ -177,7 +177,8 @@ class TickBacktest : public BacktestLedger {
     std::int64_t at;
     std::uint64_t seq;  // ties in `at`: first scheduled first
     Kind kind;
-    std::uint64_t id;  // an order id, or an index into the deferred records
+    std::uint64_t id;  // an order id, or a slot of the deferred records
+    std::uint32_t send = 0;  // kArrive: which sending of the order (a modify sends it again)
     bool operator>(const Timed& other) const noexcept {
       return at != other.at ? at > other.at : seq > other.seq;
     }
@@ -189,13 +190,21 @@ class TickBacktest : public BacktestLedger {
 
   std::uint32_t symbol_for(const std::string& symbol);
   bool on_book_venue(std::uint64_t id) const { return states_[orders_[id - 1].symbol].venue.has_value(); }
-  void schedule(std::int64_t at, Timed::Kind kind, std::uint64_t id);
+  void schedule(std::int64_t at, Timed::Kind kind, std::uint64_t id, std::uint32_t send = 0);
+  // Forgets the venue's resting orders that ended elsewhere (an OCO sibling's fill, the
+  // account, a margin call).
+  void drop_closed(BookVenue& venue);
+  // A slot for a notice on its way to the strategy, reused once it is delivered.
+  template <typename Record>
+  static std::size_t defer(std::vector<Record>& slots, std::vector<std::size_t>& free,
+                           const Record& record);
   // When what the strategy sends now reaches the venue.
   std::int64_t arrival_ns() const;
   // Handles what is due at or before `until` (only the notices when `notices_only`).
   void run_timed(std::int64_t until, bool notices_only, const FillHandler& on_fill,
                  const OrderHandler& on_order);
-  void arrive(std::uint64_t id, const FillHandler& on_fill, const OrderHandler& on_order);
+  void arrive(std::uint64_t id, std::uint32_t send, const FillHandler& on_fill,
+              const OrderHandler& on_order);
   // Book-venue orders of `symbol` that expired (GTD) by now, or whose stop this market reached.
   // `trade`: the print of a trade event; none for a depth message.
   void venue_orders_on_market(std::uint32_t symbol, std::optional<double> trade,
@@ -227,6 +236,7 @@ class TickBacktest : public BacktestLedger {
   std::uint64_t timed_seq_ = 0;
   std::vector<OrderRecord> deferred_orders_;
   std::vector<BacktestFill> deferred_fills_;
+  std::vector<std::size_t> free_orders_, free_fills_;  // delivered slots
   VenueEvents venue_events_;  // scratch, reused
   DataEngine data_;
   std::vector<SymbolState> states_;  // by DataEngine symbol id, as the ledger's symbols

@@ -50,8 +50,9 @@ inline TimeInForce parse_time_in_force(const std::string& tif) {
   if (tif == "IOC") return TimeInForce::kIoc;
   if (tif == "FOK") return TimeInForce::kFok;
   if (tif == "POST_ONLY") return TimeInForce::kPostOnly;
-  throw pybind11::value_error("time_in_force must be GTC, IOC, FOK or POST_ONLY, got '" + tif +
-                              "'");
+  if (tif == "GTD") return TimeInForce::kGtd;
+  throw pybind11::value_error("time_in_force must be GTC, IOC, FOK, POST_ONLY or GTD, got '" +
+                              tif + "'");
 }
 
 inline OrderRequest backtest_request(const std::string& symbol, const std::string& strategy,

@@ -596,11 +596,13 @@ void define_enums(py::module_& m) {
       .value("StopLimit", OrderType::kStopLimit);
   py::enum_<TimeInForce>(m, "TimeInForce",
                          "GTC rests until canceled, IOC drops what does not fill at once, FOK "
-                         "fills completely or not at all, PostOnly never takes liquidity.")
+                         "fills completely or not at all, PostOnly never takes liquidity, GTD "
+                         "rests as GTC until its expiry time.")
       .value("GTC", TimeInForce::kGtc)
       .value("IOC", TimeInForce::kIoc)
       .value("FOK", TimeInForce::kFok)
-      .value("PostOnly", TimeInForce::kPostOnly);
+      .value("PostOnly", TimeInForce::kPostOnly)
+      .value("GTD", TimeInForce::kGtd);
   py::enum_<OrderStatus>(m, "OrderStatus", "Where an order is in its lifecycle.")
       .value("New", OrderStatus::kNew)
       .value("Accepted", OrderStatus::kAccepted)

@@ -98,10 +98,13 @@ struct BookViewType {
         ask_prices(make, "ask_prices"),
         ask_sizes(make, "ask_sizes"),
         best_bid(make, "best_bid"),
-        best_ask(make, "best_ask") {}
+        best_ask(make, "best_ask"),
+        best_bid_size(make, "best_bid_size"),
+        best_ask_size(make, "best_ask_size") {}
 
   py::object make;
-  BookField ts_ns, update_id, bid_prices, bid_sizes, ask_prices, ask_sizes, best_bid, best_ask;
+  BookField ts_ns, update_id, bid_prices, bid_sizes, ask_prices, ask_sizes, best_bid, best_ask,
+      best_bid_size, best_ask_size;
 };
 
 // One of a BookView's arrays: a buffer of `depth` values and, each made when first shown, the
@@ -156,6 +159,7 @@ struct BookSide {
   std::vector<double> converted;  // and that price
   std::size_t shown = 0;          // the levels the view shows
   double best = 0.0;              // the best price the view shows, when it shows any
+  double best_size = 0.0;         // and the size shown there
 };
 
 // One subscription to a symbol's book: every `every`-th message, the top `depth` levels are
@@ -174,20 +178,36 @@ struct BookSubscriber {
   py::object view;              // what handler is given; none before the first call
 };
 
-// Points the `prices` and `sizes` fields of `view` (one side's) at the first n values of the
-// side's buffers, and its `best` field at the best price (None for no level), where they show
-// something else.
-void show_side(PyObject* view, BookSide& side, std::size_t n, const BookField& prices,
-               const BookField& sizes, const BookField& best) {
+// One side's fields of a BookView.
+struct SideFields {
+  const BookField& prices;
+  const BookField& sizes;
+  const BookField& best;
+  const BookField& best_size;
+};
+
+// Points one side's `prices` and `sizes` fields of `view` at the first n values of the side's
+// buffers, and its `best` and `best_size` fields at the best price and its size (None for no
+// level), where they show something else.
+void show_side(PyObject* view, BookSide& side, std::size_t n, const SideFields& fields) {
   if (n != side.shown) {
-    prices.set(view, side.prices.head(n));
-    sizes.set(view, side.sizes.head(n));
+    fields.prices.set(view, side.prices.head(n));
+    fields.sizes.set(view, side.sizes.head(n));
   }
   if (n == 0) {
-    if (side.shown != 0) best.set(view, Py_NewRef(Py_None));
-  } else if (side.shown == 0 || side.prices.data()[0] != side.best) {
-    side.best = side.prices.data()[0];
-    best.set(view, PyFloat_FromDouble(side.best));
+    if (side.shown != 0) {
+      fields.best.set(view, Py_NewRef(Py_None));
+      fields.best_size.set(view, Py_NewRef(Py_None));
+    }
+  } else {
+    if (side.shown == 0 || side.prices.data()[0] != side.best) {
+      side.best = side.prices.data()[0];
+      fields.best.set(view, PyFloat_FromDouble(side.best));
+    }
+    if (side.shown == 0 || side.sizes.data()[0] != side.best_size) {
+      side.best_size = side.sizes.data()[0];
+      fields.best_size.set(view, PyFloat_FromDouble(side.best_size));
+    }
   }
   side.shown = n;
 }
@@ -213,14 +233,22 @@ void hand_book(BookSubscriber& sub, const DepthBook& book, const py::str& symbol
                          own(ask.sizes.head(asks)));
     bid.shown = bids;
     ask.shown = asks;
-    if (bids != 0) bid.best = bid.prices.data()[0];
-    if (asks != 0) ask.best = ask.prices.data()[0];
+    if (bids != 0) {
+      bid.best = bid.prices.data()[0];
+      bid.best_size = bid.sizes.data()[0];
+    }
+    if (asks != 0) {
+      ask.best = ask.prices.data()[0];
+      ask.best_size = ask.sizes.data()[0];
+    }
   } else {
     PyObject* view = sub.view.ptr();
     type.ts_ns.set(view, PyLong_FromLongLong(book.ts_ns));
     type.update_id.set(view, PyLong_FromUnsignedLongLong(book.update_id));
-    show_side(view, bid, bids, type.bid_prices, type.bid_sizes, type.best_bid);
-    show_side(view, ask, asks, type.ask_prices, type.ask_sizes, type.best_ask);
+    show_side(view, bid, bids,
+              {type.bid_prices, type.bid_sizes, type.best_bid, type.best_bid_size});
+    show_side(view, ask, asks,
+              {type.ask_prices, type.ask_sizes, type.best_ask, type.best_ask_size});
   }
   PyObject* result = PyObject_CallOneArg(sub.handler.ptr(), sub.view.ptr());
   if (result == nullptr) throw py::error_already_set();

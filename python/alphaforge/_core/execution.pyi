@@ -17,6 +17,7 @@ class TimeInForce(enum.Enum):
     IOC = 1
     FOK = 2
     PostOnly = 3
+    GTD = 4
 
 class OrderStatus(enum.Enum):
     New = 0

@@ -17,6 +17,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from alphaforge import parameters
+from alphaforge.backtest.book_fills import QUEUE_MODELS
 from alphaforge.backtest.engine import BacktestEngine
 from alphaforge.backtest.report import format_metric
 from alphaforge.backtest.result import BacktestResult
@@ -24,6 +25,7 @@ from alphaforge.backtest.sma_cross import SmaCross
 from alphaforge.backtest.tick_data import TickKind
 from alphaforge.console_log import add_log_level_argument, command_logging
 from alphaforge.data import BarSpec
+from alphaforge.data.depth_files import read_depth_files
 from alphaforge.data.loaders import Kind, load_csv, load_parquet
 from alphaforge.samples import orcl
 from alphaforge.strategy import Strategy
@@ -59,6 +61,17 @@ def add_backtest_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--quotes", type=Path, help="best bid and ask: CSV or Parquet, alone or with --trades"
     )
+    parser.add_argument(
+        "--book",
+        type=Path,
+        nargs="+",
+        metavar="FILE",
+        help="L2 depth: Binance depth CSVs (snapshot, updates), a Bybit orderbook capture, or "
+        "the depth frame (CSV or Parquet); orders then fill on the book",
+    )
+    parser.add_argument(
+        "--bridge-gaps", action="store_true", help="bridge gaps in the depth by the next snapshot"
+    )
     parser.add_argument("--symbol", required=True, help="symbol of the data")
     parser.add_argument("--cash", type=float, default=100_000.0, help="starting cash")
     parser.add_argument(
@@ -80,6 +93,25 @@ def add_backtest_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--latency", type=float, default=0.0, help="seconds before an order reaches the market"
     )
+    parser.add_argument(
+        "--response-latency",
+        type=float,
+        default=0.0,
+        help="seconds before the strategy learns of an order update or fill (tick data)",
+    )
+    parser.add_argument(
+        "--feed-latency",
+        type=float,
+        default=0.0,
+        help="seconds before the strategy sees market data (tick data; <= response latency)",
+    )
+    parser.add_argument(
+        "--queue-model",
+        default="risk_averse",
+        choices=QUEUE_MODELS,
+        help="how resting orders move up their queue on the book (default risk_averse)",
+    )
+    parser.add_argument("--queue-n", type=float, default=3.0, help="the power models' exponent")
     parser.add_argument(
         "--equity-interval", help="spacing of the equity curve on tick data (default 1min)"
     )
@@ -316,10 +348,12 @@ def prepare_backtest(args: argparse.Namespace) -> tuple[BacktestEngine, Strategy
 
 
 def _prepare(args: argparse.Namespace) -> tuple[BacktestEngine, Strategy]:
-    if args.data is None and args.trades is None and args.quotes is None:
-        raise ValueError("give the data: --data (bars), or --trades and/or --quotes")
+    if args.data is None and args.trades is None and args.quotes is None and args.book is None:
+        raise ValueError("give the data: --data (bars), or --trades, --quotes and/or --book")
     if args.data is not None and args.quotes is not None:
         raise ValueError("--quotes goes with --trades or alone, not with bars (--data)")
+    if args.data is not None and args.book is not None:
+        raise ValueError("--book goes with tick data (--trades, --quotes) or alone, not with bars")
     if args.data is not None and args.equity_interval is not None:
         raise ValueError("--equity-interval is for tick data: on bars equity is kept per bar")
     cls = load_strategy_class(args.strategy_file, args.strategy)
@@ -337,6 +371,10 @@ def _prepare(args: argparse.Namespace) -> tuple[BacktestEngine, Strategy]:
         slippage_price=args.slippage,
         slippage_bps=args.slippage_bps,
         latency=args.latency,
+        response_latency=args.response_latency,
+        feed_latency=args.feed_latency,
+        queue_model=args.queue_model,
+        queue_n=args.queue_n,
         **options,
     )
     if args.tick_size is not None or args.lot_size != 1e-8:
@@ -349,5 +387,8 @@ def _prepare(args: argparse.Namespace) -> tuple[BacktestEngine, Strategy]:
         engine.add_trades(args.symbol, load_ticks(args.trades, "trades", args.ts_unit, **read))
     if args.quotes is not None:
         engine.add_quotes(args.symbol, load_ticks(args.quotes, "quotes", args.ts_unit, **read))
+    if args.book is not None:
+        depth = read_depth_files(args.book, args.ts_unit)
+        engine.add_book(args.symbol, depth, bridge_gaps=args.bridge_gaps)
     engine.add_strategy(strategy)
     return engine, strategy

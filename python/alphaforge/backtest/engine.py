@@ -165,6 +165,8 @@ class BacktestEngine:
         self._fees = (maker, taker)
         self._slippage = (slippage_price, slippage_bps)
         self._latency_s = latency_ns / 1e9
+        self._book_fills = book_fills
+        self._has_depth = False
         self._interval_ns = interval_ns
         self._prices: dict[str, tuple[Any, Any]] = {}  # symbol -> (ts_ns, price) arrays
         self._instruments: dict[str, Instrument] = {}
@@ -266,6 +268,7 @@ class BacktestEngine:
         )  # fmt: skip
         self._claim("ticks")
         self._ticks.add_depth(symbol, *columns)
+        self._has_depth = True
         self._mode = "ticks"
 
     def add_catalog(
@@ -329,9 +332,22 @@ class BacktestEngine:
                 fees=self._fees,
                 slippage_price=self._slippage[0],
                 slippage_bps=self._slippage[1],
-                latency=self._latency_s if self._mode == "ticks" else None,
+                **self._latency_settings(),
             ),
         )
+
+    def _latency_settings(self) -> dict[str, Any]:
+        """The run settings' latencies and queue model: tick runs have them, bar runs not."""
+        if self._mode != "ticks":
+            return {}
+        terms = self._book_fills
+        return {
+            "latency": self._latency_s,
+            "response_latency": terms["response_latency_ns"] / 1e9,
+            "feed_latency": terms["feed_latency_ns"] / 1e9,
+            "latency_series": "latency_ts" in terms,
+            "queue_model": terms["queue_model"] if self._has_depth else None,
+        }
 
     def _price_frame(self) -> pd.DataFrame | None:
         """Each symbol's closes (bars) or last trade price per equity interval (ticks)."""

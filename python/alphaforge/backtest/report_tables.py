@@ -86,7 +86,9 @@ def summary_rows(result: BacktestResult, benchmark_label: str) -> list[tuple[str
         ("Slippage", slippage_text(settings)),
     ]
     if settings is not None and settings.latency is not None:
-        rows.append(("Latency", f"{settings.latency:g} s"))
+        rows.append(("Latency", latency_text(settings)))
+    if settings is not None and settings.queue_model is not None:
+        rows.append(("Queue model", settings.queue_model))
     if settings is not None and settings.account is not None:
         rows.append(("Account", f"{settings.account}, {settings.currency or ''}".rstrip(", ")))
     rows.append(("Starting cash", f"{result.starting_cash:,.2f}"))
@@ -159,6 +161,18 @@ def slippage_text(settings: RunSettings | None) -> str:
     if settings.slippage_bps is not None:
         parts.append(f"{settings.slippage_bps:g} bps")
     return " + ".join(parts)
+
+
+def latency_text(settings: RunSettings) -> str:
+    """The entry latency, and the response and feed latencies when a run had them."""
+    entry = "a recorded series" if settings.latency_series else f"{settings.latency:g} s"
+    parts = [f"{entry} to the venue"]
+    if settings.latency_series or settings.response_latency:
+        back = "the series" if settings.latency_series else f"{settings.response_latency:g} s"
+        parts.append(f"{back} back")
+    if settings.feed_latency:
+        parts.append(f"market data {settings.feed_latency:g} s late")
+    return ", ".join(parts)
 
 
 def summary_table(rows: list[tuple[str, str]]) -> str:

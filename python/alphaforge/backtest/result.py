@@ -91,7 +91,9 @@ class StrategySettings:
 class RunSettings:
     """What a run was given, as far as it is known (None where it is not): its strategies,
     the symbols, the kind of data, fee rates (maker, taker) on notional, slippage as a price
-    distance and in basis points, the latency in seconds, the account kind and currency."""
+    distance and in basis points, the entry, response and feed latencies in seconds (or
+    whether a recorded latency series set the first two), the queue model of a run with
+    depth, the account kind and currency."""
 
     strategies: tuple[StrategySettings, ...] = ()
     symbols: tuple[str, ...] = ()
@@ -100,6 +102,10 @@ class RunSettings:
     slippage_price: float | None = None
     slippage_bps: float | None = None
     latency: float | None = None
+    response_latency: float | None = None
+    feed_latency: float | None = None
+    latency_series: bool = False
+    queue_model: str | None = None
     account: str | None = None
     currency: str | None = None
 
@@ -116,6 +122,10 @@ class RunSettings:
             "slippage_price": self.slippage_price,
             "slippage_bps": self.slippage_bps,
             "latency": self.latency,
+            "response_latency": self.response_latency,
+            "feed_latency": self.feed_latency,
+            "latency_series": self.latency_series,
+            "queue_model": self.queue_model,
             "account": self.account,
             "currency": self.currency,
         }
@@ -135,6 +145,10 @@ class RunSettings:
             slippage_price=values.get("slippage_price"),
             slippage_bps=values.get("slippage_bps"),
             latency=values.get("latency"),
+            response_latency=values.get("response_latency"),
+            feed_latency=values.get("feed_latency"),
+            latency_series=bool(values.get("latency_series", False)),
+            queue_model=values.get("queue_model"),
             account=values.get("account"),
             currency=values.get("currency"),
         )

@@ -32,7 +32,9 @@ Final = tuple[float, float, float]  # best bid, best ask, imbalance of the best 
 
 
 class Imbalance(Strategy):
-    """Reads the best prices and sizes on each call and keeps the imbalance of the sizes."""
+    """Reads the best prices and sizes on each call (the BookView's float fields, as
+    hftbacktest's strategy reads its depth's best_bid_qty) and keeps the imbalance of the
+    sizes."""
 
     def __init__(self, every: int) -> None:
         super().__init__()
@@ -44,9 +46,9 @@ class Imbalance(Strategy):
         self.subscribe_book(SYMBOL, depth=1, every=self.every)
 
     def on_book(self, book: BookView) -> None:
-        bid_size, ask_size = float(book.bid_sizes[0]), float(book.ask_sizes[0])
+        bid_size, ask_size = book.best_bid_size or 0.0, book.best_ask_size or 0.0
         imbalance = (bid_size - ask_size) / (bid_size + ask_size)
-        self.final = (float(book.best_bid or np.nan), float(book.best_ask or np.nan), imbalance)
+        self.final = (book.best_bid or np.nan, book.best_ask or np.nan, imbalance)
         self.calls += 1
 
 

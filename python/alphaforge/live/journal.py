@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from alphaforge.live.venue import FillReport, InstrumentSpec, OrderIntent
 
@@ -55,6 +55,18 @@ CREATE TABLE IF NOT EXISTS fills (
     liquidity TEXT NOT NULL,
     ts_ns INTEGER NOT NULL,
     PRIMARY KEY (symbol, trade_id)
+);
+CREATE TABLE IF NOT EXISTS contingent (
+    order_id INTEGER PRIMARY KEY,
+    strategy TEXT NOT NULL,
+    state TEXT NOT NULL,
+    body TEXT NOT NULL,
+    updated_ns INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS brackets (
+    entry_id INTEGER PRIMARY KEY,
+    strategy TEXT NOT NULL,
+    body TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS balances (
     asset TEXT PRIMARY KEY,
@@ -178,10 +190,7 @@ class Journal:
                     ts_ns,
                 ),
             )
-            db.execute(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES ('last_order_id', ?)",
-                (str(order_id),),
-            )
+            _raise_last_order_id(db, order_id)
 
     def record_status(
         self,
@@ -232,6 +241,44 @@ class Journal:
                 )
         return added
 
+    def record_contingent(
+        self, order_id: int, strategy: str, state: str, body: dict[str, Any], ts_ns: int
+    ) -> None:
+        """A contingent order's whole state (terms, legs at the venue, OCO group), committed
+        before anything it leads to is sent; its id is never given out again."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO contingent (order_id, strategy, state, body, updated_ns) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (order_id, strategy, state, json.dumps(body), ts_ns),
+            )
+            _raise_last_order_id(db, max([order_id, *body.get("legs", [])]))
+
+    def contingent(self) -> list[dict[str, Any]]:
+        """Every contingent order's last journaled state, by order id."""
+        rows = self._db.execute("SELECT body FROM contingent ORDER BY order_id").fetchall()
+        return [json.loads(row[0]) for row in rows]
+
+    def record_bracket(self, entry_id: int, strategy: str, body: dict[str, Any]) -> None:
+        """A bracket: its entry, prices and children's ids, committed before they are sent."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO brackets (entry_id, strategy, body) VALUES (?, ?, ?)",
+                (entry_id, strategy, json.dumps(body)),
+            )
+            children = [i for i in (body.get("stop_id"), body.get("target_id")) if i]
+            _raise_last_order_id(db, max([entry_id, *children]))
+
+    def drop_bracket(self, entry_id: int) -> None:
+        """A bracket whose entry ended unfilled: nothing left to protect."""
+        with self._transaction() as db:
+            db.execute("DELETE FROM brackets WHERE entry_id = ?", (entry_id,))
+
+    def brackets(self) -> list[dict[str, Any]]:
+        """Every bracket the journal holds, by entry id."""
+        rows = self._db.execute("SELECT body FROM brackets ORDER BY entry_id").fetchall()
+        return [json.loads(row[0]) for row in rows]
+
     def record_balances(self, balances: dict[str, tuple[float, float]], ts_ns: int) -> None:
         """Balances of assets as the venue reported them, as (free, locked)."""
         with self._transaction() as db:
@@ -274,6 +321,14 @@ class Journal:
         """The last balances recorded, as (free, locked) per asset."""
         rows = self._db.execute("SELECT asset, free, locked FROM balances ORDER BY asset")
         return {row["asset"]: (row["free"], row["locked"]) for row in rows}
+
+
+def _raise_last_order_id(db: sqlite3.Connection, order_id: int) -> None:
+    db.execute(
+        "INSERT INTO meta (key, value) VALUES ('last_order_id', ?) ON CONFLICT (key) DO UPDATE "
+        "SET value = CAST(MAX(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER)) AS TEXT)",
+        (str(order_id),),
+    )
 
 
 def _order(row: sqlite3.Row) -> JournaledOrder:

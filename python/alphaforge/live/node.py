@@ -4,7 +4,9 @@ The node is the strategies' trading context in the live world, as ``BacktestEngi
 backtests. Market data from the venue goes through the C++ LiveFeed (the data engine that
 builds bars as the tick backtest does, then the paper venue when there is one) to the
 handlers; orders go through the C++ ExecutionEngine (risk limits, buying power, lifecycle) in
-its external-venue mode, are journaled, then sent once.
+its external-venue mode, are journaled, then sent once. Contingent orders (GTD, trailing
+stops, OCO groups, brackets) and modify go through the node's emulation layer
+(``alphaforge.live.emulated_orders``), which holds what the venue cannot and sends the rest.
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ from alphaforge._core.data import BarSpec
 from alphaforge._core.execution import ExecutionEngine, Instrument, RiskLimits
 from alphaforge._core.live import LiveFeed
 from alphaforge.bar_indicators import BarIndicators, Indicator, IndicatorT
+from alphaforge.contingent import OrderTerms
 from alphaforge.live.book_subscribers import BookSubscribers
+from alphaforge.live.emulated_orders import ContingentOrders
 from alphaforge.live.journal import Journal
 from alphaforge.live.orders import LiveOrders
 from alphaforge.live.paper import PaperExecution
@@ -138,6 +142,7 @@ class TradingNode:
                         "venue_errors": 0, "bad_data": 0}  # fmt: skip
         self.engine: ExecutionEngine | None = None
         self.orders: LiveOrders | None = None
+        self.contingent: ContingentOrders | None = None
         self._execution: ExecutionClient | None = None
         self.journal: Journal | None = None
         self.instruments: dict[str, InstrumentSpec] = {}
@@ -235,18 +240,30 @@ class TradingNode:
             execution,
             self.journal,
             self._client_prefix,
-            self._deliver_order,
-            self._deliver_fill,
+            self._order_changed,
+            self._order_filled,
         )
         self.orders.set_instruments(self.instruments)
+        self.contingent = ContingentOrders(
+            self.orders,
+            self.journal,
+            self.instruments,
+            self.now_ns,
+            self._reference,
+            self._deliver_order,
+            self._deliver_fill,
+            self._client_prefix,
+        )
         if self.journal is not None:
             # The strategies start from the books as they stood, settled with the venue.
+            self.contingent.restore()
             self.recovery = await reconcile(
                 self.orders, self.journal, execution, paper=self.mode == "paper"
             )
             if self.mode == "live":
                 for asset, balance in (await execution.balances()).items():
                     self.engine.set_balance(asset, balance.total, balance.locked)
+        self.contingent.resume()
         for strategy in self.strategies:
             self._guard(strategy.on_start)
         for symbol, channels in self._wanted.items():
@@ -288,6 +305,8 @@ class TradingNode:
         if was_running:
             for strategy in self.strategies:
                 self._guard(strategy.on_stop)
+        if self.contingent is not None:
+            self.contingent.halt(cancel_all=self.cancel_on_stop and was_running)
         if self.orders is not None:
             await self.orders.drain()
             if self.cancel_on_stop and was_running:
@@ -419,8 +438,64 @@ class TradingNode:
         )
 
     def cancel_order(self, strategy: str, order_id: int) -> bool:
-        """Ask the venue to cancel one of `strategy`'s open orders."""
+        """Ask the venue to cancel one of `strategy`'s open orders (a held one ends here)."""
+        contingent = self._contingent()
+        if contingent.manages(order_id):
+            return contingent.cancel(strategy, order_id)
         return self._orders().cancel(strategy, order_id)
+
+    def submit_contingent(
+        self,
+        strategy: str,
+        symbol: str,
+        side: str,
+        type: str,
+        qty: float,
+        price: float | None,
+        stop_price: float | None,
+        time_in_force: str,
+        reduce_only: bool,
+        terms: OrderTerms,
+    ) -> int:
+        """An order with an expiry (sent GTC, canceled by the node at its time and reported
+        EXPIRED), a trailing stop (held by the node, a market order once reached) or an OCO
+        group (the others canceled when one fills or ends)."""
+        return self._contingent().submit_contingent(
+            strategy, symbol, side, type, qty, price, stop_price, time_in_force, reduce_only,
+            terms,
+        )  # fmt: skip
+
+    def submit_bracket(
+        self,
+        strategy: str,
+        symbol: str,
+        side: str,
+        qty: float,
+        price: float | None,
+        stop_loss: float,
+        take_profit: float,
+    ) -> int:
+        """A bracket's entry, sent now; as it fills, a stop-loss held by the node and a
+        take-profit limit at the venue, one OCO group, for the quantity filled."""
+        return self._contingent().submit_bracket(
+            strategy, symbol, side, qty, price, stop_loss, take_profit
+        )
+
+    def bracket_children(self, strategy: str, entry_id: int) -> tuple[int | None, int | None]:
+        """(stop-loss id, take-profit id) of a bracket; None before they are placed."""
+        return self._contingent().bracket_children(strategy, entry_id)
+
+    def modify_order(
+        self,
+        strategy: str,
+        order_id: int,
+        price: float | None,
+        qty: float | None,
+        stop_price: float | None,
+    ) -> None:
+        """Change an open order's terms under its id: a held order at once, a venue order by
+        cancel, then (the cancel confirmed) a new order."""
+        self._contingent().modify(strategy, order_id, price, qty, stop_price)
 
     def position(self, strategy: str, symbol: str) -> float:
         """`strategy`'s signed quantity in `symbol`."""
@@ -440,8 +515,8 @@ class TradingNode:
         return self.instruments.get(symbol)
 
     def open_orders(self, strategy: str, symbol: str | None) -> list[OrderRecord]:
-        """`strategy`'s open orders."""
-        return self._orders().open_orders(strategy, symbol)
+        """`strategy`'s open orders, those the node holds itself too."""
+        return self._contingent().open_orders(strategy, symbol)
 
     def portfolio(self, strategy: str) -> dict[str, PositionRecord]:
         """`strategy`'s positions by symbol."""
@@ -472,6 +547,20 @@ class TradingNode:
             raise RuntimeError("orders can be sent once the node runs (from on_start on)")
         return self.orders
 
+    def _contingent(self) -> ContingentOrders:
+        if self.contingent is None:
+            raise RuntimeError("orders can be sent once the node runs (from on_start on)")
+        return self.contingent
+
+    def _reference(self, symbol: str, side: str) -> float | None:
+        """Where a trailing stop starts: the last trade, else the quote on its side."""
+        price = self.feed.last_price(symbol)
+        if price is None:
+            quote = self.feed.best_bid_ask(symbol)
+            if quote is not None:
+                price = quote[1] if side == "BUY" else quote[0]
+        return price
+
     # The VenueListener the clients talk to.
     def on_trade(
         self, symbol: str, ts_ns: int, price: float, size: float, trade_id: int, buyer_maker: bool
@@ -479,8 +568,13 @@ class TradingNode:
         """A trade: bars, paper fills, then the strategies' on_trade."""
         if self._halted:
             return
+        contingent = self.contingent
         try:
+            if contingent is not None:
+                contingent.before_event(symbol, ts_ns)
             self.feed.on_trade(symbol, ts_ns, price, size, trade_id)
+            if contingent is not None:
+                contingent.after_trade(symbol, price)
         except ValueError as error:
             self._bad_data("trade", symbol, error)
         except Exception:
@@ -540,6 +634,18 @@ class TradingNode:
     def _bad_data(self, kind: str, symbol: str, error: Exception) -> None:
         self._counts["bad_data"] += 1
         _log.warning("%s of %s skipped: %s", kind, symbol, error)
+
+    def _order_changed(self, strategy: str, record: OrderRecord) -> None:
+        if self.contingent is not None:
+            self.contingent.on_order(strategy, record)
+        else:
+            self._deliver_order(strategy, record)
+
+    def _order_filled(self, strategy: str, record: FillRecord) -> None:
+        if self.contingent is not None:
+            self.contingent.on_fill(strategy, record)
+        else:
+            self._deliver_fill(strategy, record)
 
     def _deliver_order(self, strategy: str, record: OrderRecord) -> None:
         target = self._strategies.get(strategy)

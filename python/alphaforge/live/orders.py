@@ -150,6 +150,61 @@ class LiveOrders:
             live.venue_order_id = venue_order_id
             self._by_venue[(live.intent.symbol, venue_order_id)] = live
 
+    def validate(
+        self,
+        strategy: str,
+        symbol: str,
+        side: str,
+        type: str,
+        qty: float,
+        price: float | None,
+        stop_price: float | None,
+        time_in_force: str,
+        reduce_only: bool,
+    ) -> None:
+        """The checks of an order's fields that submit makes first; ValueError naming one."""
+        _ticket(strategy, symbol, side, type, qty, price, stop_price, time_in_force, reduce_only)
+
+    def reserve_id(self) -> int:
+        """An order id for an order sent later (or never: one the node holds itself)."""
+        order_id = self._next_id
+        self._next_id += 1
+        return order_id
+
+    def has(self, order_id: int) -> bool:
+        """Whether an order with this id was journaled or sent (or refused)."""
+        return order_id in self._by_id
+
+    def is_open(self, order_id: int) -> bool:
+        """Whether the order may still fill."""
+        return bool(self.engine.order(self._by_id[order_id].engine_id).is_open)
+
+    def cancel_in_flight(self, order_id: int) -> bool:
+        """Whether a cancel of the order has been sent and not yet answered."""
+        live = self._by_id.get(order_id)
+        return live is not None and live.cancel_requested
+
+    def release_id(self, order_id: int) -> None:
+        """Give back the id `reserve_id` gave last, when nothing came of it."""
+        if order_id == self._next_id - 1 and order_id not in self._by_id:
+            self._next_id = order_id
+
+    def check_modify(
+        self, order_id: int, price: float | None, qty: float | None, stop_price: float | None
+    ) -> None:
+        """The engine's checks of a change of an open order's terms (grid, quantity above
+        what has filled, risk limits), the order left as it was; ValueError naming the field."""
+        engine_id = self._by_id[order_id].engine_id
+        before = self.engine.order(engine_id)
+        old = (before.price, before.quantity, before.stop_price)
+        self.engine.modify_order(engine_id, price, qty, stop_price)
+        self.engine.modify_order(
+            engine_id,
+            None if price is None else old[0],
+            None if qty is None else old[1],
+            None if stop_price is None else old[2],
+        )
+
     def known(self, client_order_id: str) -> bool:
         """Whether the node holds an order with this client id."""
         return client_order_id in self._by_client
@@ -179,19 +234,27 @@ class LiveOrders:
         stop_price: float | None,
         time_in_force: str,
         reduce_only: bool,
+        *,
+        order_id: int | None = None,
+        before_send: Callable[[], None] | None = None,
     ) -> int:
         """Check the order, journal it and schedule its one send; returns its order id.
 
         Bad input raises ValueError; a refusal by the risk limits or the account is an order
-        update with status REJECTED, and nothing is sent.
+        update with status REJECTED, and nothing is sent. `order_id` is one taken earlier with
+        ``reserve_id``; `before_send` runs once the order has passed the checks, before its
+        intent is journaled and sent (the contingent layer journals its own state there).
         """
         self._venue()  # refuses when offline
         ticket = _ticket(strategy, symbol, side, type, qty, price, stop_price, time_in_force,
                          reduce_only)  # fmt: skip
-        order_id = self._next_id
+        if order_id is None:
+            order_id = self._next_id
+        elif order_id in self._by_id or order_id >= self._next_id:
+            raise ValueError(f"order_id {order_id} was not reserved, or is in use")
         client_id = f"{self._prefix}-{order_id}"
         engine_id = self.engine.submit_external(ticket, acknowledged=False)
-        self._next_id += 1
+        self._next_id = max(self._next_id, order_id + 1)
         intent = OrderIntent(client_id, symbol, side, type, qty, price, stop_price, time_in_force)
         live = LiveOrder(order_id, engine_id, strategy, intent, reduce_only)
         self._register(live, None)
@@ -200,6 +263,8 @@ class LiveOrders:
             self.counters.refused += 1
             self._notify(live)
             return order_id
+        if before_send is not None:
+            before_send()
         if self.journal is not None:
             self.journal.record_intent(order_id, strategy, intent, reduce_only, time.time_ns())
         if self._local is not None:

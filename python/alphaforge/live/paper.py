@@ -87,8 +87,12 @@ class PaperExecution:
         report = self._orders.get(client_order_id)
         if report is None or report.status not in ("ACCEPTED", "PARTIALLY_FILLED"):
             return CancelResult("REJECTED", report, -2011, "Unknown order sent.")
+        # Dropped here, so that a match the fill model made in the event under way (a cancel
+        # from a handler of that event) is not reported: cancels act at once.
+        intent = self._by_venue_id.pop(report.venue_order_id, None)
+        if intent is None:  # settled in this event, its report not yet out
+            return CancelResult("REJECTED", report, -2011, "Unknown order sent.")
         self._feed.cancel_paper_order(report.venue_order_id)
-        intent = self._by_venue_id[report.venue_order_id]
         canceled = self._report(intent, report.venue_order_id, "CANCELED", report.filled_qty)
         self._orders[client_order_id] = canceled
         return CancelResult("CANCELED", canceled)

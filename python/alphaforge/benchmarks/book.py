@@ -1,5 +1,7 @@
 """``alphaforge bench book``: replaying an L2 depth stream through BacktestEngine with a Python
-on_book, against hftbacktest 2.4 with a numba strategy and a numpy pass over the same rows."""
+on_book, against hftbacktest 2.4 with a numba strategy and a numpy pass over the same rows; and
+a market maker trading on a synthetic market with trades, a plain Python strategy on ours
+against the same decisions in numba on hftbacktest."""
 
 from __future__ import annotations
 
@@ -18,6 +20,14 @@ from rich.console import Console
 from rich.table import Table
 
 from alphaforge.backtest.engine import BacktestEngine
+from alphaforge.benchmarks.book_market import (
+    K_TICKS,
+    LATENCY,
+    MAX_LOTS,
+    BookMarket,
+    book_market,
+    maker_engine,
+)
 from alphaforge.benchmarks.book_stream import T0, TICK, BookStream, book_stream
 from alphaforge.benchmarks.report import make_console
 from alphaforge.records import BookView
@@ -29,6 +39,10 @@ FLOOR = "numpy: read the columns once (floor)"
 SPARSE_EVERY = 100
 SPARSE_TARGET = 5_000_000.0  # rows a second with on_book once per 100 messages
 Final = tuple[float, float, float]  # best bid, best ask, imbalance of the best sizes
+MAKER = "alphaforge, Python QuoteMaker (on_book and on_fill)"
+MAKER_PEER = "hftbacktest 2.4, the same maker in numba"
+MAKER_MODEL = "risk_averse"  # the queue model both engines fill alike
+MAKER_WARM_UP = 500  # messages of the market numba compiles the maker on
 
 
 class Imbalance(Strategy):
@@ -87,6 +101,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rows", type=int, default=1_500_000, help="level changes in the stream")
     parser.add_argument("--levels", type=int, default=50, help="snapshot levels a side")
     parser.add_argument("--rounds", type=int, default=3, help="rounds; the median is shown")
+    parser.add_argument(
+        "--maker-messages",
+        type=int,
+        default=200_000,
+        help="book messages after the snapshot in the market maker's market",
+    )
 
 
 def depth_frame(stream: BookStream) -> pd.DataFrame:
@@ -219,6 +239,7 @@ def run(args: argparse.Namespace) -> None:
             f"book: {'yes' if same else 'NO'}"
         )
     print_targets(stream, results, console)
+    run_maker(args.maker_messages, args.rounds, console)
 
 
 def same_book(ours: Final | None, peer: Final | None) -> bool:
@@ -304,3 +325,131 @@ def _si(value: float) -> str:
         if abs(value) >= factor:
             return f"{value / factor:.2f}{suffix}"
     return f"{value:.1f}"
+
+
+@dataclass
+class MakerResult(Result):
+    """A market maker's rounds, and its fills and position (in lots) at the end of the last."""
+
+    fills: int = 0
+    position: float = math.nan
+
+
+@dataclass(frozen=True)
+class MakerCounts:
+    """What the maker's market holds: depth rows and book messages, and trades."""
+
+    rows: int
+    book_messages: int
+    trades: int
+
+    @property
+    def events(self) -> int:
+        return self.rows + self.trades
+
+    @property
+    def messages(self) -> int:
+        return self.book_messages + self.trades
+
+
+def maker_round(market: BookMarket) -> tuple[Round, int, float]:
+    """One run of QuoteMaker on ours: the engine's setup (add_book, add_trades, the strategy)
+    and run() timed apart; its fills and final position in lots."""
+    start = time.perf_counter()
+    engine, maker = maker_engine(market.depth, market.trades, market.tick, market.lot, MAKER_MODEL)
+    built = time.perf_counter()
+    engine.run()
+    done = time.perf_counter()
+    return Round(built - start, done - built), len(maker.state.fills), float(maker.state.lots)
+
+
+def measure_maker(messages: int, rounds: int) -> tuple[MakerCounts, list[MakerResult]]:
+    """QuoteMaker on ours and, when hftbacktest is installed, its numba twin on hftbacktest, on
+    one market of `messages` messages, interleaved round after round."""
+    market = book_market(messages)
+    counts = MakerCounts(
+        len(market.depth), int(market.depth["update_id"].nunique()), len(market.trades)
+    )
+    ours = MakerResult(MAKER, [])
+    results = [ours]
+    try:
+        import alphaforge.benchmarks.hftbacktest_maker as hbt_maker
+    except ImportError:
+        hbt_maker = None  # type: ignore[assignment]
+    peer = MakerResult(MAKER_PEER, [])
+    feed_ns, entry_ns, response_ns = LATENCY
+    if hbt_maker is not None:
+        results.append(peer)
+        # The event rows are made once, as the depth replay's are; numba compiles the maker on
+        # a short market of the same kind before anything is timed.
+        warm = book_market(MAKER_WARM_UP)
+        warm_events = hbt_maker.hbt_events(warm.depth, warm.trades, warm.tick, feed_ns)
+        hbt = hbt_maker.build(warm_events, warm.tick, warm.lot, MAKER_MODEL, entry_ns, response_ns)
+        warm_ts = hbt_maker.book_times(warm.depth, feed_ns)
+        hbt_maker.run_maker(hbt, warm_events, warm_ts, K_TICKS, MAX_LOTS, entry_ns + response_ns)
+        hbt.close()
+        events = hbt_maker.hbt_events(market.depth, market.trades, market.tick, feed_ns)
+        book_ts = hbt_maker.book_times(market.depth, feed_ns)
+    for _ in range(rounds):
+        one, ours.fills, ours.position = maker_round(market)
+        ours.rounds.append(one)
+        if hbt_maker is not None:
+            start = time.perf_counter()
+            hbt = hbt_maker.build(
+                events, market.tick, market.lot, MAKER_MODEL, entry_ns, response_ns
+            )
+            built = time.perf_counter()
+            done = hbt_maker.run_maker(
+                hbt, events, book_ts, K_TICKS, MAX_LOTS, entry_ns + response_ns
+            )
+            peer.rounds.append(Round(built - start, time.perf_counter() - built))
+            hbt.close()
+            peer.fills, peer.position = len(done.fills), done.position / market.lot
+    return counts, results
+
+
+def run_maker(messages: int, rounds: int, console: Console) -> None:
+    """Measure the market maker, print its table and the check that both engines made the same
+    number of fills and ended at the same position."""
+    counts, results = measure_maker(messages, rounds)
+    feed_ns, entry_ns, response_ns = LATENCY
+    console.print(
+        f"[bold]Market maker[/]: one-lot quotes {K_TICKS} tick off the mid, position within "
+        f"{MAX_LOTS} lots, {MAKER_MODEL} queue positions, partial fills; latencies feed "
+        f"{feed_ns / 1e3:g} us, entry {entry_ns / 1e3:g} us, response {response_ns / 1e3:g} us; "
+        f"{counts.events:,} events ({counts.rows:,} depth rows and {counts.trades:,} trades) in "
+        f"{counts.messages:,} messages ({counts.book_messages:,} book messages and the trades), "
+        f"median of {rounds} interleaved rounds; setup (the engine with add_book and "
+        "add_trades, or building hftbacktest's backtest over event rows made once) is left "
+        "out of the rates, numba's compile is done before the first round"
+    )
+    if len(results) == 1:
+        console.print(
+            "[yellow]hftbacktest is not installed: the market maker runs on alphaforge alone, "
+            "with nothing to check its fills against[/yellow]"
+        )
+    peer = next((r for r in results if r.name == MAKER_PEER), None)
+    table = Table(title="Market maker: events (depth rows and trades) and messages per second")
+    columns = ("implementation", "events/s", "messages/s", "setup", "fills", "position", "vs peer")
+    for column in columns:
+        table.add_column(column, justify="left" if column == "implementation" else "right")
+    for result in results:
+        rate = result.rate(counts.events)
+        table.add_row(
+            result.name,
+            _si(rate),
+            _si(result.rate(counts.messages)),
+            f"{result.setup_s:.3f} s",
+            f"{result.fills:,}",
+            f"{result.position:+g} lots",
+            _ratio(rate, peer, counts.events),
+        )
+    console.print(table)
+    if peer is not None:
+        ours = results[0]
+        same = ours.fills == peer.fills and ours.position == peer.position
+        console.print(
+            f"market maker: alphaforge {ours.fills:,} fills, position {ours.position:+g} lots; "
+            f"hftbacktest {peer.fills:,} fills, position {peer.position:+g} lots; both made the "
+            f"same number of fills and ended at the same position: {'yes' if same else 'NO'}"
+        )

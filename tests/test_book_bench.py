@@ -86,6 +86,7 @@ def test_bench_book_runs_the_market_maker(capsys: pytest.CaptureFixture[str]) ->
     out = capsys.readouterr().out
     assert "Market maker: events (depth rows and trades) and messages per second" in out
     assert book.MAKER in out
+    assert book.MAKER_UNREAD in out
     assert "events/s" in out
 
 
@@ -99,7 +100,8 @@ def test_the_market_maker_makes_the_same_fills_on_both_engines(
     assert counts.trades == len(market.trades) > 0
     assert counts.events == counts.rows + counts.trades
     assert counts.book_messages == MAKER_MESSAGES + 1  # and the snapshot
-    ours, peer = results
+    ours, unread, peer = results
+    assert unread.name == book.MAKER_UNREAD
     assert peer.name == book.MAKER_PEER
     assert ours.fills == peer.fills > 100
     assert ours.position == peer.position
@@ -118,7 +120,7 @@ def test_without_hftbacktest_the_market_maker_runs_alone(
     monkeypatch.setitem(sys.modules, "hftbacktest", None)  # an import of it fails
     monkeypatch.delitem(sys.modules, "alphaforge.benchmarks.hftbacktest_maker", raising=False)
     _, results = book.measure_maker(MAKER_MESSAGES, rounds=1)
-    assert [r.name for r in results] == [book.MAKER]
+    assert [r.name for r in results] == [book.MAKER, book.MAKER_UNREAD]
     assert results[0].fills > 100
     book.run_maker(MAKER_MESSAGES, 1, make_console())
     out = " ".join(capsys.readouterr().out.split())

@@ -13,6 +13,8 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import repeat
+from types import ModuleType
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,6 +29,7 @@ from alphaforge.benchmarks.book_market import (
     BookMarket,
     book_market,
     maker_engine,
+    market_engine,
 )
 from alphaforge.benchmarks.book_stream import T0, TICK, BookStream, book_stream
 from alphaforge.benchmarks.report import make_console
@@ -41,6 +44,7 @@ SPARSE_TARGET = 5_000_000.0  # rows a second with on_book once per 100 messages
 Final = tuple[float, float, float]  # best bid, best ask, imbalance of the best sizes
 MAKER = "alphaforge, Python QuoteMaker (on_book and on_fill)"
 MAKER_PEER = "hftbacktest 2.4, the same maker in numba"
+MAKER_UNREAD = "alphaforge, no strategy (book and trades alone)"
 MAKER_MODEL = "risk_averse"  # the queue model both engines fill alike
 MAKER_WARM_UP = 500  # messages of the market numba compiles the maker on
 
@@ -363,6 +367,39 @@ def maker_round(market: BookMarket) -> tuple[Round, int, float]:
     return Round(built - start, done - built), len(maker.state.fills), float(maker.state.lots)
 
 
+def market_round(market: BookMarket) -> Round:
+    """One run of the maker's engine with a strategy that subscribes to nothing: the replay of
+    the book and the trades alone."""
+    start = time.perf_counter()
+    engine = market_engine(market.depth, market.trades, market.tick, market.lot, MAKER_MODEL)
+    engine.add_strategy(Strategy())
+    built = time.perf_counter()
+    engine.run()
+    return Round(built - start, time.perf_counter() - built)
+
+
+def peer_data(hbt_maker: ModuleType, market: BookMarket) -> tuple[Any, Any]:
+    """The market as hftbacktest's event rows, and the local times of its book messages."""
+    feed_ns = LATENCY[0]
+    events = hbt_maker.hbt_events(market.depth, market.trades, market.tick, feed_ns)
+    return events, hbt_maker.book_times(market.depth, feed_ns)
+
+
+def peer_round(
+    hbt_maker: ModuleType, market: BookMarket, events: Any, book_ts: Any
+) -> tuple[Round, int, float]:
+    """One run of the numba maker on hftbacktest: building the backtest over `events` and the
+    run timed apart; its fills and final position in lots."""
+    _, entry_ns, response_ns = LATENCY
+    start = time.perf_counter()
+    hbt = hbt_maker.build(events, market.tick, market.lot, MAKER_MODEL, entry_ns, response_ns)
+    built = time.perf_counter()
+    done = hbt_maker.run_maker(hbt, events, book_ts, K_TICKS, MAX_LOTS, entry_ns + response_ns)
+    elapsed = time.perf_counter() - built
+    hbt.close()
+    return Round(built - start, elapsed), len(done.fills), done.position / market.lot
+
+
 def measure_maker(messages: int, rounds: int) -> tuple[MakerCounts, list[MakerResult]]:
     """QuoteMaker on ours and, when hftbacktest is installed, its numba twin on hftbacktest, on
     one market of `messages` messages, interleaved round after round."""
@@ -371,40 +408,27 @@ def measure_maker(messages: int, rounds: int) -> tuple[MakerCounts, list[MakerRe
         len(market.depth), int(market.depth["update_id"].nunique()), len(market.trades)
     )
     ours = MakerResult(MAKER, [])
-    results = [ours]
+    unread = MakerResult(MAKER_UNREAD, [])
+    results = [ours, unread]
     try:
         import alphaforge.benchmarks.hftbacktest_maker as hbt_maker
     except ImportError:
         hbt_maker = None  # type: ignore[assignment]
     peer = MakerResult(MAKER_PEER, [])
-    feed_ns, entry_ns, response_ns = LATENCY
     if hbt_maker is not None:
         results.append(peer)
         # The event rows are made once, as the depth replay's are; numba compiles the maker on
         # a short market of the same kind before anything is timed.
         warm = book_market(MAKER_WARM_UP)
-        warm_events = hbt_maker.hbt_events(warm.depth, warm.trades, warm.tick, feed_ns)
-        hbt = hbt_maker.build(warm_events, warm.tick, warm.lot, MAKER_MODEL, entry_ns, response_ns)
-        warm_ts = hbt_maker.book_times(warm.depth, feed_ns)
-        hbt_maker.run_maker(hbt, warm_events, warm_ts, K_TICKS, MAX_LOTS, entry_ns + response_ns)
-        hbt.close()
-        events = hbt_maker.hbt_events(market.depth, market.trades, market.tick, feed_ns)
-        book_ts = hbt_maker.book_times(market.depth, feed_ns)
+        peer_round(hbt_maker, warm, *peer_data(hbt_maker, warm))
+        data = peer_data(hbt_maker, market)
     for _ in range(rounds):
         one, ours.fills, ours.position = maker_round(market)
         ours.rounds.append(one)
+        unread.rounds.append(market_round(market))
         if hbt_maker is not None:
-            start = time.perf_counter()
-            hbt = hbt_maker.build(
-                events, market.tick, market.lot, MAKER_MODEL, entry_ns, response_ns
-            )
-            built = time.perf_counter()
-            done = hbt_maker.run_maker(
-                hbt, events, book_ts, K_TICKS, MAX_LOTS, entry_ns + response_ns
-            )
-            peer.rounds.append(Round(built - start, time.perf_counter() - built))
-            hbt.close()
-            peer.fills, peer.position = len(done.fills), done.position / market.lot
+            one, peer.fills, peer.position = peer_round(hbt_maker, market, *data)
+            peer.rounds.append(one)
     return counts, results
 
 
@@ -423,12 +447,13 @@ def run_maker(messages: int, rounds: int, console: Console) -> None:
         "add_trades, or building hftbacktest's backtest over event rows made once) is left "
         "out of the rates, numba's compile is done before the first round"
     )
-    if len(results) == 1:
+    ours, unread = results[:2]
+    peer = next((r for r in results if r.name == MAKER_PEER), None)
+    if peer is None:
         console.print(
             "[yellow]hftbacktest is not installed: the market maker runs on alphaforge alone, "
             "with nothing to check its fills against[/yellow]"
         )
-    peer = next((r for r in results if r.name == MAKER_PEER), None)
     table = Table(title="Market maker: events (depth rows and trades) and messages per second")
     columns = ("implementation", "events/s", "messages/s", "setup", "fills", "position", "vs peer")
     for column in columns:
@@ -440,13 +465,12 @@ def run_maker(messages: int, rounds: int, console: Console) -> None:
             _si(rate),
             _si(result.rate(counts.messages)),
             f"{result.setup_s:.3f} s",
-            f"{result.fills:,}",
-            f"{result.position:+g} lots",
+            "-" if result is unread else f"{result.fills:,}",
+            "-" if result is unread else f"{result.position:+g} lots",
             _ratio(rate, peer, counts.events),
         )
     console.print(table)
     if peer is not None:
-        ours = results[0]
         same = ours.fills == peer.fills and ours.position == peer.position
         console.print(
             f"market maker: alphaforge {ours.fills:,} fills, position {ours.position:+g} lots; "

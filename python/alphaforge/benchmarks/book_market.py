@@ -218,17 +218,17 @@ def with_aggressor(trades: pd.DataFrame) -> pd.DataFrame:
     return trades[["ts_ns", "price", "size"]].assign(aggressor=aggressor)
 
 
-def maker_engine(
+def market_engine(
     depth: pd.DataFrame,
     trades: pd.DataFrame | None,
     tick: float,
     lot: float,
     model: str,
     latency: tuple[int, int, int] = LATENCY,
-) -> tuple[BacktestEngine, QuoteMaker]:
-    """A BacktestEngine on the book (and trades, with their taker's side) with a QuoteMaker of
-    K_TICKS and MAX_LOTS, the (feed, entry, response) latencies in ns, the maker and taker
-    fees and `model`'s queue positions, ready to run."""
+) -> BacktestEngine:
+    """A BacktestEngine on the book (and trades, with their taker's side), the (feed, entry,
+    response) latencies in ns, the maker and taker fees and `model`'s queue positions; no
+    strategy yet."""
     feed_ns, entry_ns, response_ns = latency
     engine = BacktestEngine(
         cash=1_000_000.0,
@@ -243,6 +243,19 @@ def maker_engine(
     engine.add_book(SYMBOL, depth)
     if trades is not None:
         engine.add_trades(SYMBOL, with_aggressor(trades))
-    maker = QuoteMaker(SYMBOL, tick, lot, K_TICKS, MAX_LOTS, entry_ns + response_ns)
+    return engine
+
+
+def maker_engine(
+    depth: pd.DataFrame,
+    trades: pd.DataFrame | None,
+    tick: float,
+    lot: float,
+    model: str,
+    latency: tuple[int, int, int] = LATENCY,
+) -> tuple[BacktestEngine, QuoteMaker]:
+    """market_engine's engine with a QuoteMaker of K_TICKS and MAX_LOTS, ready to run."""
+    engine = market_engine(depth, trades, tick, lot, model, latency)
+    maker = QuoteMaker(SYMBOL, tick, lot, K_TICKS, MAX_LOTS, latency[1] + latency[2])
     engine.add_strategy(maker)
     return engine, maker

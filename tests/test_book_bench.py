@@ -86,6 +86,7 @@ def test_bench_book_runs_the_market_maker(capsys: pytest.CaptureFixture[str]) ->
     out = capsys.readouterr().out
     assert "Market maker: events (depth rows and trades) and messages per second" in out
     assert book.MAKER in out
+    assert book.MAKER_EMPTY in out
     assert book.MAKER_UNREAD in out
     assert "events/s" in out
 
@@ -100,18 +101,23 @@ def test_the_market_maker_makes_the_same_fills_on_both_engines(
     assert counts.trades == len(market.trades) > 0
     assert counts.events == counts.rows + counts.trades
     assert counts.book_messages == MAKER_MESSAGES + 1  # and the snapshot
-    ours, unread, peer = results
-    assert unread.name == book.MAKER_UNREAD
-    assert peer.name == book.MAKER_PEER
+    ours, empty, unread, peer = results
+    assert (empty.name, unread.name, peer.name) == (
+        book.MAKER_EMPTY,
+        book.MAKER_UNREAD,
+        book.MAKER_PEER,
+    )
+    assert ours.quotes == peer.quotes > ours.fills
     assert ours.fills == peer.fills > 100
     assert ours.position == peer.position
+    assert ours.tally == peer.tally
     for result in results:
         assert len(result.rounds) == 2
         assert result.rate(counts.events) > result.rate(counts.messages) > 0
     book.run_maker(MAKER_MESSAGES, 1, make_console())
     out = " ".join(capsys.readouterr().out.split())  # the console wraps long lines
     assert book.MAKER_PEER in out
-    assert "same number of fills and ended at the same position: yes" in out
+    assert "made the same number of fills and ended at the same position: yes" in out
 
 
 def test_without_hftbacktest_the_market_maker_runs_alone(
@@ -120,7 +126,7 @@ def test_without_hftbacktest_the_market_maker_runs_alone(
     monkeypatch.setitem(sys.modules, "hftbacktest", None)  # an import of it fails
     monkeypatch.delitem(sys.modules, "alphaforge.benchmarks.hftbacktest_maker", raising=False)
     _, results = book.measure_maker(MAKER_MESSAGES, rounds=1)
-    assert [r.name for r in results] == [book.MAKER, book.MAKER_UNREAD]
+    assert [r.name for r in results] == [book.MAKER, book.MAKER_EMPTY, book.MAKER_UNREAD]
     assert results[0].fills > 100
     book.run_maker(MAKER_MESSAGES, 1, make_console())
     out = " ".join(capsys.readouterr().out.split())

@@ -31,6 +31,7 @@ from alphaforge.benchmarks.book_market import (
     maker_engine,
     market_engine,
 )
+from alphaforge.benchmarks.book_market import SYMBOL as MAKER_SYMBOL
 from alphaforge.benchmarks.book_stream import T0, TICK, BookStream, book_stream
 from alphaforge.benchmarks.report import make_console
 from alphaforge.records import BookView
@@ -42,9 +43,10 @@ FLOOR = "numpy: read the columns once (floor)"
 SPARSE_EVERY = 100
 SPARSE_TARGET = 5_000_000.0  # rows a second with on_book once per 100 messages
 Final = tuple[float, float, float]  # best bid, best ask, imbalance of the best sizes
-MAKER = "alphaforge, Python QuoteMaker (on_book and on_fill)"
+MAKER = "alphaforge, Python QuoteMaker"
 MAKER_PEER = "hftbacktest 2.4, the same maker in numba"
-MAKER_UNREAD = "alphaforge, no strategy (book and trades alone)"
+MAKER_EMPTY = "alphaforge, empty on_book every message"
+MAKER_UNREAD = "alphaforge, no strategy (replay alone)"
 MAKER_MODEL = "risk_averse"  # the queue model both engines fill alike
 MAKER_WARM_UP = 500  # messages of the market numba compiles the maker on
 
@@ -73,8 +75,12 @@ class Imbalance(Strategy):
 class EmptyOnBook(Strategy):
     """Subscribed to every message and does nothing with it: the cost of the call alone."""
 
+    def __init__(self, symbol: str = SYMBOL) -> None:
+        super().__init__()
+        self.symbol = symbol
+
     def on_start(self) -> None:
-        self.subscribe_book(SYMBOL, depth=1, every=1)
+        self.subscribe_book(self.symbol, depth=1, every=1)
 
     def on_book(self, book: BookView) -> None:
         pass
@@ -333,10 +339,16 @@ def _si(value: float) -> str:
 
 @dataclass
 class MakerResult(Result):
-    """A market maker's rounds, and its fills and position (in lots) at the end of the last."""
+    """A market maker's rounds, and its quotes placed, fills and position (in lots) at the end
+    of the last."""
 
+    quotes: int = 0
     fills: int = 0
     position: float = math.nan
+
+    @property
+    def tally(self) -> tuple[int, int, float]:
+        return self.quotes, self.fills, self.position
 
 
 @dataclass(frozen=True)
@@ -356,23 +368,23 @@ class MakerCounts:
         return self.book_messages + self.trades
 
 
-def maker_round(market: BookMarket) -> tuple[Round, int, float]:
+def maker_round(market: BookMarket) -> tuple[Round, tuple[int, int, float]]:
     """One run of QuoteMaker on ours: the engine's setup (add_book, add_trades, the strategy)
-    and run() timed apart; its fills and final position in lots."""
+    and run() timed apart; its quotes placed, fills and final position in lots."""
     start = time.perf_counter()
     engine, maker = maker_engine(market.depth, market.trades, market.tick, market.lot, MAKER_MODEL)
     built = time.perf_counter()
     engine.run()
     done = time.perf_counter()
-    return Round(built - start, done - built), len(maker.state.fills), float(maker.state.lots)
+    state = maker.state
+    return Round(built - start, done - built), (len(state.placed), len(state.fills), state.lots)
 
 
-def market_round(market: BookMarket) -> Round:
-    """One run of the maker's engine with a strategy that subscribes to nothing: the replay of
-    the book and the trades alone."""
+def market_round(market: BookMarket, strategy: Strategy) -> Round:
+    """One run of the maker's engine with `strategy`, which sends no orders."""
     start = time.perf_counter()
     engine = market_engine(market.depth, market.trades, market.tick, market.lot, MAKER_MODEL)
-    engine.add_strategy(Strategy())
+    engine.add_strategy(strategy)
     built = time.perf_counter()
     engine.run()
     return Round(built - start, time.perf_counter() - built)
@@ -387,9 +399,9 @@ def peer_data(hbt_maker: ModuleType, market: BookMarket) -> tuple[Any, Any]:
 
 def peer_round(
     hbt_maker: ModuleType, market: BookMarket, events: Any, book_ts: Any
-) -> tuple[Round, int, float]:
+) -> tuple[Round, tuple[int, int, float]]:
     """One run of the numba maker on hftbacktest: building the backtest over `events` and the
-    run timed apart; its fills and final position in lots."""
+    run timed apart; its quotes placed, fills and final position in lots."""
     _, entry_ns, response_ns = LATENCY
     start = time.perf_counter()
     hbt = hbt_maker.build(events, market.tick, market.lot, MAKER_MODEL, entry_ns, response_ns)
@@ -397,7 +409,8 @@ def peer_round(
     done = hbt_maker.run_maker(hbt, events, book_ts, K_TICKS, MAX_LOTS, entry_ns + response_ns)
     elapsed = time.perf_counter() - built
     hbt.close()
-    return Round(built - start, elapsed), len(done.fills), done.position / market.lot
+    tally = (len(done.placed), len(done.fills), done.position / market.lot)
+    return Round(built - start, elapsed), tally
 
 
 def measure_maker(messages: int, rounds: int) -> tuple[MakerCounts, list[MakerResult]]:
@@ -408,8 +421,9 @@ def measure_maker(messages: int, rounds: int) -> tuple[MakerCounts, list[MakerRe
         len(market.depth), int(market.depth["update_id"].nunique()), len(market.trades)
     )
     ours = MakerResult(MAKER, [])
+    empty = MakerResult(MAKER_EMPTY, [])
     unread = MakerResult(MAKER_UNREAD, [])
-    results = [ours, unread]
+    results = [ours, empty, unread]
     try:
         import alphaforge.benchmarks.hftbacktest_maker as hbt_maker
     except ImportError:
@@ -423,18 +437,19 @@ def measure_maker(messages: int, rounds: int) -> tuple[MakerCounts, list[MakerRe
         peer_round(hbt_maker, warm, *peer_data(hbt_maker, warm))
         data = peer_data(hbt_maker, market)
     for _ in range(rounds):
-        one, ours.fills, ours.position = maker_round(market)
+        one, (ours.quotes, ours.fills, ours.position) = maker_round(market)
         ours.rounds.append(one)
-        unread.rounds.append(market_round(market))
+        empty.rounds.append(market_round(market, EmptyOnBook(MAKER_SYMBOL)))
+        unread.rounds.append(market_round(market, Strategy()))
         if hbt_maker is not None:
-            one, peer.fills, peer.position = peer_round(hbt_maker, market, *data)
+            one, (peer.quotes, peer.fills, peer.position) = peer_round(hbt_maker, market, *data)
             peer.rounds.append(one)
     return counts, results
 
 
 def run_maker(messages: int, rounds: int, console: Console) -> None:
     """Measure the market maker, print its table and the check that both engines made the same
-    number of fills and ended at the same position."""
+    number of quotes and fills and ended at the same position."""
     counts, results = measure_maker(messages, rounds)
     feed_ns, entry_ns, response_ns = LATENCY
     console.print(
@@ -447,7 +462,7 @@ def run_maker(messages: int, rounds: int, console: Console) -> None:
         "add_trades, or building hftbacktest's backtest over event rows made once) is left "
         "out of the rates, numba's compile is done before the first round"
     )
-    ours, unread = results[:2]
+    ours = results[0]
     peer = next((r for r in results if r.name == MAKER_PEER), None)
     if peer is None:
         console.print(
@@ -455,25 +470,28 @@ def run_maker(messages: int, rounds: int, console: Console) -> None:
             "with nothing to check its fills against[/yellow]"
         )
     table = Table(title="Market maker: events (depth rows and trades) and messages per second")
-    columns = ("implementation", "events/s", "messages/s", "setup", "fills", "position", "vs peer")
-    for column in columns:
+    columns = ("implementation", "events/s", "messages/s", "setup", "quotes", "fills", "lots held")
+    for column in (*columns, "vs peer"):
         table.add_column(column, justify="left" if column == "implementation" else "right")
     for result in results:
         rate = result.rate(counts.events)
+        tally = (f"{result.quotes:,}", f"{result.fills:,}", f"{result.position:+g}")
+        if result.name in (MAKER_EMPTY, MAKER_UNREAD):  # they send no orders
+            tally = ("-", "-", "-")
         table.add_row(
             result.name,
             _si(rate),
             _si(result.rate(counts.messages)),
             f"{result.setup_s:.3f} s",
-            "-" if result is unread else f"{result.fills:,}",
-            "-" if result is unread else f"{result.position:+g} lots",
+            *tally,
             _ratio(rate, peer, counts.events),
         )
     console.print(table)
     if peer is not None:
-        same = ours.fills == peer.fills and ours.position == peer.position
         console.print(
-            f"market maker: alphaforge {ours.fills:,} fills, position {ours.position:+g} lots; "
-            f"hftbacktest {peer.fills:,} fills, position {peer.position:+g} lots; both made the "
-            f"same number of fills and ended at the same position: {'yes' if same else 'NO'}"
+            f"market maker: alphaforge {ours.quotes:,} quotes, {ours.fills:,} fills, position "
+            f"{ours.position:+g} lots; hftbacktest {peer.quotes:,} quotes, {peer.fills:,} fills, "
+            f"position {peer.position:+g} lots; both placed the same number of quotes, made the "
+            "same number of fills and ended at the same position: "
+            f"{'yes' if ours.tally == peer.tally else 'NO'}"
         )

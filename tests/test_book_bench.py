@@ -1,18 +1,22 @@
 """``alphaforge bench book`` runs end to end on a small stream, and every replay of it ends on
-the same book."""
+the same book; its market maker makes the same fills on ours and on hftbacktest."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 
 import numpy as np
 import pytest
 
 from alphaforge.benchmarks import book
+from alphaforge.benchmarks.book_market import book_market
 from alphaforge.benchmarks.book_stream import book_stream
+from alphaforge.benchmarks.report import make_console
 from alphaforge.data import check_depth_chain
 
-ROWS, LEVELS = 3_000, 10
+ROWS, LEVELS, MAKER_MESSAGES = 3_000, 10, 3_000
+ARGS = argparse.Namespace(rows=ROWS, levels=LEVELS, rounds=1, maker_messages=MAKER_MESSAGES)
 
 
 def test_the_stream_is_a_valid_chain_that_never_crosses() -> None:
@@ -34,7 +38,7 @@ def test_the_stream_is_a_valid_chain_that_never_crosses() -> None:
 
 
 def test_bench_book_runs(capsys: pytest.CaptureFixture[str]) -> None:
-    book.run(argparse.Namespace(rows=ROWS, levels=LEVELS, rounds=1))
+    book.run(ARGS)
     out = capsys.readouterr().out
     assert "rows/s" in out
     assert book.FLOOR in out
@@ -70,8 +74,63 @@ def test_a_call_from_c_runs_the_strategy_on_one_view() -> None:
 
 
 def test_the_breakdown_names_each_part(capsys: pytest.CaptureFixture[str]) -> None:
-    book.run(argparse.Namespace(rows=ROWS, levels=LEVELS, rounds=1))
+    book.run(ARGS)
     out = capsys.readouterr().out
     assert "Where a message's time goes" in out
     for part in ("the replay alone", "a bare call of the empty method", "refreshing the BookView"):
         assert part in out
+
+
+def test_bench_book_runs_the_market_maker(capsys: pytest.CaptureFixture[str]) -> None:
+    book.run(ARGS)
+    out = capsys.readouterr().out
+    assert "Market maker: events (depth rows and trades) and messages per second" in out
+    assert book.MAKER in out
+    assert book.MAKER_EMPTY in out
+    assert book.MAKER_UNREAD in out
+    assert "events/s" in out
+
+
+def test_the_market_maker_makes_the_same_fills_on_both_engines(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    pytest.importorskip("hftbacktest")
+    counts, results = book.measure_maker(MAKER_MESSAGES, rounds=2)
+    market = book_market(MAKER_MESSAGES)
+    assert counts.rows == len(market.depth)
+    assert counts.trades == len(market.trades) > 0
+    assert counts.events == counts.rows + counts.trades
+    assert counts.book_messages == MAKER_MESSAGES + 1  # and the snapshot
+    ours, empty, unread, peer = results
+    assert (empty.name, unread.name, peer.name) == (
+        book.MAKER_EMPTY,
+        book.MAKER_UNREAD,
+        book.MAKER_PEER,
+    )
+    assert ours.quotes == peer.quotes > ours.fills
+    assert ours.fills == peer.fills > 100
+    assert ours.position == peer.position
+    assert ours.tally == peer.tally
+    for result in results:
+        assert len(result.rounds) == 2
+        assert result.rate(counts.events) > result.rate(counts.messages) > 0
+    book.run_maker(MAKER_MESSAGES, 1, make_console())
+    out = " ".join(capsys.readouterr().out.split())  # the console wraps long lines
+    assert book.MAKER_PEER in out
+    assert "made the same number of fills and ended at the same position: yes" in out
+
+
+def test_without_hftbacktest_the_market_maker_runs_alone(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "hftbacktest", None)  # an import of it fails
+    monkeypatch.delitem(sys.modules, "alphaforge.benchmarks.hftbacktest_maker", raising=False)
+    _, results = book.measure_maker(MAKER_MESSAGES, rounds=1)
+    assert [r.name for r in results] == [book.MAKER, book.MAKER_EMPTY, book.MAKER_UNREAD]
+    assert results[0].fills > 100
+    book.run_maker(MAKER_MESSAGES, 1, make_console())
+    out = " ".join(capsys.readouterr().out.split())
+    assert "hftbacktest is not installed: the market maker runs on alphaforge alone" in out
+    assert book.MAKER in out
+    assert book.MAKER_PEER not in out
+    assert "same number of fills" not in out

@@ -14,125 +14,22 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import alphaforge as af
+from alphaforge.benchmarks.book_market import (
+    K_TICKS,
+    LATENCY,
+    MAKER_FEE,
+    MAX_LOTS,
+    TAKER_FEE,
+    Fill,
+    book_market,
+    maker_engine,
+)
 from alphaforge.samples import btcusdt_quotes, btcusdt_trades
-from book_market import Fill, QuoteMaker, book_market, hbt_events, quotes_as_depth
+from book_market import quotes_as_depth
 
-hftbacktest = pytest.importorskip("hftbacktest")
-numba = pytest.importorskip("numba")
+hbt_maker = pytest.importorskip("alphaforge.benchmarks.hftbacktest_maker")
 
-SYMBOL = "X"
-# (feed, entry, response) latencies in ns. Every event of the data is on a whole microsecond
-# and only the response latency has a nanosecond part, so a fill notice never reaches the
-# strategy at the instant of a book message.
-LATENCY = (30_000, 800_000, 150_001)
 FEED_NS, ENTRY_NS, RESPONSE_NS = LATENCY
-MAKER_FEE, TAKER_FEE = 0.0002, 0.0005
-K_TICKS, MAX_LOTS = 1, 5
-FILLED = 3  # hftbacktest's order status
-GTC, LIMIT = hftbacktest.GTC, hftbacktest.LIMIT
-FAR = 1 << 62  # a wait_next_feed timeout no stream reaches
-NO_BID, NO_ASK = -2147483648, 2147483647  # hftbacktest's best ticks of an empty side
-HBT_MODELS = {
-    "risk_averse": lambda a: a.risk_adverse_queue_model(),
-    "power": lambda a: a.power_prob_queue_model(3.0),
-    "power2": lambda a: a.power_prob_queue_model2(3.0),
-    "power3": lambda a: a.power_prob_queue_model3(3.0),
-    "log": lambda a: a.log_prob_queue_model(),
-    "log2": lambda a: a.log_prob_queue_model2(),
-}
-
-
-@numba.njit  # type: ignore[misc,unused-ignore]
-def _collect(hbt: Any, fills: Any, n: int, live: Any, lot: float) -> tuple[int, bool]:
-    """Record the FILLED answers received (one order, one fill: a lot each), free the side a
-    filled order quoted, and drop the orders that ended."""
-    found = False
-    values = hbt.orders(0).values()
-    while values.has_next():
-        order = values.get()
-        if order.status == FILLED:
-            fills[n, 0] = order.exch_timestamp
-            fills[n, 1] = order.side
-            fills[n, 2] = order.exec_price_tick
-            fills[n, 3] = round(order.exec_qty / lot)
-            fills[n, 4] = 1 if order.arr[0].maker else 0
-            n += 1
-            found = True
-            s = 0 if order.side == 1 else 1
-            if live[s, 0] == order.order_id:
-                live[s, 0] = 0
-    hbt.clear_inactive_orders(0)
-    return n, found
-
-
-@numba.njit  # type: ignore[misc,unused-ignore]
-def _quote_maker(
-    hbt: Any,
-    book_ts: Any,
-    k: int,
-    max_lots: int,
-    ack_ns: int,
-    fills: Any,
-    placed: Any,
-) -> tuple[int, int]:
-    """QuoteMaker's decisions on hftbacktest: wake on every feed and answer, decide when the
-    wake-up holds a book message (its local time is in `book_ts`) or a fill."""
-    live = np.zeros((2, 3), np.int64)  # per side: order id (0: none), price tick, sent at
-    n = n_placed = seen = 0
-    next_id = 1
-    position = 0
-    depth = hbt.depth(0)
-    tick, lot = depth.tick_size, depth.lot_size
-    while True:
-        status = hbt.wait_next_feed(True, FAR)
-        first = n
-        n, found = _collect(hbt, fills, n, live, lot)
-        for i in range(first, n):
-            position += fills[i, 3] * fills[i, 1]
-        end = status != 2 and status != 3
-        if end:
-            # The call that reports the end has applied the last rows too, and leaves the
-            # clock where it was: the last book message, if it came with them, is seen then.
-            if seen == len(book_ts):
-                return n, n_placed
-            now, seen, book = book_ts[-1], len(book_ts), True
-        else:
-            now = hbt.current_timestamp
-            book = False
-            while seen < len(book_ts) and book_ts[seen] <= now:
-                seen += 1
-                book = True
-        if not (book or found):
-            continue
-        depth = hbt.depth(0)
-        bid, ask = depth.best_bid_tick, depth.best_ask_tick
-        if bid == NO_BID or ask == NO_ASK:
-            continue
-        for s in range(2):
-            target = (bid + ask) // 2 - k if s == 0 else -(-(bid + ask) // 2) + k
-            if live[s, 0] != 0 and live[s, 1] != target:
-                if now - live[s, 2] < ack_ns:
-                    continue
-                hbt.cancel(0, live[s, 0], False)
-                live[s, 0] = 0
-            if live[s, 0] == 0:
-                if abs(position + (1 if s == 0 else -1)) > max_lots:
-                    continue
-                if n_placed == len(placed):
-                    return n, -1
-                if s == 0:
-                    hbt.submit_buy_order(0, next_id, target * tick, lot, GTC, LIMIT, False)
-                else:
-                    hbt.submit_sell_order(0, next_id, target * tick, lot, GTC, LIMIT, False)
-                live[s, 0], live[s, 1], live[s, 2] = next_id, target, now
-                placed[n_placed, 0] = now
-                placed[n_placed, 1] = 1 - 2 * s
-                placed[n_placed, 2] = target
-                n_placed += 1
-                next_id += 1
-        if end:
-            return n, n_placed
 
 
 class Run:
@@ -160,29 +57,11 @@ def run_hftbacktest(
     latency: tuple[int, int, int] = LATENCY,
 ) -> tuple[Run, Any]:
     feed_ns, entry_ns, response_ns = latency
-    events = hbt_events(depth, trades, tick, feed_ns)
-    asset = (
-        hftbacktest.BacktestAsset()
-        .data(events)
-        .linear_asset(1.0)
-        .constant_order_latency(entry_ns, response_ns)
-        .partial_fill_exchange()
-        .trading_value_fee_model(MAKER_FEE, TAKER_FEE)
-        .tick_size(tick)
-        .lot_size(lot)
-    )
-    hbt = hftbacktest.HashMapMarketDepthBacktest([HBT_MODELS[model](asset)])
-    book_ts = np.unique(depth["ts"].to_numpy(np.int64)) + feed_ns
-    # Each order fills once (one lot), so there are never more fills than quotes.
-    placed = np.zeros((2 * (len(book_ts) + len(events)), 3), np.int64)
-    fills = np.zeros((len(placed), 5), np.int64)
-    n, n_placed = _quote_maker(
-        hbt, book_ts, K_TICKS, MAX_LOTS, entry_ns + response_ns, fills, placed
-    )
-    if n_placed < 0:
-        raise RuntimeError(f"more than {len(placed)} quotes: size the buffers up")
-    state = hbt.state_values(0)
-    values = (state.position, state.balance, state.fee, state.num_trades)
+    events = hbt_maker.hbt_events(depth, trades, tick, feed_ns)
+    hbt = hbt_maker.build(events, tick, lot, model, entry_ns, response_ns)
+    book_ts = hbt_maker.book_times(depth, feed_ns)
+    done = hbt_maker.run_maker(hbt, events, book_ts, K_TICKS, MAX_LOTS, entry_ns + response_ns)
+    values = (done.position, done.balance, done.fee, done.num_trades)
     hbt.close()
     side = {1: "BUY", -1: "SELL"}
     out = [
@@ -193,19 +72,11 @@ def run_hftbacktest(
             float(f[3]) * lot,
             "MAKER" if f[4] else "TAKER",
         )
-        for f in fills[:n]
+        for f in done.fills
     ]
-    quotes = [(int(p[0]), side[int(p[1])], int(p[2])) for p in placed[:n_placed]]
+    quotes = [(int(p[0]), side[int(p[1])], int(p[2])) for p in done.placed]
     fees = sum(p * q * (MAKER_FEE if m == "MAKER" else TAKER_FEE) for _, _, p, q, m in out)
     return Run(out, quotes, fees), values
-
-
-def with_aggressor(trades: pd.DataFrame) -> pd.DataFrame:
-    """Trades for add_trades: the taker's side ("BUY"/"SELL", or absent) as `aggressor`."""
-    if "side" not in trades.columns:
-        return trades
-    aggressor = np.where(trades["side"] == "BUY", 1, 2).astype(np.int8)
-    return trades[["ts_ns", "price", "size"]].assign(aggressor=aggressor)
 
 
 def run_alphaforge(
@@ -216,22 +87,7 @@ def run_alphaforge(
     model: str,
     latency: tuple[int, int, int] = LATENCY,
 ) -> tuple[Run, float]:
-    feed_ns, entry_ns, response_ns = latency
-    engine = af.BacktestEngine(
-        cash=1_000_000.0,
-        fees=(MAKER_FEE, TAKER_FEE),
-        latency=entry_ns / 1e9,
-        response_latency=response_ns / 1e9,
-        feed_latency=feed_ns / 1e9,
-        queue_model=model,
-        account="unlimited",
-    )
-    engine.add_instrument(SYMBOL, tick_size=tick, lot_size=lot)
-    engine.add_book(SYMBOL, depth)
-    if trades is not None:
-        engine.add_trades(SYMBOL, with_aggressor(trades))
-    maker = QuoteMaker(SYMBOL, tick, lot, K_TICKS, MAX_LOTS, entry_ns + response_ns)
-    engine.add_strategy(maker)
+    engine, maker = maker_engine(depth, trades, tick, lot, model, latency)
     result = engine.run()
     fees = float(result.fills["fee"].sum()) if len(result.fills) else 0.0
     run = Run(maker.state.fills, maker.state.placed, fees)

@@ -68,8 +68,9 @@ void BookVenue::on_depth(const std::uint8_t* is_bid, const double* price, const 
     const auto level = book_.best(side);
     return level ? std::optional<Ticks>(level->price) : std::nullopt;
   };
-  const std::optional<Ticks> before_bid = best(OrderSide::kBuy);
-  const std::optional<Ticks> before_ask = best(OrderSide::kSell);
+  const bool watching = resting_.size() != 0;  // without orders, the book alone moves
+  const std::optional<Ticks> before_bid = watching ? best(OrderSide::kBuy) : std::nullopt;
+  const std::optional<Ticks> before_ask = watching ? best(OrderSide::kSell) : std::nullopt;
   const auto side_of = [&](std::size_t r) { return is_bid[r] != 0 ? OrderSide::kBuy : OrderSide::kSell; };
   if (snapshot) {
     // The levels our orders rest at change from what they showed to what the snapshot shows.
@@ -90,7 +91,7 @@ void BookVenue::on_depth(const std::uint8_t* is_bid, const double* price, const 
   } else {
     for (std::size_t r = 0; r < n; ++r) set_level(side_of(r), price[r], size[r]);
   }
-  if (resting_.size() == 0) return;
+  if (!watching || resting_.size() == 0) return;
   maker_fills_.clear();
   resting_.on_book(book_, before_bid, before_ask, maker_fills_);
   for (const RestingFill& f : maker_fills_) {

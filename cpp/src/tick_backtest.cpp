@@ -222,17 +222,23 @@ void TickBacktest::apply_depth(std::uint32_t symbol, std::size_t message) {
   venue.on_depth(rows.is_bid.data() + first, rows.price.data() + first, rows.size.data() + first,
                  rows.end[message] - first, rows.snapshot[message] != 0, venue_events_);
   venue.stamp(static_cast<std::uint64_t>(rows.update_id[message]), now_);
+  state.quoted = true;  // marked from the book (quote_of) when the interval ends
+}
+
+TickMarket TickBacktest::quote_of(const SymbolState& state) const {
+  TickMarket m = state.market;
+  if (!state.venue) return m;
   // The book's best prices are the symbol's quote: they mark the account and price its orders.
-  // A recorded book may cross for a message or two: it marks nothing until it uncrosses.
-  const auto bid = venue.book().best(OrderSide::kBuy);
-  const auto ask = venue.book().best(OrderSide::kSell);
+  // A recorded book may cross for a message or two: it gives no quote until it uncrosses.
+  const DepthBook& book = state.venue->book();
+  const auto bid = book.best(OrderSide::kBuy);
+  const auto ask = book.best(OrderSide::kSell);
   if (bid && ask && bid->price < ask->price) {
-    const Instrument& grid = venue.book().grid();
-    state.market.has_quote = true;
-    state.market.bid = grid.ticks_to_price(bid->price);
-    state.market.ask = grid.ticks_to_price(ask->price);
-    state.quoted = true;
+    m.has_quote = true;
+    m.bid = book.grid().ticks_to_price(bid->price);
+    m.ask = book.grid().ticks_to_price(ask->price);
   }
+  return m;
 }
 
 void TickBacktest::subscribe_bars(std::string_view symbol, BarSpec spec, BarHandler handler) {
@@ -329,7 +335,7 @@ void TickBacktest::time_order(BacktestOrder& order) {
 }
 
 std::optional<double> TickBacktest::trail_reference(std::uint32_t symbol, OrderSide side) const {
-  const TickMarket& m = states_[symbol].market;
+  const TickMarket m = quote_of(states_[symbol]);
   if (m.trade_price > 0.0) return m.trade_price;
   if (m.has_quote) return side == OrderSide::kBuy ? m.ask : m.bid;
   return std::nullopt;
@@ -530,7 +536,10 @@ void TickBacktest::run_timed(std::int64_t until, bool notices_only, const FillHa
 void TickBacktest::set_marks(const FillHandler& on_fill, const OrderHandler& on_order) {
   for (std::uint32_t id = 0; id < states_.size(); ++id) {
     SymbolState& s = states_[id];
-    if (s.quoted) mark_quote(id, s.market.bid, s.market.ask, on_fill, on_order);
+    if (s.quoted) {
+      const TickMarket m = quote_of(s);
+      if (m.has_quote) mark_quote(id, m.bid, m.ask, on_fill, on_order);
+    }
     if (s.traded) mark_trade(id, s.market.trade_price, on_fill, on_order);
     s.quoted = s.traded = false;
   }
@@ -650,7 +659,7 @@ void TickBacktest::run(const TradeHandler& on_trade, const QuoteHandler& on_quot
 std::optional<double> TickBacktest::last_price(std::string_view symbol) const {
   const auto id = symbol_id(symbol);
   if (!id) return std::nullopt;
-  const TickMarket& m = states_[*id].market;
+  const TickMarket m = quote_of(states_[*id]);
   if (m.trade_price > 0.0) return m.trade_price;  // prices are positive: zero is "none yet"
   if (m.has_quote) return (m.bid + m.ask) / 2.0;
   return std::nullopt;

@@ -214,6 +214,8 @@ class TickBacktest : public BacktestLedger {
                            const OrderHandler& on_order);
   void check_prices(const std::string& symbol, const double* prices, std::size_t n) const;
   void apply_depth(std::uint32_t symbol, std::size_t message);
+  // The symbol's market with, on a symbol with depth, its book's best bid and ask as the quote.
+  TickMarket quote_of(const SymbolState& state) const;
   void fill_pending(std::uint32_t symbol, const FillHandler& on_fill,
                     const OrderHandler& on_order);
   void set_marks(const FillHandler& on_fill, const OrderHandler& on_order);

@@ -406,3 +406,28 @@ def test_datetimes_as_ts_replay_as_their_nanoseconds() -> None:
     expected = replay(BOOK, BookRecorder()).seen
     for stamps in (pd.to_datetime(BOOK["ts"], utc=True), pd.to_datetime(BOOK["ts"])):
         assert replay(BOOK.assign(ts=stamps), BookRecorder()).seen == expected
+
+
+class BestSizes(BookRecorder):
+    def on_book(self, book: BookView) -> None:
+        self.seen.append(
+            (book.best_bid_size, book.best_ask_size, book.bid_sizes[:1].tolist(),
+             book.ask_sizes[:1].tolist())
+        )  # fmt: skip
+
+
+def test_the_best_sizes_are_the_first_sizes_shown_refreshed_each_message() -> None:
+    frame = depth(
+        (T0, "bid", 99.0, 1.0, 1, -1, True),
+        (T0, "ask", 101.0, 1.5, 1, -1, True),
+        (T0 + 1, "bid", 99.0, 0.0, 2, 1, False),  # the bids empty
+        (T0 + 2, "bid", 98.0, 2.0, 3, 2, False),
+        (T0 + 3, "ask", 101.0, 4.0, 4, 3, False),  # the best ask's size changes, not its price
+    )
+    seen = replay(frame, BestSizes()).seen
+    assert seen == [
+        (1.0, 1.5, [1.0], [1.5]),
+        (None, 1.5, [], [1.5]),
+        (2.0, 1.5, [2.0], [1.5]),
+        (2.0, 4.0, [2.0], [4.0]),
+    ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -17,7 +18,7 @@ BYBIT_SUFFIXES = (".zip", ".data", ".json", ".jsonl")
 
 
 def read_depth_files(
-    paths: list[str | os.PathLike[str]], ts_unit: str | None = None
+    paths: Sequence[str | os.PathLike[str]], ts_unit: str | None = None
 ) -> pd.DataFrame:
     """The canonical depth frame of `paths`, their update-id chain not checked (the replay
     does that, and bridges gaps when asked). Binance CSVs may come several (snapshot, then

@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from alphaforge.benchmarks import book
+from alphaforge.benchmarks import book, book_maker
 from alphaforge.benchmarks.book_market import book_market
 from alphaforge.benchmarks.book_stream import book_stream
 from alphaforge.benchmarks.report import make_console
@@ -85,9 +85,9 @@ def test_bench_book_runs_the_market_maker(capsys: pytest.CaptureFixture[str]) ->
     book.run(ARGS)
     out = capsys.readouterr().out
     assert "Market maker: events (depth rows and trades) and messages per second" in out
-    assert book.MAKER in out
-    assert book.MAKER_EMPTY in out
-    assert book.MAKER_UNREAD in out
+    assert book_maker.MAKER in out
+    assert book_maker.MAKER_EMPTY in out
+    assert book_maker.MAKER_UNREAD in out
     assert "events/s" in out
 
 
@@ -95,7 +95,7 @@ def test_the_market_maker_makes_the_same_fills_on_both_engines(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     pytest.importorskip("hftbacktest")
-    counts, results = book.measure_maker(MAKER_MESSAGES, rounds=2)
+    counts, results = book_maker.measure_maker(MAKER_MESSAGES, rounds=2)
     market = book_market(MAKER_MESSAGES)
     assert counts.rows == len(market.depth)
     assert counts.trades == len(market.trades) > 0
@@ -103,9 +103,9 @@ def test_the_market_maker_makes_the_same_fills_on_both_engines(
     assert counts.book_messages == MAKER_MESSAGES + 1  # and the snapshot
     ours, empty, unread, peer = results
     assert (empty.name, unread.name, peer.name) == (
-        book.MAKER_EMPTY,
-        book.MAKER_UNREAD,
-        book.MAKER_PEER,
+        book_maker.MAKER_EMPTY,
+        book_maker.MAKER_UNREAD,
+        book_maker.MAKER_PEER,
     )
     assert ours.quotes == peer.quotes > ours.fills
     assert ours.fills == peer.fills > 100
@@ -114,9 +114,9 @@ def test_the_market_maker_makes_the_same_fills_on_both_engines(
     for result in results:
         assert len(result.rounds) == 2
         assert result.rate(counts.events) > result.rate(counts.messages) > 0
-    book.run_maker(MAKER_MESSAGES, 1, make_console())
+    book_maker.run_maker(MAKER_MESSAGES, 1, make_console())
     out = " ".join(capsys.readouterr().out.split())  # the console wraps long lines
-    assert book.MAKER_PEER in out
+    assert book_maker.MAKER_PEER in out
     assert "made the same number of fills and ended at the same position: yes" in out
 
 
@@ -125,12 +125,16 @@ def test_without_hftbacktest_the_market_maker_runs_alone(
 ) -> None:
     monkeypatch.setitem(sys.modules, "hftbacktest", None)  # an import of it fails
     monkeypatch.delitem(sys.modules, "alphaforge.benchmarks.hftbacktest_maker", raising=False)
-    _, results = book.measure_maker(MAKER_MESSAGES, rounds=1)
-    assert [r.name for r in results] == [book.MAKER, book.MAKER_EMPTY, book.MAKER_UNREAD]
+    _, results = book_maker.measure_maker(MAKER_MESSAGES, rounds=1)
+    assert [r.name for r in results] == [
+        book_maker.MAKER,
+        book_maker.MAKER_EMPTY,
+        book_maker.MAKER_UNREAD,
+    ]
     assert results[0].fills > 100
-    book.run_maker(MAKER_MESSAGES, 1, make_console())
+    book_maker.run_maker(MAKER_MESSAGES, 1, make_console())
     out = " ".join(capsys.readouterr().out.split())
     assert "hftbacktest is not installed: the market maker runs on alphaforge alone" in out
-    assert book.MAKER in out
-    assert book.MAKER_PEER not in out
+    assert book_maker.MAKER in out
+    assert book_maker.MAKER_PEER not in out
     assert "same number of fills" not in out

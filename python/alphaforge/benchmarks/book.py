@@ -13,8 +13,6 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import repeat
-from types import ModuleType
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,16 +20,15 @@ from rich.console import Console
 from rich.table import Table
 
 from alphaforge.backtest.engine import BacktestEngine
-from alphaforge.benchmarks.book_market import (
-    K_TICKS,
-    LATENCY,
-    MAX_LOTS,
-    BookMarket,
-    book_market,
-    maker_engine,
-    market_engine,
+from alphaforge.benchmarks.book_maker import run_maker
+from alphaforge.benchmarks.book_rounds import (
+    EmptyOnBook,
+    Final,
+    Result,
+    Round,
+    ratio_text,
+    si_text,
 )
-from alphaforge.benchmarks.book_market import SYMBOL as MAKER_SYMBOL
 from alphaforge.benchmarks.book_stream import T0, TICK, BookStream, book_stream
 from alphaforge.benchmarks.report import make_console
 from alphaforge.records import BookView
@@ -42,13 +39,6 @@ PEER = "hftbacktest 2.4, numba on every feed"
 FLOOR = "numpy: read the columns once (floor)"
 SPARSE_EVERY = 100
 SPARSE_TARGET = 5_000_000.0  # rows a second with on_book once per 100 messages
-Final = tuple[float, float, float]  # best bid, best ask, imbalance of the best sizes
-MAKER = "alphaforge, Python QuoteMaker"
-MAKER_PEER = "hftbacktest 2.4, the same maker in numba"
-MAKER_EMPTY = "alphaforge, empty on_book every message"
-MAKER_UNREAD = "alphaforge, no strategy (replay alone)"
-MAKER_MODEL = "risk_averse"  # the queue model both engines fill alike
-MAKER_WARM_UP = 500  # messages of the market numba compiles the maker on
 
 
 class Imbalance(Strategy):
@@ -70,40 +60,6 @@ class Imbalance(Strategy):
         imbalance = (bid_size - ask_size) / (bid_size + ask_size)
         self.final = (book.best_bid or np.nan, book.best_ask or np.nan, imbalance)
         self.calls += 1
-
-
-class EmptyOnBook(Strategy):
-    """Subscribed to every message and does nothing with it: the cost of the call alone."""
-
-    def __init__(self, symbol: str = SYMBOL) -> None:
-        super().__init__()
-        self.symbol = symbol
-
-    def on_start(self) -> None:
-        self.subscribe_book(self.symbol, depth=1, every=1)
-
-    def on_book(self, book: BookView) -> None:
-        pass
-
-
-@dataclass(frozen=True)
-class Round:
-    setup_s: float
-    run_s: float
-
-
-@dataclass
-class Result:
-    name: str
-    rounds: list[Round]
-    final: Final | None = None
-
-    def rate(self, count: int) -> float:
-        return count / statistics.median(r.run_s for r in self.rounds)
-
-    @property
-    def setup_s(self) -> float:
-        return statistics.median(r.setup_s for r in self.rounds)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -180,7 +136,7 @@ def call_costs(calls: int, rounds: int) -> CallCosts:
     """The median of `rounds` rounds of `calls` calls, each of both on_books."""
     costs = CallCosts([], [])
     for _ in range(rounds):
-        costs.empty.append(call_s(EmptyOnBook().on_book, calls))
+        costs.empty.append(call_s(EmptyOnBook(SYMBOL).on_book, calls))
         costs.imbalance.append(call_s(Imbalance(1).on_book, calls))
     return costs
 
@@ -214,7 +170,7 @@ def measure(rows: int, levels: int, rounds: int) -> tuple[BookStream, list[Resul
         every.rounds.append(ours(frame, on_each))
         every.final = on_each.final  # the sparse one's last call comes before the last message
         sparse.rounds.append(ours(frame, Imbalance(SPARSE_EVERY)))
-        empty.rounds.append(ours(frame, EmptyOnBook()))
+        empty.rounds.append(ours(frame, EmptyOnBook(SYMBOL)))
         unread.rounds.append(ours(frame, Strategy()))
         if hbt is not None:
             setup_s, run_s, (peer_feeds, bid, ask, imbalance) = hbt.replay(events)
@@ -270,11 +226,11 @@ def print_book_table(stream: BookStream, results: list[Result], console: Console
         rate = result.rate(stream.rows)
         table.add_row(
             result.name,
-            _si(rate),
-            _si(result.rate(stream.messages)),
+            si_text(rate),
+            si_text(result.rate(stream.messages)),
             "-" if result.name == FLOOR else f"{result.setup_s:.3f} s",
-            _ratio(rate, by_name.get(PEER), stream.rows),
-            _ratio(rate, by_name.get(FLOOR), stream.rows),
+            ratio_text(rate, by_name.get(PEER), stream.rows),
+            ratio_text(rate, by_name.get(FLOOR), stream.rows),
         )
     console.print(table)
 
@@ -315,183 +271,12 @@ def print_targets(stream: BookStream, results: list[Result], console: Console) -
         ours_rate, peer_rate = every.rate(stream.rows), peer.rate(stream.rows)
         console.print(
             "target: Python on_book on every message at least the peer's event rate: "
-            f"{_si(ours_rate)} rows/s against {_si(peer_rate)} "
+            f"{si_text(ours_rate)} rows/s against {si_text(peer_rate)} "
             f"({ours_rate / peer_rate:.2f}x): {'met' if ours_rate >= peer_rate else 'missed'}"
         )
     sparse_rate = sparse.rate(stream.rows)
     console.print(
-        f"target: at least {_si(SPARSE_TARGET)} book rows/s with on_book every {SPARSE_EVERY} "
-        f"messages: {_si(sparse_rate)} rows/s: "
+        f"target: at least {si_text(SPARSE_TARGET)} book rows/s with on_book every {SPARSE_EVERY} "
+        f"messages: {si_text(sparse_rate)} rows/s: "
         f"{'met' if sparse_rate >= SPARSE_TARGET else 'missed'}"
     )
-
-
-def _ratio(rate: float, base: Result | None, count: int) -> str:
-    return "-" if base is None else f"{rate / base.rate(count):.2f}x"
-
-
-def _si(value: float) -> str:
-    for factor, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if abs(value) >= factor:
-            return f"{value / factor:.2f}{suffix}"
-    return f"{value:.1f}"
-
-
-@dataclass
-class MakerResult(Result):
-    """A market maker's rounds, and its quotes placed, fills and position (in lots) at the end
-    of the last."""
-
-    quotes: int = 0
-    fills: int = 0
-    position: float = math.nan
-
-    @property
-    def tally(self) -> tuple[int, int, float]:
-        return self.quotes, self.fills, self.position
-
-
-@dataclass(frozen=True)
-class MakerCounts:
-    """What the maker's market holds: depth rows and book messages, and trades."""
-
-    rows: int
-    book_messages: int
-    trades: int
-
-    @property
-    def events(self) -> int:
-        return self.rows + self.trades
-
-    @property
-    def messages(self) -> int:
-        return self.book_messages + self.trades
-
-
-def maker_round(market: BookMarket) -> tuple[Round, tuple[int, int, float]]:
-    """One run of QuoteMaker on ours: the engine's setup (add_book, add_trades, the strategy)
-    and run() timed apart; its quotes placed, fills and final position in lots."""
-    start = time.perf_counter()
-    engine, maker = maker_engine(market.depth, market.trades, market.tick, market.lot, MAKER_MODEL)
-    built = time.perf_counter()
-    engine.run()
-    done = time.perf_counter()
-    state = maker.state
-    return Round(built - start, done - built), (len(state.placed), len(state.fills), state.lots)
-
-
-def market_round(market: BookMarket, strategy: Strategy) -> Round:
-    """One run of the maker's engine with `strategy`, which sends no orders."""
-    start = time.perf_counter()
-    engine = market_engine(market.depth, market.trades, market.tick, market.lot, MAKER_MODEL)
-    engine.add_strategy(strategy)
-    built = time.perf_counter()
-    engine.run()
-    return Round(built - start, time.perf_counter() - built)
-
-
-def peer_data(hbt_maker: ModuleType, market: BookMarket) -> tuple[Any, Any]:
-    """The market as hftbacktest's event rows, and the local times of its book messages."""
-    feed_ns = LATENCY[0]
-    events = hbt_maker.hbt_events(market.depth, market.trades, market.tick, feed_ns)
-    return events, hbt_maker.book_times(market.depth, feed_ns)
-
-
-def peer_round(
-    hbt_maker: ModuleType, market: BookMarket, events: Any, book_ts: Any
-) -> tuple[Round, tuple[int, int, float]]:
-    """One run of the numba maker on hftbacktest: building the backtest over `events` and the
-    run timed apart; its quotes placed, fills and final position in lots."""
-    _, entry_ns, response_ns = LATENCY
-    start = time.perf_counter()
-    hbt = hbt_maker.build(events, market.tick, market.lot, MAKER_MODEL, entry_ns, response_ns)
-    built = time.perf_counter()
-    done = hbt_maker.run_maker(hbt, events, book_ts, K_TICKS, MAX_LOTS, entry_ns + response_ns)
-    elapsed = time.perf_counter() - built
-    hbt.close()
-    tally = (len(done.placed), len(done.fills), done.position / market.lot)
-    return Round(built - start, elapsed), tally
-
-
-def measure_maker(messages: int, rounds: int) -> tuple[MakerCounts, list[MakerResult]]:
-    """QuoteMaker on ours and, when hftbacktest is installed, its numba twin on hftbacktest, on
-    one market of `messages` messages, interleaved round after round."""
-    market = book_market(messages)
-    counts = MakerCounts(
-        len(market.depth), int(market.depth["update_id"].nunique()), len(market.trades)
-    )
-    ours = MakerResult(MAKER, [])
-    empty = MakerResult(MAKER_EMPTY, [])
-    unread = MakerResult(MAKER_UNREAD, [])
-    results = [ours, empty, unread]
-    try:
-        import alphaforge.benchmarks.hftbacktest_maker as hbt_maker
-    except ImportError:
-        hbt_maker = None  # type: ignore[assignment]
-    peer = MakerResult(MAKER_PEER, [])
-    if hbt_maker is not None:
-        results.append(peer)
-        # The event rows are made once, as the depth replay's are; numba compiles the maker on
-        # a short market of the same kind before anything is timed.
-        warm = book_market(MAKER_WARM_UP)
-        peer_round(hbt_maker, warm, *peer_data(hbt_maker, warm))
-        data = peer_data(hbt_maker, market)
-    for _ in range(rounds):
-        one, (ours.quotes, ours.fills, ours.position) = maker_round(market)
-        ours.rounds.append(one)
-        empty.rounds.append(market_round(market, EmptyOnBook(MAKER_SYMBOL)))
-        unread.rounds.append(market_round(market, Strategy()))
-        if hbt_maker is not None:
-            one, (peer.quotes, peer.fills, peer.position) = peer_round(hbt_maker, market, *data)
-            peer.rounds.append(one)
-    return counts, results
-
-
-def run_maker(messages: int, rounds: int, console: Console) -> None:
-    """Measure the market maker, print its table and the check that both engines made the same
-    number of quotes and fills and ended at the same position."""
-    counts, results = measure_maker(messages, rounds)
-    feed_ns, entry_ns, response_ns = LATENCY
-    console.print(
-        f"[bold]Market maker[/]: one-lot quotes {K_TICKS} tick off the mid, position within "
-        f"{MAX_LOTS} lots, {MAKER_MODEL} queue positions, partial fills; latencies feed "
-        f"{feed_ns / 1e3:g} us, entry {entry_ns / 1e3:g} us, response {response_ns / 1e3:g} us; "
-        f"{counts.events:,} events ({counts.rows:,} depth rows and {counts.trades:,} trades) in "
-        f"{counts.messages:,} messages ({counts.book_messages:,} book messages and the trades), "
-        f"median of {rounds} interleaved rounds; setup (the engine with add_book and "
-        "add_trades, or building hftbacktest's backtest over event rows made once) is left "
-        "out of the rates, numba's compile is done before the first round"
-    )
-    ours = results[0]
-    peer = next((r for r in results if r.name == MAKER_PEER), None)
-    if peer is None:
-        console.print(
-            "[yellow]hftbacktest is not installed: the market maker runs on alphaforge alone, "
-            "with nothing to check its fills against[/yellow]"
-        )
-    table = Table(title="Market maker: events (depth rows and trades) and messages per second")
-    columns = ("implementation", "events/s", "messages/s", "setup", "quotes", "fills", "lots held")
-    for column in (*columns, "vs peer"):
-        table.add_column(column, justify="left" if column == "implementation" else "right")
-    for result in results:
-        rate = result.rate(counts.events)
-        tally = (f"{result.quotes:,}", f"{result.fills:,}", f"{result.position:+g}")
-        if result.name in (MAKER_EMPTY, MAKER_UNREAD):  # they send no orders
-            tally = ("-", "-", "-")
-        table.add_row(
-            result.name,
-            _si(rate),
-            _si(result.rate(counts.messages)),
-            f"{result.setup_s:.3f} s",
-            *tally,
-            _ratio(rate, peer, counts.events),
-        )
-    console.print(table)
-    if peer is not None:
-        console.print(
-            f"market maker: alphaforge {ours.quotes:,} quotes, {ours.fills:,} fills, position "
-            f"{ours.position:+g} lots; hftbacktest {peer.quotes:,} quotes, {peer.fills:,} fills, "
-            f"position {peer.position:+g} lots; both placed the same number of quotes, made the "
-            "same number of fills and ended at the same position: "
-            f"{'yes' if ours.tally == peer.tally else 'NO'}"
-        )

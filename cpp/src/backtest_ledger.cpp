@@ -186,6 +186,31 @@ void BacktestLedger::adopt_engine_orders(const FillHandler& on_fill,
   deliver(ids, first_fill, on_fill, on_order);
 }
 
+void BacktestLedger::finish_settlement(std::uint32_t symbol,
+                                       std::vector<std::uint64_t>& delivered,
+                                       std::size_t first_fill, const FillHandler& on_fill,
+                                       const OrderHandler& on_order) {
+  std::vector<std::uint64_t>& pending = pending_[symbol];
+  std::size_t kept = 0;
+  for (const std::uint64_t id : pending) {
+    if (engine_.order(id).is_open()) {
+      pending[kept++] = id;
+    } else if (std::find(delivered.begin(), delivered.end(), id) == delivered.end()) {
+      delivered.push_back(id);
+    }
+  }
+  pending.resize(kept);
+  if (delivered.empty()) return;
+  // Handlers may submit, and so settle again: hand them a list of their own.
+  const std::vector<std::uint64_t> ids = std::exchange(delivered, {});
+  if (!brackets_.empty()) {
+    for (const std::uint64_t id : ids) {
+      if (brackets_.count(id) != 0 && !engine_.order(id).is_open()) place_children(id);
+    }
+  }
+  deliver(ids, first_fill, on_fill, on_order);
+}
+
 void BacktestLedger::deliver(const std::vector<std::uint64_t>& ids, std::size_t first_fill,
                              const FillHandler& on_fill, const OrderHandler& on_order) {
   // Handlers may submit, which fills nothing now but may grow orders_: hold ids, not refs.

@@ -33,23 +33,8 @@ void BacktestLedger::settle_venue(std::uint32_t symbol, const VenueEvents& event
     touch(e.id);
     if (orders_[e.id - 1].oco_group != 0) end_group(e.id);
   }
-  std::vector<std::uint64_t>& pending = pending_[symbol];
-  std::size_t kept = 0;
-  for (const std::uint64_t id : pending) {
-    if (engine_.order(id).is_open()) {
-      pending[kept++] = id;
-    } else {
-      touch(id);  // an OCO sibling canceled by a fill above
-    }
-  }
-  pending.resize(kept);
-  if (touched.empty()) return;
-  if (!brackets_.empty()) {
-    for (const std::uint64_t id : touched) {
-      if (brackets_.count(id) != 0 && !engine_.order(id).is_open()) place_children(id);
-    }
-  }
-  deliver(touched, first_fill, on_fill, on_order);
+  // With them, the OCO siblings the fills above canceled.
+  finish_settlement(symbol, touched, first_fill, on_fill, on_order);
 }
 
 }  // namespace alphaforge

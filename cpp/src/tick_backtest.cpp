@@ -423,12 +423,12 @@ namespace {
 // price it would take reaches it.
 bool venue_stop_reached(const BacktestOrder& o, const DepthBook& book,
                         std::optional<double> trade) {
-  const bool buy = o.side == OrderSide::kBuy;
-  if (trade) return buy ? *trade >= *o.stop_price : *trade <= *o.stop_price;
-  const auto best = book.best(buy ? OrderSide::kSell : OrderSide::kBuy);
+  if (trade) return stop_reached(o, TickMarket{true, *trade, false, 0.0, 0.0});
+  const auto best = book.best(o.side == OrderSide::kBuy ? OrderSide::kSell : OrderSide::kBuy);
   if (!best) return false;
+  // The side it would take is all a stop reads of a quote.
   const double price = book.grid().ticks_to_price(best->price);
-  return buy ? price >= *o.stop_price : price <= *o.stop_price;
+  return stop_reached(o, TickMarket{false, 0.0, true, price, price});
 }
 
 bool is_stop(const BacktestOrder& o) {

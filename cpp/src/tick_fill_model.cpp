@@ -8,12 +8,6 @@ double taker_price(OrderSide side, const TickMarket& m) {
   return side == OrderSide::kBuy ? m.ask : m.bid;
 }
 
-bool stop_reached(const BacktestOrder& o, const TickMarket& m) {
-  const bool buy = o.side == OrderSide::kBuy;
-  const double reference = m.is_trade ? m.trade_price : buy ? m.ask : m.bid;
-  return buy ? reference >= *o.stop_price : reference <= *o.stop_price;
-}
-
 FillDecision limit_fill(BacktestOrder& o, const TickMarket& m) {
   const bool buy = o.side == OrderSide::kBuy;
   const double limit = *o.price;
@@ -34,6 +28,12 @@ FillDecision limit_fill(BacktestOrder& o, const TickMarket& m) {
 }
 
 }  // namespace
+
+bool stop_reached(const BacktestOrder& o, const TickMarket& m) {
+  const bool buy = o.side == OrderSide::kBuy;
+  const double reference = m.is_trade ? m.trade_price : buy ? m.ask : m.bid;
+  return buy ? reference >= *o.stop_price : reference <= *o.stop_price;
+}
 
 FillDecision tick_fill(BacktestOrder& o, const TickMarket& m) {
   // A quote event on a symbol without quotes cannot happen; a trade always has a price.

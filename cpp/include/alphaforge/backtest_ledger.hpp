@@ -142,6 +142,13 @@ class BacktestLedger {
   void adopt_engine_orders(const FillHandler& on_fill, const OrderHandler& on_order);
   void deliver(const std::vector<std::uint64_t>& ids, std::size_t first_fill,
                const FillHandler& on_fill, const OrderHandler& on_order);
+  // Ends a settlement of `symbol`: the orders no longer open leave its pending list and join
+  // `delivered` (after the orders already there, each once); the bracket entries among them
+  // get their children; then the handlers see every delivered order, and the fills from
+  // `first_fill` on. `delivered` is left empty.
+  void finish_settlement(std::uint32_t symbol, std::vector<std::uint64_t>& delivered,
+                         std::size_t first_fill, const FillHandler& on_fill,
+                         const OrderHandler& on_order);
   std::uint32_t replay_symbol(std::uint32_t engine_symbol) const;
 
   // An order that filled or ended: the others of its OCO group are canceled (the caller
@@ -194,23 +201,7 @@ void BacktestLedger::settle_pending(std::uint32_t symbol, Decide&& decide,
     // Before the next order is offered: an OCO sibling the same bar reaches does not fill.
     if (o.oco_group != 0) end_group(id);
   }
-  std::size_t kept = 0;
-  for (const std::uint64_t id : pending) {
-    if (engine_.order(id).is_open()) {
-      pending[kept++] = id;
-    } else {
-      settled_.push_back(id);
-    }
-  }
-  pending.resize(kept);
-  if (settled_.empty()) return;
-  std::vector<std::uint64_t> settled = std::exchange(settled_, {});
-  if (!brackets_.empty()) {
-    for (const std::uint64_t id : settled) {
-      if (brackets_.count(id) != 0) place_children(id);
-    }
-  }
-  deliver(settled, first_fill, on_fill, on_order);
+  finish_settlement(symbol, settled_, first_fill, on_fill, on_order);
 }
 
 template <typename Eligible>

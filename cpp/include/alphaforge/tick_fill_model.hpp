@@ -27,4 +27,8 @@ struct TickMarket {
 // and order.resting.
 FillDecision tick_fill(BacktestOrder& order, const TickMarket& market);
 
+// Whether the event reaches the stop of `order`: a print at or through it, or for a quote the
+// price on the side the stop would take (the ask for a buy).
+bool stop_reached(const BacktestOrder& order, const TickMarket& market);
+
 }  // namespace alphaforge
